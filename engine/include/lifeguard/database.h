@@ -1,0 +1,90 @@
+// Database: the root of the handle graph.
+//
+// Ownership: the Database owns its storage, the single-writer
+// TransactionManager, the MemoryManager (pages for results and COPY buffers)
+// and the QueryProcessor, which owns the TaskScheduler and its worker threads
+// (Options::num_threads, shared by every Connection). Connections and
+// QueryResults do not own the Database: they share only its lifecycle flag.
+//
+// Closing: close() (also run by the destructor) ends the database. What it does
+// with work still in flight is the TeardownPolicy (see options.h):
+//   - kComplete: close() refuses new work at once, interrupts every running
+//     query, waits for every in-flight call (queries, result iteration,
+//     connection closes) to leave, rolls back open transactions, joins the
+//     workers and only then frees state. Afterwards every call on a
+//     Connection, QueryResult or PreparedStatement of this database fails with
+//     ErrorCode::kDatabaseClosed ("database is closed").
+//   - kLegacy and kExecuteDrain: 0.11.x teardown; freeing state under running
+//     workers is the bug those policies keep.
+// Calling close() from inside a query of this database (a worker thread or the
+// query's own thread) returns kInvalidUse under kComplete instead of
+// deadlocking.
+//
+// Thread-safety: close() and isClosed() may be called from any thread at any
+// time, concurrently with queries on any connection. The Database object itself
+// must outlive every call made directly on it (as any C++ object); it may be
+// destroyed while Connections and QueryResults still exist.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "lifeguard/options.h"
+#include "lifeguard/status.h"
+
+namespace lifeguard {
+
+class Connection;
+class Database;
+class Lifecycle;
+class MemoryManager;
+class QueryProcessor;
+class Storage;
+class TransactionManager;
+
+namespace testing {
+struct EngineProbe;
+EngineProbe probe(const Database& db);
+}  // namespace testing
+
+class Database {
+ public:
+  // path ":memory:" (the default) is an in-memory database; on-disk databases
+  // arrive with the durability work and are rejected with kIOError for now.
+  explicit Database(std::string_view path = ":memory:", Options options = {});
+  ~Database();
+
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  // Ends the database as the policy says (see above). Idempotent: a second
+  // call returns ok once the first has finished.
+  Status close();
+  bool isClosed() const;
+
+  const Options& options() const { return options_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  friend class Connection;
+  friend class ClientContext;
+  friend testing::EngineProbe testing::probe(const Database& db);
+
+  void closeLegacy();
+  Status closeComplete();
+  void rollbackOpenTransactionsWithin(std::uint64_t wait_ms);
+
+  const std::string path_;
+  const Options options_;
+  const std::shared_ptr<Lifecycle> lifecycle_;
+  // Declaration order is destruction order, reversed: as in the real engine
+  // the processor (and its workers) is declared first and so would be
+  // destroyed last. close() makes the order explicit per policy.
+  std::unique_ptr<QueryProcessor> processor_;
+  std::unique_ptr<MemoryManager> memory_manager_;
+  std::unique_ptr<Storage> storage_;
+  std::unique_ptr<TransactionManager> transaction_manager_;
+};
+
+}  // namespace lifeguard

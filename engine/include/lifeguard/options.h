@@ -1,0 +1,50 @@
+// Database options, including the teardown policy under test.
+//
+// Thread-safety: a plain value; the Database copies it at construction and
+// never changes it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace lifeguard {
+
+// How Connection and Database teardown treat work still in flight.
+enum class TeardownPolicy {
+  // 0.11.x behaviour, the bug kept on purpose: closing a connection destroys
+  // its ClientContext under running workers; closing the database frees
+  // storage, the transaction manager and the memory manager before joining
+  // the workers. Only later results of a chain skip the closed check, the
+  // closed flag is a plain bool. For reproducing the original crashes.
+  kLegacy,
+  // The published fix exactly: an active-query count brackets
+  // QueryProcessor::execute (incremented without the lock, decremented and
+  // notified under it) and closing a connection waits for zero. Parse/bind
+  // and commit stay outside the bracket; close skips the rollback of an open
+  // transaction; database close is unchanged from kLegacy.
+  kExecuteDrain,
+  // The whole query is bracketed. Closing a connection interrupts its query,
+  // drains it and rolls back its open transaction. Closing the database
+  // refuses new work, interrupts and drains every query and result call,
+  // rolls back open transactions, joins the workers and then frees state.
+  // Every result of a chain is guarded; the closed flag is atomic. Default.
+  kComplete,
+};
+
+std::string_view toString(TeardownPolicy policy);
+// Accepts "legacy", "execute_drain", "complete".
+std::optional<TeardownPolicy> parseTeardownPolicy(std::string_view name);
+
+struct Options {
+  TeardownPolicy policy = TeardownPolicy::kComplete;
+  // Worker threads of the TaskScheduler, shared by all connections (>= 1).
+  std::size_t num_threads = 2;
+  // How long closing the database lets its checkpoint wait for an open write
+  // transaction before giving up (the stall of hazard H4 under kLegacy and
+  // kExecuteDrain; kComplete rolls back first and never waits).
+  std::uint64_t checkpoint_wait_ms = 5000;
+};
+
+}  // namespace lifeguard

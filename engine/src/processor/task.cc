@@ -1,0 +1,62 @@
+#include "processor/task.h"
+
+#include "lifeguard/status.h"
+#include "lifeguard/testing/hooks.h"
+#include "main/client_context.h"
+
+namespace lifeguard {
+
+void Task::checkInterrupted() const {
+  LG_SYNC_POINT("Task::batch");
+  if (context_->interrupted()) throw Error(ErrorCode::kInterrupted, "query was interrupted");
+}
+
+bool Task::tryRegister() {
+  sync::MutexLock lock(mu_);
+  if (cancelled_ || error_ || finished_ > 0 || registered_ >= max_threads_) return false;
+  ++registered_;
+  return true;
+}
+
+void Task::runOnWorker() {
+  try {
+    run();
+  } catch (...) {
+    sync::MutexLock lock(mu_);
+    recordException(std::current_exception());
+  }
+}
+
+void Task::deregister() {
+  sync::MutexLock lock(mu_);
+  ++finished_;
+  if (finished_ == registered_ && !error_) {
+    LG_SYNC_POINT("Task::before_finalize");
+    try {
+      finalize();
+    } catch (...) {
+      recordException(std::current_exception());
+    }
+  }
+  cv_.notifyAll();
+}
+
+void Task::recordException(std::exception_ptr error) {
+  if (!error_) error_ = std::move(error);
+}
+
+bool Task::finishedOrCancelled(bool stop_requested) {
+  if (registered_ > 0 && finished_ == registered_) return true;
+  if (stop_requested && registered_ == finished_) {
+    cancelled_ = true;  // nobody is running it and nobody may start it now
+    return true;
+  }
+  return false;
+}
+
+void Task::wake() {
+  sync::MutexLock lock(mu_);
+  cv_.notifyAll();
+}
+
+}  // namespace lifeguard

@@ -1,0 +1,111 @@
+#include "lifeguard/testing/hooks.h"
+
+#include <map>
+#include <set>
+
+#include "sync/sync.h"
+
+namespace lifeguard::testing {
+
+#if defined(LIFEGUARD_SYNC_POINTS)
+namespace detail {
+std::atomic<bool> sync_points_enabled{false};
+}  // namespace detail
+bool syncPointsCompiledIn() { return true; }
+#else
+bool syncPointsCompiledIn() { return false; }
+#endif
+
+struct SyncPoints::State {
+  mutable sync::Mutex mu;
+  sync::CondVar cv;
+  std::map<std::string, std::vector<std::string>, std::less<>> predecessors LG_GUARDED_BY(mu);
+  std::map<std::string, std::function<void(void*)>, std::less<>> callbacks LG_GUARDED_BY(mu);
+  std::set<std::string, std::less<>> passed LG_GUARDED_BY(mu);
+  bool enabled LG_GUARDED_BY(mu) = false;
+
+  bool predecessorsPassed(std::string_view point) const LG_REQUIRES(mu) {
+    auto it = predecessors.find(point);
+    if (it == predecessors.end()) return true;
+    for (const auto& predecessor : it->second) {
+      if (passed.find(predecessor) == passed.end()) return false;
+    }
+    return true;
+  }
+};
+
+SyncPoints::SyncPoints() : state_(std::make_unique<State>()) {}
+SyncPoints::~SyncPoints() = default;
+
+SyncPoints& SyncPoints::instance() {
+  static SyncPoints* points = new SyncPoints();  // never destroyed: engine threads may outlive main
+  return *points;
+}
+
+void SyncPoints::enable() {
+  sync::MutexLock lock(state_->mu);
+  state_->enabled = true;
+#if defined(LIFEGUARD_SYNC_POINTS)
+  detail::sync_points_enabled.store(true, std::memory_order_release);
+#endif
+}
+
+void SyncPoints::disable() {
+  {
+    sync::MutexLock lock(state_->mu);
+    state_->enabled = false;
+  }
+#if defined(LIFEGUARD_SYNC_POINTS)
+  detail::sync_points_enabled.store(false, std::memory_order_release);
+#endif
+  state_->cv.notifyAll();  // waiters re-check and leave
+}
+
+bool SyncPoints::enabled() const {
+  sync::MutexLock lock(state_->mu);
+  return state_->enabled;
+}
+
+void SyncPoints::clear() {
+  {
+    sync::MutexLock lock(state_->mu);
+    state_->predecessors.clear();
+    state_->callbacks.clear();
+    state_->passed.clear();
+  }
+  state_->cv.notifyAll();
+}
+
+void SyncPoints::loadDependencies(const std::vector<std::pair<std::string, std::string>>& deps) {
+  sync::MutexLock lock(state_->mu);
+  for (const auto& [predecessor, successor] : deps) state_->predecessors[successor].push_back(predecessor);
+}
+
+void SyncPoints::setCallback(const std::string& point, std::function<void(void*)> callback) {
+  sync::MutexLock lock(state_->mu);
+  state_->callbacks[point] = std::move(callback);
+}
+
+bool SyncPoints::passed(std::string_view point) const {
+  sync::MutexLock lock(state_->mu);
+  return state_->passed.find(point) != state_->passed.end();
+}
+
+void SyncPoints::process(std::string_view point, void* arg) {
+  std::function<void(void*)> callback;
+  {
+    sync::MutexLock lock(state_->mu);
+    if (!state_->enabled) return;
+    while (state_->enabled && !state_->predecessorsPassed(point)) state_->cv.wait(lock);
+    auto it = state_->callbacks.find(point);
+    if (it != state_->callbacks.end()) callback = it->second;
+  }
+  if (callback) callback(arg);
+  {
+    sync::MutexLock lock(state_->mu);
+    state_->passed.emplace(point);
+  }
+  state_->cv.notifyAll();
+}
+
+}  // namespace lifeguard::testing
