@@ -164,6 +164,7 @@ void Connection::closeUnguarded() {
   LG_SYNC_POINT("Connection::close:after_drain");
   context_->prevent_rollback_on_destruction = true;
   context_.reset();
+  LG_SYNC_POINT("Connection::close:done");
 }
 
 Status Connection::closeComplete() {
@@ -178,9 +179,11 @@ Status Connection::closeComplete() {
       return Status(ErrorCode::kInvalidUse, "cannot close a connection from inside its own query");
     }
     drain.state = DrainState::State::kClosing;
-    context_->cancel();  // the running query, if any, and any that is about to take the query lock
   }
   LG_SYNC_POINT("Connection::close:before_drain");
+  // Only this closer may destroy the context now. Cancel the running query,
+  // if any, and any query about to take the query lock.
+  context_->cancel();
   {
     sync::MutexLock lock(drain.mu);
     while (drain.active > 0) drain.cv.wait(lock);
@@ -197,6 +200,7 @@ Status Connection::closeComplete() {
   sync::MutexLock lock(drain.mu);
   drain.state = DrainState::State::kClosed;
   drain.cv.notifyAll();
+  LG_SYNC_POINT("Connection::close:done");
   return Status::ok();
 }
 

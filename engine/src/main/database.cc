@@ -40,6 +40,7 @@ Status Database::close() {
 // close-time checkpoint waits for an open write transaction (H4).
 void Database::closeLegacy() {
   if (lifecycle_->isClosed()) return;
+  LG_SYNC_POINT("Database::close:begin");
   lifecycle_->setClosedUnsynchronized();
   // The checkpoint's wait times out and the error is swallowed, as in 0.11.x.
   (void)transaction_manager_->waitForNoWriter(std::chrono::milliseconds(options_.checkpoint_wait_ms));
@@ -47,6 +48,7 @@ void Database::closeLegacy() {
   transaction_manager_.reset();
   storage_.reset();
   memory_manager_.reset();
+  LG_SYNC_POINT("Database::close:before_join");
   processor_.reset();
 }
 
@@ -54,12 +56,14 @@ Status Database::closeComplete() {
   if (CurrentQueryScope::database() == this) {
     return Status(ErrorCode::kInvalidUse, "cannot close a database from inside one of its queries");
   }
+  LG_SYNC_POINT("Database::close:begin");
   // Refuse new work, interrupt running queries, wait for every call inside.
   if (!lifecycle_->beginClose()) return Status::ok();
   // Nothing runs now: open transactions are rolled back, so the checkpoint
   // has nothing to wait for.
   transaction_manager_->rollbackAll();
   LG_SYNC_POINT("Database::close:before_free");
+  LG_SYNC_POINT("Database::close:before_join");
   processor_.reset();  // joins the (idle) workers before anything they use
   transaction_manager_.reset();
   storage_.reset();

@@ -34,16 +34,15 @@ void ResultRows::skipEmptyPages() {
   while (page_ < pages_.size() && pages_[page_]->rows.empty()) ++page_;
 }
 
+// Like the real engine's result, closing frees the pages but leaves the
+// iterator as it was: only the closed check (and, under kComplete, the lock)
+// keeps a concurrent reader away from freed pages.
 void ResultRows::release() {
   for (Page* page : pages_) memory_->release(page);
-  abandon();
-}
-
-void ResultRows::abandon() {
-  pages_.clear();
-  page_ = row_ = 0;
   closed_ = true;
 }
+
+void ResultRows::abandon() { closed_ = true; }
 
 std::unique_ptr<QueryResult> ResultBuilder::error(Status status, std::shared_ptr<Lifecycle> lifecycle) {
   std::unique_ptr<QueryResult> result(new QueryResult());

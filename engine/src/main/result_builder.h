@@ -24,9 +24,10 @@ class ResultRows {
   Row next();
   void reset();
   bool closed() const { return closed_; }
-  // Gives the pages back to the memory manager.
+  // Gives the pages back to the memory manager and marks the rows closed.
   void release();
-  // Forgets the pages: the memory manager was destroyed and freed them.
+  // Marks the rows closed without touching the pages: the memory manager was
+  // destroyed and freed them.
   void abandon();
 
   sync::Mutex mu;

@@ -11,13 +11,15 @@
 //     A has been passed, B never waits again until clear()).
 //   - setCallback("B", f): f(arg) runs on the thread that reaches B, after its
 //     dependencies are met.
-// Points the engine passes (see docs in engine/README.md for where):
+// Points the engine passes (engine/README.md says where each one sits):
 //   Worker::before_run, Worker::after_run, Task::batch,
 //   Task::before_finalize, Task::finalize:inside,
 //   TaskScheduler::wait_loop, ClientContext::parse_bind,
 //   ClientContext::after_execute_before_commit, QueryProcessor::execute,
 //   Connection::close:before_drain, Connection::close:after_drain,
-//   Database::close:before_free, QueryResult::get_next.
+//   Connection::close:done (the context is gone),
+//   Database::close:begin, Database::close:before_free,
+//   Database::close:before_join, QueryResult::get_next.
 //
 // Thread-safety: every SyncPoints method is thread-safe. enable()/disable()
 // and clear() are meant to be called by the test's own thread while no engine

@@ -1,0 +1,61 @@
+// Lifecycle scenarios shared by the per-policy tests: each forces one
+// dangerous interleaving with sync points. Under kLegacy (and, where the
+// published fix leaves a window, kExecuteDrain) they end in a use-after-free
+// that AddressSanitizer reports; the death tests run them in a child process.
+#pragma once
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "support/lifecycle_test.h"
+
+namespace lifeguard::test {
+
+inline std::string writeNumbersCsv(const std::string& name, int rows) {
+  auto path = std::filesystem::path(::testing::TempDir()) / (std::to_string(::getpid()) + "_" + name);
+  std::ofstream out(path);
+  for (int i = 0; i < rows; ++i) out << i << "\n";
+  return path.string();
+}
+
+// Runs `sql` on a thread, holds it at `point` until `release` has been passed,
+// and closes the connection meanwhile. Returns the query's status.
+inline Status closeConnectionWhileHeldAt(TeardownPolicy policy, const std::string& setup_sql, const std::string& sql,
+                                         const std::string& point, const std::string& release) {
+  Database db(":memory:", optionsFor(policy));
+  auto conn = std::make_unique<Connection>(&db);
+  if (!setup_sql.empty() && !conn->query(setup_sql)->isSuccess()) return Status(ErrorCode::kInternal, "setup");
+  holdAt(point, release);
+  Status status;
+  std::thread query([&] { status = conn->query(sql)->status(); });
+  awaitPoint(point + ":held");
+  (void)conn->close();
+  query.join();
+  return status;
+}
+
+// H3: the database closes while a (finite) query's workers are held at a batch.
+inline void closeDatabaseWhileWorkersRun(TeardownPolicy policy, const std::string& release) {
+  Database db(":memory:", optionsFor(policy));
+  Connection conn(&db);
+  holdAt("Task::batch", release);
+  std::thread query([&] { (void)conn.query("SELECT sum(x) FROM range(0, 1048576)"); });
+  awaitPoint("Task::batch:held");
+  (void)db.close();
+  query.join();
+}
+
+// H6: the second result of a chain is read after the database closed.
+inline void readLaterResultAfterDatabaseClose(TeardownPolicy policy) {
+  Database db(":memory:", optionsFor(policy));
+  Connection conn(&db);
+  auto chain = conn.query("SELECT sum(x) FROM range(0, 3); SELECT sum(x) FROM range(0, 4)");
+  (void)db.close();
+  try {
+    chain->getNextQueryResult()->getNext();
+  } catch (const Error&) {
+  }
+}
+
+}  // namespace lifeguard::test
