@@ -27,7 +27,7 @@ void Task::runOnWorker() {
   }
 }
 
-void Task::deregister() {
+void Task::deregister(sync::Atomic<std::size_t>& busy_workers) {
   sync::MutexLock lock(mu_);
   ++finished_;
   if (finished_ == registered_ && !error_) {
@@ -38,6 +38,7 @@ void Task::deregister() {
       recordException(std::current_exception());
     }
   }
+  busy_workers.fetch_sub(1);
   cv_.notifyAll();
 }
 

@@ -59,7 +59,9 @@ class Task {
 
   bool tryRegister();
   void runOnWorker();
-  void deregister();
+  // Decrements `busy_workers` before waking the caller, so a caller that
+  // returned never sees this worker still counted busy.
+  void deregister(sync::Atomic<std::size_t>& busy_workers);
   void recordException(std::exception_ptr error) LG_REQUIRES(mu_);
   // Caller side: whether the wait can end, cancelling the task if it never ran.
   bool finishedOrCancelled(bool stop_requested) LG_REQUIRES(mu_);

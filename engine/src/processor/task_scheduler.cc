@@ -71,15 +71,11 @@ void TaskScheduler::removeFromQueue(const Task* task) {
 
 void TaskScheduler::workerLoop() {
   while (std::shared_ptr<Task> task = getTaskAndRegister()) {
-    {
-      CurrentQueryScope scope(task->context(), task->context()->database());
-      LG_SYNC_POINT("Worker::before_run");
-      task->runOnWorker();
-      LG_SYNC_POINT("Worker::after_run");
-      task->deregister();
-    }
-    sync::MutexLock lock(mu_);
-    --busy_;
+    CurrentQueryScope scope(task->context(), task->context()->database());
+    LG_SYNC_POINT("Worker::before_run");
+    task->runOnWorker();
+    LG_SYNC_POINT("Worker::after_run");
+    task->deregister(busy_);
   }
 }
 
@@ -97,10 +93,7 @@ std::shared_ptr<Task> TaskScheduler::getTaskAndRegister() {
   return nullptr;
 }
 
-std::size_t TaskScheduler::busyWorkers() const {
-  sync::MutexLock lock(mu_);
-  return busy_;
-}
+std::size_t TaskScheduler::busyWorkers() const { return busy_.load(); }
 
 std::size_t TaskScheduler::queuedTasks() const {
   sync::MutexLock lock(mu_);

@@ -50,7 +50,7 @@ class TaskScheduler {
   mutable sync::Mutex mu_;
   sync::CondVar work_available_;
   std::deque<std::shared_ptr<Task>> queue_ LG_GUARDED_BY(mu_);
-  std::size_t busy_ LG_GUARDED_BY(mu_) = 0;
+  sync::Atomic<std::size_t> busy_{0};
   bool stopping_ LG_GUARDED_BY(mu_) = false;
   std::vector<sync::Thread> workers_;
 };
