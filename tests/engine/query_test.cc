@@ -275,7 +275,9 @@ TEST(DatabaseTest, ManyConnectionsShareTheWorkers) {
       for (int i = 0; i < 50; ++i) {
         auto result = conn.query(c % 2 ? "SELECT count(*) FROM t" : "INSERT INTO t VALUES (1)");
         if (result->isSuccess() && c % 2 == 0) inserted.fetch_add(1);
-        if (!result->isSuccess()) EXPECT_EQ(result->status().code(), ErrorCode::kTransactionConflict);
+        if (!result->isSuccess()) {
+          EXPECT_EQ(result->status().code(), ErrorCode::kTransactionConflict);
+        }
       }
     });
   }

@@ -18,12 +18,30 @@ bool Task::tryRegister() {
   return true;
 }
 
+namespace {
+
+// The Status of the exception being handled.
+Status currentError() {
+  try {
+    throw;
+  } catch (const Error& error) {
+    return error.status();
+  } catch (const std::exception& error) {
+    return Status(ErrorCode::kInternal, error.what());
+  } catch (...) {
+    return Status(ErrorCode::kInternal, "unknown exception in a task");
+  }
+}
+
+}  // namespace
+
 void Task::runOnWorker() {
   try {
     run();
   } catch (...) {
+    Status error = currentError();
     sync::MutexLock lock(mu_);
-    recordException(std::current_exception());
+    recordError(std::move(error));
   }
 }
 
@@ -35,14 +53,14 @@ void Task::deregister(sync::Atomic<std::size_t>& busy_workers) {
     try {
       finalize();
     } catch (...) {
-      recordException(std::current_exception());
+      recordError(currentError());
     }
   }
   busy_workers.fetch_sub(1);
   cv_.notifyAll();
 }
 
-void Task::recordException(std::exception_ptr error) {
+void Task::recordError(Status error) {
   if (!error_) error_ = std::move(error);
 }
 

@@ -18,10 +18,11 @@
 #pragma once
 
 #include <cstddef>
-#include <exception>
 #include <memory>
+#include <optional>
 #include <vector>
 
+#include "lifeguard/status.h"
 #include "sync/sync.h"
 
 namespace lifeguard {
@@ -62,7 +63,9 @@ class Task {
   // Decrements `busy_workers` before waking the caller, so a caller that
   // returned never sees this worker still counted busy.
   void deregister(sync::Atomic<std::size_t>& busy_workers);
-  void recordException(std::exception_ptr error) LG_REQUIRES(mu_);
+  // Keeps the first error. Errors are kept as Status values, never as
+  // exception_ptr, so no exception object is shared between threads.
+  void recordError(Status error) LG_REQUIRES(mu_);
   // Caller side: whether the wait can end, cancelling the task if it never ran.
   bool finishedOrCancelled(bool stop_requested) LG_REQUIRES(mu_);
 
@@ -75,7 +78,7 @@ class Task {
   std::size_t registered_ LG_GUARDED_BY(mu_) = 0;
   std::size_t finished_ LG_GUARDED_BY(mu_) = 0;
   bool cancelled_ LG_GUARDED_BY(mu_) = false;
-  std::exception_ptr error_ LG_GUARDED_BY(mu_);
+  std::optional<Status> error_ LG_GUARDED_BY(mu_);
 };
 
 }  // namespace lifeguard

@@ -38,13 +38,13 @@ void TaskScheduler::scheduleTaskAndWaitOrError(const std::shared_ptr<Task>& task
   work_available_.notifyAll();
   context->setCurrentTask(task.get());
   LG_SYNC_POINT("TaskScheduler::wait_loop");
-  std::exception_ptr error = waitForTask(*task, context, deadline);
+  std::optional<Status> error = waitForTask(*task, context, deadline);
   context->setCurrentTask(nullptr);
   removeFromQueue(task.get());
-  if (error) std::rethrow_exception(error);
+  if (error) throw Error(std::move(*error));
 }
 
-std::exception_ptr TaskScheduler::waitForTask(Task& task, ClientContext* context, sync::Clock::time_point deadline) {
+std::optional<Status> TaskScheduler::waitForTask(Task& task, ClientContext* context, sync::Clock::time_point deadline) {
   bool timed_out = false;
   sync::MutexLock lock(task.mu_);
   while (true) {
@@ -57,10 +57,10 @@ std::exception_ptr TaskScheduler::waitForTask(Task& task, ClientContext* context
       timed_out = sync::Clock::now() >= deadline;
     }
   }
-  if (timed_out) return std::make_exception_ptr(Error(ErrorCode::kTimeout, "query timed out"));
+  if (timed_out) return Status(ErrorCode::kTimeout, "query timed out");
   if (task.error_) return task.error_;
-  if (task.cancelled_) return std::make_exception_ptr(Error(ErrorCode::kInterrupted, "query was interrupted"));
-  return nullptr;
+  if (task.cancelled_) return Status(ErrorCode::kInterrupted, "query was interrupted");
+  return std::nullopt;
 }
 
 void TaskScheduler::removeFromQueue(const Task* task) {

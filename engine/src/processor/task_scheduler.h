@@ -11,10 +11,11 @@
 
 #include <cstddef>
 #include <deque>
-#include <exception>
+#include <optional>
 #include <memory>
 #include <vector>
 
+#include "lifeguard/status.h"
 #include "sync/sync.h"
 
 namespace lifeguard {
@@ -44,7 +45,7 @@ class TaskScheduler {
   void workerLoop();
   std::shared_ptr<Task> getTaskAndRegister();
   // Returns the error the caller must throw, if any.
-  std::exception_ptr waitForTask(Task& task, ClientContext* context, sync::Clock::time_point deadline);
+  std::optional<Status> waitForTask(Task& task, ClientContext* context, sync::Clock::time_point deadline);
   void removeFromQueue(const Task* task);
 
   mutable sync::Mutex mu_;
