@@ -4,6 +4,7 @@
 // shared/design/lifecycle-model.md.
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <thread>
 
 #include "support/lifecycle_test.h"
@@ -196,8 +197,13 @@ TEST_F(CompleteLifecycleTest, InterruptDuringBindIsNotLost) {
 TEST_F(CompleteLifecycleTest, CloseFromInsideTheQueryIsAClearError) {
   Connection conn(&db_);
   Status connection_close, database_close_on_worker;
+  std::mutex worker_mu;  // every worker of the query runs the callback
   syncPoints().setCallback("QueryProcessor::execute", [&](void*) { connection_close = conn.close(); });
-  syncPoints().setCallback("Worker::before_run", [&](void*) { database_close_on_worker = db_.close(); });
+  syncPoints().setCallback("Worker::before_run", [&](void*) {
+    Status status = db_.close();
+    std::lock_guard<std::mutex> lock(worker_mu);
+    database_close_on_worker = status;
+  });
   auto result = returnsWithin(30s, "query", [&] { return conn.query("SELECT sum(x) FROM range(0, 3)"); });
   EXPECT_TRUE(result->isSuccess());
   EXPECT_EQ(connection_close.code(), ErrorCode::kInvalidUse);

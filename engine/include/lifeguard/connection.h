@@ -35,6 +35,7 @@ namespace lifeguard {
 
 class ClientContext;
 class Database;
+class Gate;
 class Lifecycle;
 class PreparedStatement;
 class QueryResult;
@@ -77,9 +78,8 @@ class Connection {
   bool isClosed() const;
 
  private:
-  struct DrainState;
-  class DrainGuard;
   std::unique_ptr<QueryResult> runGuarded(std::string_view sql, PreparedStatement* statement);
+  std::unique_ptr<QueryResult> runOnContext(std::string_view sql, PreparedStatement* statement);
   template <typename F>
   void withOpenContext(F&& body);
   Status closeComplete();
@@ -88,9 +88,12 @@ class Connection {
   Database* const database_;
   const std::shared_ptr<Lifecycle> lifecycle_;
   std::unique_ptr<ClientContext> context_;
-  // kComplete: the whole-query drain. kLegacy and kExecuteDrain use the
-  // binding-style plain flag `closed_unsynchronized_` only.
-  std::unique_ptr<DrainState> drain_;
+  // The context's address, compared (never dereferenced) to detect a close
+  // from inside this connection's own query.
+  const ClientContext* context_identity_ = nullptr;
+  // kComplete: the whole-query drain (a Gate). kLegacy and kExecuteDrain use
+  // the binding-style plain flag `closed_unsynchronized_` only.
+  std::unique_ptr<Gate> drain_;
   bool closed_unsynchronized_ = false;
 };
 

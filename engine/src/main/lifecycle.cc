@@ -5,43 +5,30 @@
 namespace lifeguard {
 
 bool Lifecycle::isClosed() const {
-  if (policy_ == TeardownPolicy::kComplete) return closed_.load(std::memory_order_acquire);
+  if (policy_ == TeardownPolicy::kComplete) return gate_.closing();
   return closed_unsynchronized_;
 }
 
-bool Lifecycle::enter(ClientContext* query) {
+void Lifecycle::registerContext(ClientContext* context) {
   sync::MutexLock lock(mu_);
-  if (state_ != State::kOpen) return false;
-  ++callers_;
-  if (query != nullptr) queries_.insert(query);
-  return true;
+  contexts_.insert(context);
 }
 
-void Lifecycle::leave(ClientContext* query) {
+void Lifecycle::unregisterContext(ClientContext* context) {
   sync::MutexLock lock(mu_);
-  if (query != nullptr) queries_.erase(queries_.find(query));
-  if (--callers_ == 0) cv_.notifyAll();
+  contexts_.erase(context);
 }
 
 bool Lifecycle::beginClose() {
-  sync::MutexLock lock(mu_);
-  if (state_ != State::kOpen) {
-    while (state_ != State::kClosed) cv_.wait(lock);
-    return false;
+  if (!gate_.beginClose()) return false;
+  {
+    // Registered contexts are alive: a connection unregisters (under mu_)
+    // before it destroys its context.
+    sync::MutexLock lock(mu_);
+    for (ClientContext* context : contexts_) context->cancel();
   }
-  state_ = State::kClosing;
-  closed_.store(true, std::memory_order_release);
-  // A registered context is alive: its connection cannot finish closing
-  // while its query is still inside this gate.
-  for (ClientContext* query : queries_) query->cancel();
-  while (callers_ > 0) cv_.wait(lock);
+  gate_.waitUntilEmpty();
   return true;
-}
-
-void Lifecycle::finishClose() {
-  sync::MutexLock lock(mu_);
-  state_ = State::kClosed;
-  cv_.notifyAll();
 }
 
 }  // namespace lifeguard

@@ -2,9 +2,9 @@
 // Connections and its QueryResults (held through shared_ptr, so it outlives
 // the Database).
 //
-// Under kComplete it is a gate: every call that touches database state enters
-// it (enter()/leave(), or LifecycleGuard) and is refused once close began;
-// beginClose() interrupts the queries inside and waits until every caller has
+// Under kComplete it is a Gate: every call that touches database state enters
+// it (LifecycleGuard) and is refused once close began; close cancels the
+// queries of every registered connection and waits until every caller has
 // left. Under kLegacy and kExecuteDrain only the 0.11.x flag exists: a plain
 // bool, written by close and read by every call without synchronisation (the
 // data race the real engine has).
@@ -16,6 +16,7 @@
 #include <set>
 
 #include "lifeguard/options.h"
+#include "main/gate.h"
 #include "sync/sync.h"
 
 namespace lifeguard {
@@ -29,16 +30,18 @@ class Lifecycle {
   TeardownPolicy policy() const { return policy_; }
   bool isClosed() const;
 
-  // kComplete: admits a call unless close began; `query` (may be null) is
-  // registered so that close can interrupt it.
-  bool enter(ClientContext* query = nullptr) LG_EXCLUDES(mu_);
-  void leave(ClientContext* query = nullptr) LG_EXCLUDES(mu_);
+  Gate& gate() { return gate_; }
 
-  // kComplete: refuses new calls, interrupts the registered queries and waits
-  // until every admitted call has left. Returns false if another thread
+  // kComplete: a connection's context, cancelled by beginClose(). A context
+  // must be unregistered before it is destroyed.
+  void registerContext(ClientContext* context) LG_EXCLUDES(mu_);
+  void unregisterContext(ClientContext* context) LG_EXCLUDES(mu_);
+
+  // kComplete: refuses new calls, cancels the registered contexts' queries and
+  // waits until every admitted call has left. Returns false if another thread
   // already closed (after waiting for it to finish).
   bool beginClose() LG_EXCLUDES(mu_);
-  void finishClose() LG_EXCLUDES(mu_);
+  void finishClose() { gate_.finishClose(); }
 
   // kLegacy / kExecuteDrain: the unsynchronised flag.
   void setClosedUnsynchronized() { closed_unsynchronized_ = true; }
@@ -49,35 +52,18 @@ class Lifecycle {
   std::size_t activeQueries() const { return active_queries_.load(); }
 
  private:
-  enum class State { kOpen, kClosing, kClosed };
-
   const TeardownPolicy policy_;
   bool closed_unsynchronized_ = false;
-  sync::Atomic<bool> closed_{false};
+  Gate gate_;
   sync::Atomic<std::size_t> active_queries_{0};
-  mutable sync::Mutex mu_;
-  sync::CondVar cv_;
-  State state_ LG_GUARDED_BY(mu_) = State::kOpen;
-  std::size_t callers_ LG_GUARDED_BY(mu_) = 0;
-  std::multiset<ClientContext*> queries_ LG_GUARDED_BY(mu_);
+  sync::Mutex mu_;
+  std::set<ClientContext*> contexts_ LG_GUARDED_BY(mu_);
 };
 
-// RAII for Lifecycle::enter/leave (kComplete). Converts to false if refused.
-class LifecycleGuard {
+// Enters the database's gate for one call (kComplete).
+class LifecycleGuard : public GateGuard {
  public:
-  explicit LifecycleGuard(Lifecycle& lifecycle, ClientContext* query = nullptr)
-      : lifecycle_(lifecycle), query_(query), entered_(lifecycle.enter(query)) {}
-  ~LifecycleGuard() {
-    if (entered_) lifecycle_.leave(query_);
-  }
-  LifecycleGuard(const LifecycleGuard&) = delete;
-  LifecycleGuard& operator=(const LifecycleGuard&) = delete;
-  explicit operator bool() const { return entered_; }
-
- private:
-  Lifecycle& lifecycle_;
-  ClientContext* const query_;
-  const bool entered_;
+  explicit LifecycleGuard(Lifecycle& lifecycle) : GateGuard(lifecycle.gate()) {}
 };
 
 }  // namespace lifeguard
