@@ -78,6 +78,8 @@ class Connection {
   bool isClosed() const;
 
  private:
+  template <typename Closed, typename Body>
+  auto whenOpen(Closed&& closed, Body&& body);
   std::unique_ptr<QueryResult> runGuarded(std::string_view sql, PreparedStatement* statement);
   std::unique_ptr<QueryResult> runOnContext(std::string_view sql, PreparedStatement* statement);
   template <typename F>

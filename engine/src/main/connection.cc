@@ -15,11 +15,6 @@ namespace {
 
 sync::Atomic<std::uint64_t> next_connection_id{1};
 
-std::unique_ptr<QueryResult> closedResult(ErrorCode code, std::string_view message,
-                                          const std::shared_ptr<Lifecycle>& lifecycle) {
-  return ResultBuilder::error(Status(code, std::string(message)), lifecycle);
-}
-
 }  // namespace
 
 Connection::Connection(Database* database)
@@ -46,20 +41,29 @@ std::unique_ptr<QueryResult> Connection::query(std::string_view sql) { return ru
 
 std::unique_ptr<QueryResult> Connection::execute(PreparedStatement* statement) { return runGuarded({}, statement); }
 
-std::unique_ptr<QueryResult> Connection::runGuarded(std::string_view sql, PreparedStatement* statement) {
+// Runs `body` if the connection and its database are open, else returns
+// `closed(code, message)`. Under kComplete `body` runs inside both drains
+// (the connection's and the database's); under the other policies after the
+// binding-style checks of the plain flags.
+template <typename Closed, typename Body>
+auto Connection::whenOpen(Closed&& closed, Body&& body) {
   if (lifecycle_->policy() == TeardownPolicy::kComplete) {
     GateGuard drain(*drain_);
-    if (!drain) return closedResult(ErrorCode::kConnectionClosed, kConnectionClosedMessage, lifecycle_);
+    if (!drain) return closed(ErrorCode::kConnectionClosed, kConnectionClosedMessage);
     LifecycleGuard gate(*lifecycle_);
-    if (!gate) return closedResult(ErrorCode::kDatabaseClosed, kDatabaseClosedMessage, lifecycle_);
-    return runOnContext(sql, statement);
+    if (!gate) return closed(ErrorCode::kDatabaseClosed, kDatabaseClosedMessage);
+    return body();
   }
-  // 0.11.x and the published fix: the binding-style checks of plain flags.
-  if (lifecycle_->isClosed()) return closedResult(ErrorCode::kDatabaseClosed, kDatabaseClosedMessage, lifecycle_);
-  if (closed_unsynchronized_) {
-    return closedResult(ErrorCode::kConnectionClosed, kConnectionClosedMessage, lifecycle_);
-  }
-  return runOnContext(sql, statement);
+  if (lifecycle_->isClosed()) return closed(ErrorCode::kDatabaseClosed, kDatabaseClosedMessage);
+  if (closed_unsynchronized_) return closed(ErrorCode::kConnectionClosed, kConnectionClosedMessage);
+  return body();
+}
+
+std::unique_ptr<QueryResult> Connection::runGuarded(std::string_view sql, PreparedStatement* statement) {
+  auto closed = [this](ErrorCode code, std::string_view message) {
+    return ResultBuilder::error(Status(code, std::string(message)), lifecycle_);
+  };
+  return whenOpen(closed, [&] { return runOnContext(sql, statement); });
 }
 
 std::unique_ptr<QueryResult> Connection::runOnContext(std::string_view sql, PreparedStatement* statement) {
@@ -79,19 +83,10 @@ std::unique_ptr<QueryResult> Connection::runOnContext(std::string_view sql, Prep
 }
 
 std::unique_ptr<PreparedStatement> Connection::prepare(std::string_view sql) {
-  auto failed = [](ErrorCode code, std::string_view message) {
+  auto closed = [](ErrorCode code, std::string_view message) {
     return std::unique_ptr<PreparedStatement>(new PreparedStatement(Status(code, std::string(message)), 0, nullptr));
   };
-  if (lifecycle_->policy() == TeardownPolicy::kComplete) {
-    GateGuard drain(*drain_);
-    if (!drain) return failed(ErrorCode::kConnectionClosed, kConnectionClosedMessage);
-    LifecycleGuard gate(*lifecycle_);
-    if (!gate) return failed(ErrorCode::kDatabaseClosed, kDatabaseClosedMessage);
-    return context_->prepare(sql);
-  }
-  if (lifecycle_->isClosed()) return failed(ErrorCode::kDatabaseClosed, kDatabaseClosedMessage);
-  if (closed_unsynchronized_) return failed(ErrorCode::kConnectionClosed, kConnectionClosedMessage);
-  return context_->prepare(sql);
+  return whenOpen(closed, [&] { return context_->prepare(sql); });
 }
 
 // Runs `body` on the context if the connection is open: under kComplete inside
