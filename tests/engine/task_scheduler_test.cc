@@ -106,10 +106,10 @@ TEST_F(TaskSchedulerTest, InterruptCancelsATaskNoWorkerHasTaken) {
     }
   });
   while (scheduler_.queuedTasks() < 2) std::this_thread::yield();
-  context_.interrupt();
+  context_.cancel();  // interrupt() is a no-op outside a query; cancel() is not
   caller.join();
   EXPECT_EQ(waiting->runs.load(), 0);
-  busy_context.interrupt();
+  busy_context.cancel();
   busy.join();
 }
 

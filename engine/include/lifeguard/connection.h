@@ -12,7 +12,8 @@
 //     be called from any thread while a query runs on another.
 //   - The destructor runs close(). Destroying the object while another thread
 //     is still inside one of its methods is the caller's bug, as for any C++
-//     object; use close() from the other thread, then destroy.
+//     object; use close() from the other thread, then destroy. Destroying it
+//     from inside its own query aborts the process with a message.
 //
 // Closing, per TeardownPolicy (options.h):
 //   - kComplete: close() refuses new queries, interrupts the running one,
@@ -63,12 +64,15 @@ class Connection {
   // connection fails with kInvalidUse (except under kLegacy, hazard H11).
   std::unique_ptr<QueryResult> execute(PreparedStatement* statement);
 
-  // Interrupts the query running on this connection, if any: it ends with
-  // kInterrupted. Under kComplete an interrupt sent during parse or bind is
-  // kept until the query ends; under the other policies execute() clears it
-  // (hazard H10). A no-op on an idle or closed connection.
+  // Interrupts the query in flight on this connection (from its call to its
+  // return), if any: it ends with kInterrupted unless it is past its last
+  // check. Under kComplete an interrupt during parse or bind is kept until
+  // the query ends and the flag is cleared when it ends; under the other
+  // policies execute() clears it (hazard H10). Under kComplete a no-op on an
+  // idle or closed connection.
   void interrupt();
-  // 0 disables the timeout. Applies to queries started afterwards.
+  // 0 disables the timeout. Read by every statement when it starts
+  // executing, including later statements of a query already running.
   void setQueryTimeout(std::uint64_t timeout_ms);
   // Caps the workers one task of this connection may use (>= 1).
   void setMaxNumThreadForExec(std::uint64_t num_threads);

@@ -11,14 +11,17 @@
 //   - kComplete: close() refuses new work at once, interrupts every running
 //     query, waits for every in-flight call (queries, result iteration,
 //     connection closes) to leave, rolls back open transactions, joins the
-//     workers and only then frees state. Afterwards every call on a
-//     Connection, QueryResult or PreparedStatement of this database fails with
-//     ErrorCode::kDatabaseClosed ("database is closed").
+//     workers and only then frees state. Afterwards queries and prepare() on
+//     its connections fail with ErrorCode::kDatabaseClosed ("database is
+//     closed"; kConnectionClosed if the connection was closed first), result
+//     row access throws kDatabaseClosed, and interrupt, the setters and the
+//     close() calls are no-ops. A Connection must not be created on a
+//     destroyed Database object (hazard H12 covers a closed one).
 //   - kLegacy and kExecuteDrain: 0.11.x teardown; freeing state under running
 //     workers is the bug those policies keep.
 // Calling close() from inside a query of this database (a worker thread or the
 // query's own thread) returns kInvalidUse under kComplete instead of
-// deadlocking.
+// deadlocking; the destructor in that situation aborts with a message.
 //
 // Thread-safety: close() and isClosed() may be called from any thread at any
 // time, concurrently with queries on any connection. The Database object itself

@@ -27,12 +27,27 @@ std::unique_ptr<QueryResult> ClientContext::errorResult(const Status& status) co
   return ResultBuilder::error(status, lifecycle_);
 }
 
+// kComplete: an interrupt sent while a query is in flight (from its call,
+// before it holds the query lock, to its return) reaches it, whatever phase it
+// is in (hazard H10); the flag is cleared when the query ends.
+class ClientContext::InFlight {
+ public:
+  explicit InFlight(ClientContext& context) : context_(context) { context_.in_flight_.fetch_add(1); }
+  ~InFlight() {
+    if (context_.policy_ == TeardownPolicy::kComplete) context_.resetInterrupt();
+    context_.in_flight_.fetch_sub(1);
+  }
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
+
+ private:
+  ClientContext& context_;
+};
+
 std::unique_ptr<QueryResult> ClientContext::query(std::string_view sql) {
+  InFlight in_flight(*this);
   sync::MutexLock lock(query_mu_);
   CurrentQueryScope scope(this, database_);
-  // kComplete: an interrupt belongs to the query holding the connection, from
-  // here to its end; it is never cleared later (hazard H10).
-  if (policy_ == TeardownPolicy::kComplete) resetInterrupt();
   std::vector<Statement> statements;
   try {
     statements = parseQuery(sql);
@@ -60,9 +75,9 @@ std::unique_ptr<PreparedStatement> ClientContext::prepare(std::string_view sql) 
 }
 
 std::unique_ptr<QueryResult> ClientContext::executePrepared(const PreparedStatement& statement) {
+  InFlight in_flight(*this);
   sync::MutexLock lock(query_mu_);
   CurrentQueryScope scope(this, database_);
-  if (policy_ == TeardownPolicy::kComplete) resetInterrupt();
   if (!statement.isSuccess()) return errorResult(statement.status());
   return runStatements({*statement.statement_});
 }
@@ -78,7 +93,10 @@ std::unique_ptr<QueryResult> ClientContext::runStatements(const std::vector<Stat
     } else {
       ResultBuilder::append(*head, std::move(result));
     }
-    if (!ok) break;
+    if (!ok) {
+      rollbackOpenTransaction();  // any failed statement ends a manual transaction
+      break;
+    }
   }
   return head;
 }
@@ -160,6 +178,8 @@ void ClientContext::rollbackOpenTransaction() {
 }
 
 void ClientContext::interrupt() {
+  // kComplete: a no-op while idle, so it cannot hit a later query.
+  if (policy_ == TeardownPolicy::kComplete && in_flight_.load() == 0) return;
   interrupted_.store(true);
   sync::MutexLock lock(task_mu_);
   if (current_task_ != nullptr) current_task_->wake();

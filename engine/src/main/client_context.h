@@ -87,6 +87,8 @@ class ClientContext {
   const std::uint64_t connection_id_;
   const TeardownPolicy policy_;
   const std::shared_ptr<Lifecycle> lifecycle_;
+  class InFlight;
+  sync::Atomic<std::uint32_t> in_flight_{0};  // queries between call and return
   sync::Mutex query_mu_;
   sync::Atomic<bool> interrupted_{false};
   sync::Atomic<bool> cancelled_{false};

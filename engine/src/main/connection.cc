@@ -1,5 +1,8 @@
 #include "lifeguard/connection.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 #include "lifeguard/database.h"
 #include "lifeguard/prepared_statement.h"
 #include "lifeguard/query_result.h"
@@ -35,7 +38,13 @@ Connection::Connection(Database* database)
   context_identity_ = context_.get();
 }
 
-Connection::~Connection() { (void)close(); }
+Connection::~Connection() {
+  Status status = close();
+  if (!status.isOk()) {
+    std::fprintf(stderr, "lifeguard: ~Connection cannot close: %s\n", status.toString().c_str());
+    std::abort();
+  }
+}
 
 std::unique_ptr<QueryResult> Connection::query(std::string_view sql) { return runGuarded(sql, nullptr); }
 

@@ -1,5 +1,8 @@
 #include "lifeguard/database.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 #include <fmt/format.h>
 
 #include "lifeguard/testing/hooks.h"
@@ -24,7 +27,13 @@ Database::Database(std::string_view path, Options options)
   transaction_manager_ = std::make_unique<TransactionManager>(*storage_);
 }
 
-Database::~Database() { (void)close(); }
+Database::~Database() {
+  Status status = close();
+  if (!status.isOk()) {
+    std::fprintf(stderr, "lifeguard: ~Database cannot close: %s\n", status.toString().c_str());
+    std::abort();
+  }
+}
 
 bool Database::isClosed() const { return lifecycle_->isClosed(); }
 

@@ -3,12 +3,15 @@
 namespace lifeguard {
 
 void Gate::leave() {
-  if (state_.fetch_sub(1, std::memory_order_acq_rel) - 1 == kClosingBit) {
-    // The last caller out of a closing gate wakes the closer, under the mutex
-    // so the wake-up cannot fall between the closer's check and its wait.
-    sync::MutexLock lock(mu_);
-    cv_.notifyAll();
+  std::uint64_t state = state_.load(std::memory_order_acquire);
+  while ((state & kClosingBit) == 0) {
+    if (state_.compare_exchange_weak(state, state - 1, std::memory_order_acq_rel)) return;
   }
+  // Closing: decrement under the mutex, which waitUntilEmpty() holds while it
+  // checks, so the closer returns (and may free the gate) only after this
+  // caller released the mutex, its last touch of the gate.
+  sync::MutexLock lock(mu_);
+  if (state_.fetch_sub(1, std::memory_order_acq_rel) - 1 == kClosingBit) cv_.notifyAll();
 }
 
 bool Gate::beginClose() {

@@ -3,8 +3,8 @@
 // (every call that touches database state) and each connection's (its whole
 // query).
 //
-// enter() and leave() are one atomic operation each; only the closer and the
-// last caller out of a closing gate take the mutex.
+// While the gate is open, enter() and leave() are one atomic operation each;
+// once closing began, callers leave under the mutex.
 //
 // Thread-safety: all methods may be called from any thread.
 #pragma once
@@ -19,11 +19,14 @@ class Gate {
  public:
   // Admits a caller unless closing began.
   bool enter() {
+    if (closing()) return false;  // refused callers never touch the count
     if ((state_.fetch_add(1, std::memory_order_acq_rel) & kClosingBit) == 0) return true;
     leave();
     return false;
   }
-  void leave();
+  // Once closing began, leaves under the mutex: the closer cannot see the
+  // gate empty (and free it) before this caller is done with it.
+  void leave() LG_EXCLUDES(mu_);
 
   // Starts closing: enter() refuses from now on. Returns false if another
   // closer started first, after waiting until that one called finishClose().

@@ -4,8 +4,8 @@
 
 #include <charconv>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -19,6 +19,7 @@ namespace {
 
 constexpr std::size_t kCopyBufferBytes = 64 * 1024;
 constexpr std::size_t kLinesPerBatch = 1024;
+constexpr std::size_t kReadChunkBytes = 1 << 20;
 
 [[noreturn]] void copyError(std::string message) { throw Error(ErrorCode::kCopyError, std::move(message)); }
 
@@ -37,17 +38,33 @@ struct CopyState {
 
 class CopyReadTask : public Task {
  public:
+  // Reads the whole file in chunks, checking for an interrupt between them;
+  // only regular files (a FIFO could block close forever).
+  std::string readFile() const {
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(path_, error)) {
+      if (!std::filesystem::exists(path_, error)) {
+        copyError(fmt::format("cannot open '{}': No such file or directory", path_));
+      }
+      copyError(fmt::format("cannot COPY from '{}': not a regular file", path_));
+    }
+    std::ifstream in(path_, std::ios::binary);
+    if (!in) copyError(fmt::format("cannot open '{}': {}", path_, std::strerror(errno)));
+    std::string contents, chunk(kReadChunkBytes, '\0');
+    while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0) {
+      checkInterrupted();
+      contents.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+    }
+    if (in.bad()) copyError(fmt::format("cannot read '{}'", path_));
+    return contents;
+  }
+
   CopyReadTask(ClientContext* context, std::shared_ptr<CopyState> state, std::string path, bool header)
       : Task(context, 1), state_(std::move(state)), path_(std::move(path)), header_(header) {}
 
  protected:
   void run() override {
-    std::ifstream in(path_, std::ios::binary);
-    if (!in) copyError(fmt::format("cannot open '{}': {}", path_, std::strerror(errno)));
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad()) copyError(fmt::format("cannot read '{}'", path_));
-    const std::string contents = std::move(text).str();
+    const std::string contents = readFile();
     for (const TextChunk& chunk : splitLines(contents, kCopyBufferBytes, header_ ? 1 : 0)) {
       checkInterrupted();
       Page* page = state_->memory->allocate();

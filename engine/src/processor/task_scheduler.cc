@@ -75,7 +75,11 @@ void TaskScheduler::workerLoop() {
     LG_SYNC_POINT("Worker::before_run");
     task->runOnWorker();
     LG_SYNC_POINT("Worker::after_run");
-    task->deregister(busy_);
+    // The caller holds the task until this worker deregistered, so the task
+    // (and the pages its destructor releases) goes on the caller's thread.
+    Task* registered = task.get();
+    task.reset();
+    registered->deregister(busy_);
   }
 }
 

@@ -11,6 +11,16 @@ namespace {
 
 constexpr std::uint64_t kRangeMorsel = 1 << 16;
 
+// A page held for one worker's run, released however the run ends.
+struct LocalPage {
+  explicit LocalPage(MemoryManager& memory) : memory(memory), page(memory.allocate()) {}
+  ~LocalPage() { memory.release(page); }
+  LocalPage(const LocalPage&) = delete;
+  LocalPage& operator=(const LocalPage&) = delete;
+  MemoryManager& memory;
+  Page* const page;
+};
+
 class RangeSumTask : public Task {
  public:
   RangeSumTask(ClientContext* context, std::size_t threads, std::int64_t begin, std::int64_t end,
@@ -21,17 +31,17 @@ class RangeSumTask : public Task {
 
  protected:
   void run() override {
-    // Per-worker state lives in a memory-manager page, as in the real engine.
-    Page* local = sink_->memory()->allocate();
+    // The worker's partial lives in a memory-manager page for the whole run,
+    // as per-worker state does in the real engine.
+    LocalPage local(*sink_->memory());
     std::uint64_t sum = 0;  // wraps, like two's-complement INT64 addition
     for (std::uint64_t m; (m = next_.fetch_add(1)) < morsels_;) {
       checkInterrupted();
       std::uint64_t first = m * kRangeMorsel, last = std::min(count_, first + kRangeMorsel);
       for (std::uint64_t i = first; i < last; ++i) sum += static_cast<std::uint64_t>(begin_) + i;
     }
-    local->rows.push_back({static_cast<std::int64_t>(sum)});
+    local.page->rows.push_back({static_cast<std::int64_t>(sum)});
     partial_.fetch_add(sum);
-    sink_->memory()->release(local);
   }
   void finalize() override { sink_->addSingleRow({static_cast<std::int64_t>(partial_.load())}); }
 

@@ -1,0 +1,101 @@
+// EngineAdapter: the only way the harness reaches an engine.
+//
+// An adapter owns one engine instance per run: one database at a time (the
+// handle "db"), connections and results named by the schedule. The runner
+// calls it from one OS thread per actor, concurrently; every method must be
+// safe to call from any thread at any time, including on a handle another
+// thread is closing or dropping (that is what is under test). What the
+// engine answers is reported, never thrown.
+//
+// Handle lifetime follows garbage-collected bindings: a handle is an
+// object the adapter keeps alive while any call on it is in flight; drop()
+// releases the adapter's own reference without closing, so the engine object
+// dies when the last in-flight call returns (a finalizer, not a close).
+// Calls on a dropped or never-created handle answer kGone without reaching
+// the engine.
+//
+// Ownership: the runner owns the adapter; the adapter owns every engine
+// object. Destroying the adapter releases whatever is left (results, then
+// connections, then the database), as a process exit would.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lifeguard/harness/answer.h"
+#include "lifeguard/harness/contract.h"
+#include "lifeguard/harness/schedule.h"
+
+namespace lifeguard::harness {
+
+struct Capabilities {
+  bool interrupt = true;        // interrupt() reaches a running query
+  bool timeout = true;          // set_timeout
+  bool copy = true;             // COPY from CSV
+  bool multi_statement = true;  // ';'-separated queries
+  bool durable = false;         // data survives reopen (on-disk)
+  bool running_event = false;   // can report when a query starts executing
+};
+
+// What the engine is doing now (the harness's end-of-run invariants).
+struct EngineState {
+  bool available = false;  // false: the adapter cannot tell
+  std::size_t active_queries = 0;
+  std::size_t live_transactions = 0;
+  std::size_t busy_workers = 0;
+  std::size_t queued_tasks = 0;
+  std::size_t pages_in_use = 0;
+};
+
+// A table's rows as text, one string per row ("1|'x'").
+using TableRows = std::vector<std::string>;
+
+class EngineAdapter {
+ public:
+  virtual ~EngineAdapter() = default;
+
+  virtual std::string name() const = 0;
+  virtual std::string policy() const = 0;
+  virtual Capabilities capabilities() const = 0;
+  virtual const Contract& contract() const = 0;
+
+  // The tables every run uses; created by openDatabase() when missing.
+  static std::vector<std::string> tables() { return {"t1", "t2"}; }
+
+  virtual Answer openDatabase() = 0;
+  virtual Answer closeDatabase() = 0;
+  virtual Answer reopenDatabase() = 0;
+  virtual Answer dropDatabase() = 0;
+
+  virtual Answer connect(const std::string& conn) = 0;
+  virtual Answer disconnect(const std::string& conn) = 0;
+  virtual Answer dropConnection(const std::string& conn) = 0;
+  // Runs the query on the calling thread; keeps the result under `result`
+  // ("-": closes it at once). `tag` makes the rows written unique to this
+  // operation (see SCHEDULES.md).
+  virtual Answer query(const std::string& conn, const std::string& result, const QuerySpec& spec,
+                       std::int64_t tag) = 0;
+  virtual Answer iterate(const std::string& result, std::int64_t rows) = 0;
+  virtual Answer closeResult(const std::string& result) = 0;
+  virtual Answer dropResult(const std::string& result) = 0;
+  virtual Answer interrupt(const std::string& conn) = 0;
+  virtual Answer setTimeout(const std::string& conn, std::int64_t ms) = 0;
+
+  // Reads every table through a fresh connection (for `check`).
+  virtual Answer readTables(std::vector<TableRows>* tables) = 0;
+  virtual EngineState state() = 0;
+
+  // Called on the actor's thread when the query it runs starts executing,
+  // if capabilities().running_event. The runner installs it before a run.
+  using RunningCallback = void (*)(void* context);
+  virtual void setRunningCallback(RunningCallback callback, void* context) = 0;
+};
+
+// The adapters this build knows: "lifeguard" (the embedded engine).
+// Returns null for an unknown name or policy.
+std::unique_ptr<EngineAdapter> makeAdapter(const std::string& engine, const std::string& policy,
+                                           std::string* error);
+
+}  // namespace lifeguard::harness

@@ -1,0 +1,61 @@
+// History: every operation's invocation, start of execution (queries, when
+// the engine reports it) and return, with the answer, in one global order.
+//
+// Thread-safety: record() and wait() may be called from any thread.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "lifeguard/harness/answer.h"
+#include "lifeguard/harness/schedule.h"
+
+namespace lifeguard::harness {
+
+enum class EventType { kInvoke, kRunning, kReturn };
+
+struct Event {
+  std::uint64_t seq = 0;   // global order
+  double at_ms = 0;        // since the run started
+  int actor = 0;
+  int index = 0;           // operation index in the actor's list
+  EventType type = EventType::kInvoke;
+  Answer answer;           // kReturn only
+  std::vector<std::vector<std::string>> tables;  // kReturn of `check`: rows read
+};
+
+// "seq 12 +3.1ms a1#4 return ok(3)", one line, for artifacts and streams.
+std::string formatEvent(const Event& event);
+// Reads a line written by formatEvent (tables are not carried).
+bool parseEvent(const std::string& line, Event* event);
+
+class History {
+ public:
+  // Observer called (under no lock) for every recorded event, e.g. to stream
+  // it to a parent process.
+  explicit History(std::function<void(const Event&)> observer = nullptr) : observer_(std::move(observer)) {}
+
+  void record(Event event);
+  // Blocks until operation (actor, index) reached `type` (kReturn implies
+  // the others). Returns false if `abandon()` was called.
+  bool waitFor(int actor, int index, EventType type);
+  void abandon();
+
+  std::vector<Event> events() const;
+
+ private:
+  bool reached(int actor, int index, EventType type) const;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Event> events_;
+  std::uint64_t next_seq_ = 1;
+  bool abandoned_ = false;
+  std::function<void(const Event&)> observer_;
+};
+
+}  // namespace lifeguard::harness

@@ -1,0 +1,92 @@
+// Schedule: the data a run executes, and its versioned text format (.sched).
+//
+// A schedule has a header (format version, engine, policy, actors, seed,
+// scheduler) and per actor an ordered list of operations on named handles:
+// the database `db`, connections `c1`, `c2`, ..., results `r1`, `r2`, ....
+// The format is documented with examples in harness/SCHEDULES.md.
+//
+// Thread-safety: plain values.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace lifeguard::harness {
+
+enum class OpKind {
+  kOpenDb,       // open_db
+  kCloseDb,      // close_db
+  kReopen,       // reopen: close the database and open it again
+  kDropDb,       // drop db: release the handle without close (as a GC finalizer)
+  kConnect,      // connect cN
+  kDisconnect,   // disconnect cN
+  kDrop,         // drop cN | rN
+  kQuery,        // query cN rM|- <query kind> [args]
+  kIterate,      // iterate rN COUNT
+  kCloseResult,  // close_result rN
+  kInterrupt,    // interrupt cN
+  kSetTimeout,   // set_timeout cN MS
+  kCheck,        // check: compare every table with the expected-state model
+  kAwait,        // await ACTOR.INDEX invoked|running|returned (harness only)
+};
+
+enum class QueryKind {
+  kLong,     // long N: SELECT sum(x) FROM range(0, N)
+  kCount,    // count TABLE
+  kInsert,   // insert TABLE ROWS
+  kCopy,     // copy TABLE ROWS
+  kCopyBad,  // copy_bad TABLE ROWS BAD_LINE
+  kBegin,
+  kCommit,
+  kRollback,
+  kMulti,    // multi PART;PART;... (each part a query kind with ':' for spaces)
+};
+
+enum class AwaitEvent { kInvoked, kRunning, kReturned };
+
+struct QuerySpec {
+  QueryKind kind = QueryKind::kLong;
+  std::string table;
+  std::int64_t count = 0;     // range length, or rows
+  std::int64_t bad_line = 0;  // kCopyBad
+  std::vector<QuerySpec> parts;  // kMulti
+
+  bool isWrite() const;
+};
+
+struct Op {
+  OpKind kind = OpKind::kCheck;
+  std::string handle;  // db, cN or rN
+  std::string result;  // kQuery: the result handle, or "-" to close at once
+  QuerySpec query;     // kQuery
+  std::int64_t number = 0;  // iterate count, timeout ms
+  int await_actor = 0;      // kAwait
+  int await_index = 0;
+  AwaitEvent await_event = AwaitEvent::kInvoked;
+};
+
+struct Schedule {
+  int version = 1;
+  std::string engine = "lifeguard";
+  std::string policy = "complete";
+  std::uint64_t seed = 0;
+  std::string scheduler = "os";
+  std::vector<std::string> comments;  // leading '#' lines, without '#'
+  std::vector<std::string> expectations;  // "expect POLICY VERDICT[|VERDICT]" lines
+  std::vector<std::vector<Op>> actors;
+};
+
+// One line of the format for an operation, e.g. "query c1 r2 insert t1 5".
+std::string formatOp(const Op& op);
+std::string formatSchedule(const Schedule& schedule);
+
+struct ParseError {
+  int line = 0;
+  std::string message;
+};
+// Parses the text format; on failure returns nullopt and fills `error`.
+std::optional<Schedule> parseSchedule(const std::string& text, ParseError* error);
+
+}  // namespace lifeguard::harness

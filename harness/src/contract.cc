@@ -1,0 +1,89 @@
+#include "lifeguard/harness/contract.h"
+
+namespace lifeguard::harness {
+
+std::string_view toString(HandleState state) {
+  switch (state) {
+    case HandleState::kOpen: return "open";
+    case HandleState::kClosing: return "closing";
+    case HandleState::kClosed: return "closed";
+  }
+  return "?";
+}
+
+void Contract::allow(ContractKey key, std::set<AnswerKind> answers) {
+  table_[key].insert(answers.begin(), answers.end());
+}
+
+std::set<AnswerKind> Contract::allowed(const Op& op, const OpContext& context) const {
+  std::set<AnswerKind> out;
+  auto add = [&](QueryKind query) {
+    auto it = table_.find({op.kind, query, context.state});
+    if (it != table_.end()) out.insert(it->second.begin(), it->second.end());
+  };
+  if (op.kind == OpKind::kQuery && op.query.kind == QueryKind::kMulti) {
+    for (const QuerySpec& part : op.query.parts) add(part.kind);
+  } else {
+    add(op.kind == OpKind::kQuery ? op.query.kind : QueryKind::kLong);
+  }
+  if (context.interrupted) out.insert(when_interrupted_.begin(), when_interrupted_.end());
+  if (context.timeout_set) out.insert(when_timeout_.begin(), when_timeout_.end());
+  return out;
+}
+
+bool Contract::allows(const Op& op, const OpContext& context, AnswerKind answer) const {
+  return allowed(op, context).count(answer) != 0;
+}
+
+Contract drainingEngineContract() {
+  using A = AnswerKind;
+  using S = HandleState;
+  Contract contract;
+  const S kAll[] = {S::kOpen, S::kClosing, S::kClosed};
+  // Lifecycle operations succeed in every state; they may find the handle gone.
+  for (OpKind op : {OpKind::kOpenDb, OpKind::kReopen, OpKind::kCloseDb, OpKind::kDropDb, OpKind::kDisconnect,
+                    OpKind::kDrop, OpKind::kCloseResult, OpKind::kInterrupt, OpKind::kSetTimeout, OpKind::kAwait}) {
+    for (S state : kAll) contract.allow({op, QueryKind::kLong, state}, {A::kOk, A::kGone});
+  }
+  contract.allow({OpKind::kConnect, QueryKind::kLong, S::kOpen}, {A::kOk, A::kGone});
+  contract.allow({OpKind::kConnect, QueryKind::kLong, S::kClosing}, {A::kOk, A::kDatabaseClosed, A::kGone});
+  contract.allow({OpKind::kConnect, QueryKind::kLong, S::kClosed}, {A::kDatabaseClosed, A::kGone});
+
+  // Queries on an open connection of an open database.
+  const std::pair<QueryKind, std::set<A>> kOpenAnswers[] = {
+      {QueryKind::kLong, {A::kOk}},
+      {QueryKind::kCount, {A::kOk}},
+      {QueryKind::kInsert, {A::kOk, A::kWriteConflict}},
+      {QueryKind::kCopy, {A::kOk, A::kWriteConflict}},
+      {QueryKind::kCopyBad, {A::kCopyError, A::kWriteConflict}},
+      {QueryKind::kBegin, {A::kOk, A::kWriteConflict, A::kUserError}},
+      {QueryKind::kCommit, {A::kOk, A::kUserError}},
+      {QueryKind::kRollback, {A::kOk, A::kUserError}},
+  };
+  const std::set<A> kClosedAnswers = {A::kConnectionClosed, A::kDatabaseClosed, A::kGone};
+  for (const auto& [query, answers] : kOpenAnswers) {
+    std::set<A> open = answers;
+    open.insert(A::kGone);
+    contract.allow({OpKind::kQuery, query, S::kOpen}, open);
+    // Racing a close: whatever it would answer open, or a clean close error.
+    std::set<A> closing = open;
+    closing.insert({A::kConnectionClosed, A::kDatabaseClosed, A::kInterrupted});
+    contract.allow({OpKind::kQuery, query, S::kClosing}, closing);
+    contract.allow({OpKind::kQuery, query, S::kClosed}, kClosedAnswers);
+  }
+  // Results: readable while open; a clear error once closed (by close_result
+  // or by the database).
+  contract.allow({OpKind::kIterate, QueryKind::kLong, S::kOpen}, {A::kOk, A::kGone});
+  contract.allow({OpKind::kIterate, QueryKind::kLong, S::kClosing},
+                 {A::kOk, A::kDatabaseClosed, A::kInvalidUse, A::kGone});
+  contract.allow({OpKind::kIterate, QueryKind::kLong, S::kClosed}, {A::kDatabaseClosed, A::kInvalidUse, A::kGone});
+  contract.allow({OpKind::kCheck, QueryKind::kLong, S::kOpen}, {A::kOk});
+  contract.allow({OpKind::kCheck, QueryKind::kLong, S::kClosing}, {A::kOk, A::kDatabaseClosed});
+  contract.allow({OpKind::kCheck, QueryKind::kLong, S::kClosed}, {A::kDatabaseClosed, A::kGone});
+
+  contract.allowWhenInterrupted({A::kInterrupted});
+  contract.allowWhenTimeoutSet({A::kTimeout, A::kInterrupted});
+  return contract;
+}
+
+}  // namespace lifeguard::harness

@@ -1,0 +1,93 @@
+#include "lifeguard/harness/history.h"
+
+#include <cstdio>
+#include <sstream>
+
+namespace lifeguard::harness {
+namespace {
+constexpr std::string_view kTypes[] = {"invoke", "running", "return"};
+}  // namespace
+
+std::string formatEvent(const Event& e) {
+  char head[96];
+  std::snprintf(head, sizeof(head), "seq %llu +%.1fms a%d#%d %s", static_cast<unsigned long long>(e.seq), e.at_ms,
+                e.actor, e.index, kTypes[static_cast<int>(e.type)].data());
+  std::string line = head;
+  if (e.type == EventType::kReturn) {
+    line += " " + std::string(toString(e.answer.kind));
+    if (e.answer.value) line += " value=" + std::to_string(*e.answer.value);
+    if (!e.answer.message.empty()) line += " " + e.answer.message;
+  }
+  return line;
+}
+
+bool parseEvent(const std::string& line, Event* e) {
+  std::istringstream in(line);
+  std::string word, type;
+  unsigned long long seq = 0;
+  char plus = 0;
+  if (!(in >> word >> seq >> plus >> e->at_ms) || word != "seq" || plus != '+') return false;
+  in.ignore(2);  // "ms"
+  char a = 0, hash = 0;
+  if (!(in >> a >> e->actor >> hash >> e->index >> type) || a != 'a' || hash != '#') return false;
+  e->seq = seq;
+  bool known = false;
+  for (int t = 0; t < 3; ++t) {
+    if (kTypes[t] == type) e->type = static_cast<EventType>(t), known = true;
+  }
+  if (!known) return false;
+  if (e->type != EventType::kReturn) return true;
+  std::string kind;
+  if (!(in >> kind)) return false;
+  auto parsed = parseAnswerKind(kind);
+  if (!parsed) return false;
+  e->answer.kind = *parsed;
+  std::string rest;
+  std::getline(in, rest);
+  if (rest.rfind(" value=", 0) == 0) {
+    std::size_t end = rest.find(' ', 7);
+    e->answer.value = std::stoll(rest.substr(7, end - 7));
+    rest = end == std::string::npos ? "" : rest.substr(end);
+  }
+  if (!rest.empty() && rest[0] == ' ') rest.erase(0, 1);
+  e->answer.message = rest;
+  return true;
+}
+
+void History::record(Event event) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    event.seq = next_seq_++;
+    events_.push_back(event);
+  }
+  cv_.notify_all();
+  if (observer_) observer_(event);
+}
+
+bool History::reached(int actor, int index, EventType type) const {
+  for (const Event& e : events_) {
+    if (e.actor == actor && e.index == index && (e.type == type || e.type == EventType::kReturn)) return true;
+  }
+  return false;
+}
+
+bool History::waitFor(int actor, int index, EventType type) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return abandoned_ || reached(actor, index, type); });
+  return !abandoned_;
+}
+
+void History::abandon() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    abandoned_ = true;
+  }
+  cv_.notify_all();
+}
+
+std::vector<Event> History::events() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return events_;
+}
+
+}  // namespace lifeguard::harness

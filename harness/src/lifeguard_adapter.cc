@@ -1,0 +1,343 @@
+// The adapter for this project's embedded engine, through its public API and
+// lifeguard/testing/hooks.h only.
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+
+#include <fmt/format.h>
+
+#include "lifeguard/harness/engine_adapter.h"
+#include "lifeguard/harness/workload.h"
+#include "lifeguard/lifeguard.h"
+#include "lifeguard/testing/hooks.h"
+
+namespace lifeguard::harness {
+namespace {
+
+Answer fromStatus(const Status& status) {
+  static const std::map<ErrorCode, AnswerKind> kKinds = {
+      {ErrorCode::kOk, AnswerKind::kOk},
+      {ErrorCode::kConnectionClosed, AnswerKind::kConnectionClosed},
+      {ErrorCode::kDatabaseClosed, AnswerKind::kDatabaseClosed},
+      {ErrorCode::kInterrupted, AnswerKind::kInterrupted},
+      {ErrorCode::kTimeout, AnswerKind::kTimeout},
+      {ErrorCode::kTransactionConflict, AnswerKind::kWriteConflict},
+      {ErrorCode::kCopyError, AnswerKind::kCopyError},
+      {ErrorCode::kParseError, AnswerKind::kUserError},
+      {ErrorCode::kBindError, AnswerKind::kUserError},
+      {ErrorCode::kIOError, AnswerKind::kIOError},
+      {ErrorCode::kInternal, AnswerKind::kInternal},
+      {ErrorCode::kInvalidUse, AnswerKind::kInvalidUse},
+  };
+  auto it = kKinds.find(status.code());
+  return {it == kKinds.end() ? AnswerKind::kInternal : it->second, status.message(), std::nullopt};
+}
+
+// Runs `body`, turning the engine's exceptions into answers.
+template <typename F>
+Answer answering(F&& body) {
+  try {
+    return body();
+  } catch (const Error& error) {
+    return fromStatus(error.status());
+  } catch (const std::exception& error) {
+    return {AnswerKind::kInternal, std::string("unexpected exception: ") + error.what(), std::nullopt};
+  }
+}
+
+// Handles by name; a call copies the shared_ptr it uses, so a drop while it is
+// in flight only releases the adapter's reference (a GC binding's semantics).
+template <typename T>
+class Slots {
+ public:
+  std::shared_ptr<T> get(const std::string& name) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = slots_.find(name);
+    return it == slots_.end() ? nullptr : it->second;
+  }
+  void put(const std::string& name, std::shared_ptr<T> value) {
+    std::lock_guard<std::mutex> lock(mu_);
+    slots_[name] = std::move(value);
+  }
+  std::shared_ptr<T> take(const std::string& name) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = slots_.find(name);
+    if (it == slots_.end()) return nullptr;
+    auto value = std::move(it->second);
+    slots_.erase(it);
+    return value;
+  }
+  void clear() {
+    std::map<std::string, std::shared_ptr<T>> released;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      released.swap(slots_);
+    }
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<T>> slots_;
+};
+
+class LifeguardAdapter : public EngineAdapter {
+ public:
+  LifeguardAdapter(TeardownPolicy policy, std::filesystem::path scratch)
+      : policy_(policy), scratch_(std::move(scratch)), contract_(drainingEngineContract()) {
+    options_.policy = policy;
+    options_.checkpoint_wait_ms = 200;
+    std::filesystem::create_directories(scratch_);
+    if (testing::syncPointsCompiledIn()) {
+      auto& points = testing::SyncPoints::instance();
+      points.clear();
+      points.setCallback("QueryProcessor::execute", [this](void*) {
+        if (running_callback_ != nullptr) running_callback_(running_context_);
+      });
+      points.enable();
+    }
+  }
+  ~LifeguardAdapter() override {
+    results_.clear();
+    connections_.clear();
+    databases_.clear();
+    if (testing::syncPointsCompiledIn()) {
+      testing::SyncPoints::instance().disable();
+      testing::SyncPoints::instance().clear();
+    }
+    std::error_code ignored;
+    std::filesystem::remove_all(scratch_, ignored);
+  }
+
+  std::string name() const override { return "lifeguard"; }
+  std::string policy() const override { return std::string(toString(policy_)); }
+  Capabilities capabilities() const override {
+    Capabilities capabilities;
+    capabilities.running_event = testing::syncPointsCompiledIn();
+    return capabilities;
+  }
+  const Contract& contract() const override { return contract_; }
+  void setRunningCallback(RunningCallback callback, void* context) override {
+    running_context_ = context;
+    running_callback_ = callback;
+  }
+
+  Answer openDatabase() override {
+    return answering([&] {
+      auto db = std::make_shared<Database>(":memory:", options_);
+      Connection setup(db.get());
+      std::string sql;
+      for (const auto& table : tables()) sql += "CREATE TABLE " + table + "(a INT64, b STRING);";
+      auto result = setup.query(sql);
+      if (!result->isSuccess()) return fromStatus(result->status());
+      databases_.put("db", db);
+      return Answer::ok();
+    });
+  }
+  Answer closeDatabase() override {
+    auto db = databases_.get("db");
+    if (db == nullptr) return Answer::gone();
+    return answering([&] { return fromStatus(db->close()); });
+  }
+  Answer reopenDatabase() override {
+    if (auto db = databases_.get("db")) {
+      Answer closed = answering([&] { return fromStatus(db->close()); });
+      if (!closed.isOk()) return closed;
+    }
+    return openDatabase();
+  }
+  Answer dropDatabase() override { return databases_.take("db") ? Answer::ok() : Answer::gone(); }
+
+  Answer connect(const std::string& name) override {
+    auto db = databases_.get("db");
+    if (db == nullptr) return Answer::gone();
+    return answering([&] {
+      connections_.put(name, std::make_shared<Connection>(db.get()));
+      return Answer::ok();
+    });
+  }
+  Answer disconnect(const std::string& name) override {
+    auto conn = connections_.get(name);
+    if (conn == nullptr) return Answer::gone();
+    return answering([&] { return fromStatus(conn->close()); });
+  }
+  Answer dropConnection(const std::string& name) override {
+    return connections_.take(name) ? Answer::ok() : Answer::gone();
+  }
+
+  Answer query(const std::string& name, const std::string& result_name, const QuerySpec& spec,
+               std::int64_t tag) override {
+    auto conn = connections_.get(name);
+    if (conn == nullptr) return Answer::gone();
+    std::string sql = sqlFor(spec, tag);
+    return answering([&] {
+      std::shared_ptr<QueryResult> result(conn->query(sql).release());
+      Answer answer = chainAnswer(*result);
+      if (result_name != "-") results_.put(result_name, std::move(result));
+      return answer;
+    });
+  }
+  Answer iterate(const std::string& name, std::int64_t rows) override {
+    auto result = results_.get(name);
+    if (result == nullptr) return Answer::gone();
+    return answering([&] {
+      std::int64_t read = 0;
+      for (QueryResult* r = result.get(); r != nullptr && read < rows; r = r->getNextQueryResult()) {
+        while (read < rows && r->hasNext()) {
+          r->getNext();
+          ++read;
+        }
+      }
+      return Answer::ok(read);
+    });
+  }
+  Answer closeResult(const std::string& name) override {
+    auto result = results_.get(name);
+    if (result == nullptr) return Answer::gone();
+    return answering([&] {
+      for (QueryResult* r = result.get(); r != nullptr; r = r->getNextQueryResult()) r->close();
+      return Answer::ok();
+    });
+  }
+  Answer dropResult(const std::string& name) override { return results_.take(name) ? Answer::ok() : Answer::gone(); }
+  Answer interrupt(const std::string& name) override {
+    auto conn = connections_.get(name);
+    if (conn == nullptr) return Answer::gone();
+    return answering([&] {
+      conn->interrupt();
+      return Answer::ok();
+    });
+  }
+  Answer setTimeout(const std::string& name, std::int64_t ms) override {
+    auto conn = connections_.get(name);
+    if (conn == nullptr) return Answer::gone();
+    return answering([&] {
+      conn->setQueryTimeout(static_cast<std::uint64_t>(ms));
+      return Answer::ok();
+    });
+  }
+
+  Answer readTables(std::vector<TableRows>* tables_out) override {
+    auto db = databases_.get("db");
+    if (db == nullptr) return Answer::gone();
+    return answering([&] {
+      Connection reader(db.get());
+      tables_out->clear();
+      for (const auto& table : tables()) {
+        auto result = reader.query("SELECT * FROM " + table);
+        if (!result->isSuccess()) return fromStatus(result->status());
+        TableRows rows;
+        for (std::string line; result->hasNext();) {
+          Row row = result->getNext();
+          line = lifeguard::toString(row.at(0)) + "|" + lifeguard::toString(row.at(1));
+          rows.push_back(line);
+        }
+        tables_out->push_back(std::move(rows));
+      }
+      return Answer::ok();
+    });
+  }
+
+  EngineState state() override {
+    EngineState state;
+    auto db = databases_.get("db");
+    if (db == nullptr) return state;
+    testing::EngineProbe probe = testing::probe(*db);
+    state.available = !probe.closed;
+    state.active_queries = probe.active_queries;
+    state.live_transactions = probe.live_transactions;
+    state.busy_workers = probe.busy_workers;
+    state.queued_tasks = probe.queued_tasks;
+    state.pages_in_use = probe.pages_in_use;
+    return state;
+  }
+
+ private:
+  // The first failing result of the chain decides; value = statements that succeeded.
+  static Answer chainAnswer(QueryResult& head) {
+    std::int64_t succeeded = 0;
+    for (QueryResult* r = &head; r != nullptr; r = r->getNextQueryResult()) {
+      if (!r->isSuccess()) {
+        Answer answer = fromStatus(r->status());
+        answer.value = succeeded;
+        return answer;
+      }
+      ++succeeded;
+    }
+    return Answer::ok(succeeded);
+  }
+
+  std::string sqlFor(const QuerySpec& spec, std::int64_t tag) {
+    switch (spec.kind) {
+      case QueryKind::kLong: return fmt::format("SELECT sum(x) FROM range(0, {})", spec.count);
+      case QueryKind::kCount: return "SELECT count(*) FROM " + spec.table;
+      case QueryKind::kInsert: return insertSql(spec.table, tag, spec.count);
+      case QueryKind::kCopy:
+      case QueryKind::kCopyBad: return "COPY " + spec.table + " FROM '" + writeCsv(spec, tag) + "'";
+      case QueryKind::kBegin: return "BEGIN";
+      case QueryKind::kCommit: return "COMMIT";
+      case QueryKind::kRollback: return "ROLLBACK";
+      case QueryKind::kMulti: {
+        std::string sql;
+        for (std::size_t i = 0; i < spec.parts.size(); ++i) {
+          sql += sqlFor(spec.parts[i], partTag(tag, static_cast<int>(i))) + ";";
+        }
+        return sql;
+      }
+    }
+    return "";
+  }
+
+  std::string writeCsv(const QuerySpec& spec, std::int64_t tag) {
+    auto path = scratch_ / fmt::format("copy_{}.csv", tag);
+    std::ofstream out(path);
+    for (std::int64_t i = 0; i < spec.count; ++i) {
+      if (spec.kind == QueryKind::kCopyBad && i + 1 == spec.bad_line) {
+        out << "not_a_number,bad\n";
+      } else {
+        out << rowValue(tag, i) << ",v" << i << "\n";
+      }
+    }
+    return path.string();
+  }
+
+  static std::string insertSql(const std::string& table, std::int64_t tag, std::int64_t rows) {
+    std::string sql = "INSERT INTO " + table + " VALUES ";
+    for (std::int64_t i = 0; i < rows; ++i) sql += fmt::format("{}({}, 'v{}')", i ? ", " : "", rowValue(tag, i), i);
+    return sql;
+  }
+
+  const TeardownPolicy policy_;
+  const std::filesystem::path scratch_;
+  const Contract contract_;
+  Options options_;
+  Slots<Database> databases_;
+  Slots<Connection> connections_;
+  Slots<QueryResult> results_;
+  std::atomic<RunningCallback> running_callback_{nullptr};
+  std::atomic<void*> running_context_{nullptr};
+};
+
+std::filesystem::path scratchDirectory() {
+  static std::atomic<int> counter{0};
+  return std::filesystem::temp_directory_path() /
+         fmt::format("lifeguard-{}-{}", static_cast<long>(::getpid()), counter.fetch_add(1));
+}
+
+}  // namespace
+
+std::unique_ptr<EngineAdapter> makeAdapter(const std::string& engine, const std::string& policy,
+                                           std::string* error) {
+  if (engine != "lifeguard") {
+    if (error != nullptr) *error = "unknown engine '" + engine + "' (this build has: lifeguard)";
+    return nullptr;
+  }
+  auto parsed = parseTeardownPolicy(policy);
+  if (!parsed) {
+    if (error != nullptr) *error = "unknown policy '" + policy + "' (legacy, execute_drain, complete)";
+    return nullptr;
+  }
+  return std::make_unique<LifeguardAdapter>(*parsed, scratchDirectory());
+}
+
+}  // namespace lifeguard::harness

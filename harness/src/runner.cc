@@ -1,0 +1,250 @@
+// Runs a schedule in this process: one OS thread per actor, a watchdog, the
+// final check and teardown, then the oracles.
+#include "lifeguard/harness/runner.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <set>
+#include <thread>
+
+#include "lifeguard/harness/engine_adapter.h"
+#include "lifeguard/harness/workload.h"
+#include "oracles.h"
+
+namespace lifeguard::harness {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// What each actor is doing, for the watchdog's report.
+struct ActorStatus {
+  std::atomic<std::int64_t> started_ms{-1};  // -1: between operations
+  std::atomic<int> index{0};
+};
+
+// The operation the current thread runs, for the engine's "running" event.
+struct Cursor {
+  History* history;
+  int actor;
+  int index;
+  Clock::time_point start;
+  bool running_recorded;
+};
+thread_local Cursor* tl_cursor = nullptr;
+
+double msSince(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+void onRunning(void*) {
+  Cursor* cursor = tl_cursor;
+  if (cursor == nullptr || cursor->running_recorded) return;
+  cursor->running_recorded = true;
+  Event event;
+  event.at_ms = msSince(cursor->start);
+  event.actor = cursor->actor;
+  event.index = cursor->index;
+  event.type = EventType::kRunning;
+  cursor->history->record(event);
+}
+
+class Run {
+ public:
+  Run(const Schedule& schedule, const RunOptions& options, EngineAdapter& adapter, History& history)
+      : schedule_(schedule), options_(options), adapter_(adapter), history_(history),
+        status_(schedule.actors.size() + 1), start_(Clock::now()) {}
+
+  void execute() {
+    std::thread watchdog([this] { watch(); });
+    std::vector<std::thread> actors;
+    for (std::size_t a = 0; a < schedule_.actors.size(); ++a) {
+      actors.emplace_back([this, a] { runActor(static_cast<int>(a)); });
+    }
+    for (auto& actor : actors) actor.join();
+    teardown();
+    {
+      std::lock_guard<std::mutex> lock(stop_mu_);
+      stopping_ = true;
+    }
+    stop_cv_.notify_all();
+    watchdog.join();
+  }
+
+  const EngineState& finalState() const { return final_state_; }
+
+ private:
+  // The teardown is recorded as one more actor, after the schedule's.
+  int teardownActor() const { return static_cast<int>(schedule_.actors.size()); }
+
+  void runActor(int actor) {
+    const auto& ops = schedule_.actors[actor];
+    for (int i = 0; i < static_cast<int>(ops.size()); ++i) {
+      const Op& op = ops[i];
+      if (op.kind == OpKind::kAwait) {
+        static constexpr EventType kTypes[] = {EventType::kInvoke, EventType::kRunning, EventType::kReturn};
+        perform(actor, i, [&](std::vector<TableRows>*) {
+          history_.waitFor(op.await_actor, op.await_index, kTypes[static_cast<int>(op.await_event)]);
+          return Answer::ok();
+        });
+      } else {
+        perform(actor, i, [&](std::vector<TableRows>* tables) { return dispatch(op, actor, i, tables); });
+      }
+    }
+  }
+
+  template <typename F>
+  void perform(int actor, int index, F&& call) {
+    Cursor cursor{&history_, actor, index, start_, false};
+    ActorStatus& status = status_[actor];
+    status.index = index;
+    Event event;
+    event.actor = actor;
+    event.index = index;
+    event.at_ms = msSince(start_);
+    history_.record(event);
+    status.started_ms = static_cast<std::int64_t>(event.at_ms);
+    tl_cursor = &cursor;
+    std::vector<TableRows> tables;
+    event.answer = call(&tables);
+    tl_cursor = nullptr;
+    status.started_ms = -1;
+    event.type = EventType::kReturn;
+    event.at_ms = msSince(start_);
+    for (auto& table : tables) event.tables.push_back(std::move(table));
+    history_.record(event);
+  }
+
+  Answer dispatch(const Op& op, int actor, int index, std::vector<TableRows>* tables) {
+    switch (op.kind) {
+      case OpKind::kOpenDb: return adapter_.openDatabase();
+      case OpKind::kCloseDb: return adapter_.closeDatabase();
+      case OpKind::kReopen: return adapter_.reopenDatabase();
+      case OpKind::kDropDb: return adapter_.dropDatabase();
+      case OpKind::kConnect: return adapter_.connect(op.handle);
+      case OpKind::kDisconnect: return adapter_.disconnect(op.handle);
+      case OpKind::kDrop:
+        return op.handle[0] == 'c' ? adapter_.dropConnection(op.handle) : adapter_.dropResult(op.handle);
+      case OpKind::kQuery: return adapter_.query(op.handle, op.result, op.query, opTag(actor, index));
+      case OpKind::kIterate: return adapter_.iterate(op.handle, op.number);
+      case OpKind::kCloseResult: return adapter_.closeResult(op.handle);
+      case OpKind::kInterrupt: return adapter_.interrupt(op.handle);
+      case OpKind::kSetTimeout: return adapter_.setTimeout(op.handle, op.number);
+      case OpKind::kCheck: return adapter_.readTables(tables);
+      case OpKind::kAwait: break;
+    }
+    return {AnswerKind::kInternal, "unknown operation", std::nullopt};
+  }
+
+  // Final check, then close every result and connection, read the engine's
+  // state, close the database: the same calls a careful application makes.
+  void teardown() {
+    const int actor = teardownActor();
+    int index = 0;
+    perform(actor, index++, [&](std::vector<TableRows>* tables) { return adapter_.readTables(tables); });
+    std::set<std::string> results, connections;
+    for (const auto& ops : schedule_.actors) {
+      for (const Op& op : ops) {
+        if (op.kind == OpKind::kQuery && op.result != "-") results.insert(op.result);
+        if (op.kind == OpKind::kConnect) connections.insert(op.handle);
+      }
+    }
+    for (const auto& result : results) {
+      perform(actor, index++, [&](std::vector<TableRows>*) { return adapter_.closeResult(result); });
+    }
+    for (const auto& conn : connections) {
+      perform(actor, index++, [&](std::vector<TableRows>*) { return adapter_.disconnect(conn); });
+    }
+    final_state_ = adapter_.state();
+    perform(actor, index++, [&](std::vector<TableRows>*) { return adapter_.closeDatabase(); });
+  }
+
+  void watch() {
+    std::unique_lock<std::mutex> lock(stop_mu_);
+    while (!stopping_) {
+      stop_cv_.wait_for(lock, std::chrono::milliseconds(50));
+      double now = msSince(start_);
+      for (std::size_t a = 0; a < status_.size(); ++a) {
+        std::int64_t started = status_[a].started_ms.load();
+        if (started >= 0 && now - static_cast<double>(started) > static_cast<double>(options_.op_deadline.count())) {
+          reportHang(static_cast<int>(a), now);
+        }
+      }
+    }
+  }
+
+  [[noreturn]] void reportHang(int actor, double now) {
+    std::string report = "HANG: actor " + std::to_string(actor) + " exceeded the " +
+                         std::to_string(options_.op_deadline.count()) + " ms deadline. Every actor:\n";
+    for (std::size_t a = 0; a < status_.size(); ++a) {
+      int index = status_[a].index.load();
+      std::int64_t started = status_[a].started_ms.load();
+      bool teardown = static_cast<int>(a) == teardownActor();
+      std::string op = teardown ? "teardown step " + std::to_string(index)
+                                : (index < static_cast<int>(schedule_.actors[a].size())
+                                       ? formatOp(schedule_.actors[a][index]) : "done");
+      report += "  actor " + std::to_string(a) + (teardown ? " (teardown)" : "") + ": ";
+      report += started < 0 ? "idle after #" + std::to_string(index) + " '" + op + "'"
+                            : "in #" + std::to_string(index) + " '" + op + "' for " +
+                                  std::to_string(static_cast<std::int64_t>(now) - started) + " ms";
+      report += "\n";
+    }
+    std::fputs(report.c_str(), stderr);
+    std::fflush(stderr);
+    ::_exit(kHangExitCode);  // hung engine threads cannot be joined
+  }
+
+  const Schedule& schedule_;
+  const RunOptions& options_;
+  EngineAdapter& adapter_;
+  History& history_;
+  std::vector<ActorStatus> status_;
+  const Clock::time_point start_;
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;
+  EngineState final_state_;
+};
+
+}  // namespace
+
+std::string_view toString(Verdict verdict) {
+  static constexpr std::string_view kNames[] = {"pass", "contract", "data", "invariant",
+                                                "hang", "sanitizer", "crash", "harness"};
+  return kNames[static_cast<int>(verdict)];
+}
+
+std::optional<Verdict> parseVerdict(std::string_view name) {
+  for (int v = 0; v <= static_cast<int>(Verdict::kHarness); ++v) {
+    if (toString(static_cast<Verdict>(v)) == name) return static_cast<Verdict>(v);
+  }
+  return std::nullopt;
+}
+
+RunResult runInProcess(const Schedule& schedule, const RunOptions& options) {
+  return runInProcess(schedule, options, nullptr);
+}
+
+RunResult runInProcess(const Schedule& schedule, const RunOptions& options,
+                       std::function<void(const Event&)> observer) {
+  RunResult result;
+  std::string error = checkRunnable(schedule);
+  std::unique_ptr<EngineAdapter> adapter;
+  if (error.empty()) adapter = makeAdapter(schedule.engine, schedule.policy, &error);
+  if (adapter == nullptr) {
+    result.verdict = Verdict::kHarness;
+    result.message = error;
+    return result;
+  }
+  History history(std::move(observer));
+  adapter->setRunningCallback(onRunning, nullptr);
+  Run run(schedule, options, *adapter, history);
+  run.execute();
+  adapter.reset();  // releases whatever is left, as a process exit would
+  result.history = history.events();
+  judge(schedule, drainingEngineContract(), run.finalState(), &result);
+  return result;
+}
+
+}  // namespace lifeguard::harness
