@@ -78,7 +78,8 @@ Contract drainingEngineContract() {
                  {A::kOk, A::kDatabaseClosed, A::kInvalidUse, A::kGone});
   contract.allow({OpKind::kIterate, QueryKind::kLong, S::kClosed}, {A::kDatabaseClosed, A::kInvalidUse, A::kGone});
   contract.allow({OpKind::kCheck, QueryKind::kLong, S::kOpen}, {A::kOk});
-  contract.allow({OpKind::kCheck, QueryKind::kLong, S::kClosing}, {A::kOk, A::kDatabaseClosed});
+  contract.allow({OpKind::kCheck, QueryKind::kLong, S::kClosing},
+                 {A::kOk, A::kDatabaseClosed, A::kInterrupted, A::kGone});
   contract.allow({OpKind::kCheck, QueryKind::kLong, S::kClosed}, {A::kDatabaseClosed, A::kGone});
 
   contract.allowWhenInterrupted({A::kInterrupted});

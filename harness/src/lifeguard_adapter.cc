@@ -92,7 +92,8 @@ class LifeguardAdapter : public EngineAdapter {
       auto& points = testing::SyncPoints::instance();
       points.clear();
       points.setCallback("QueryProcessor::execute", [this](void*) {
-        if (running_callback_ != nullptr) running_callback_(running_context_);
+        RunningCallback callback = running_callback_.load();
+        if (callback != nullptr) callback(running_context_.load());
       });
       points.enable();
     }

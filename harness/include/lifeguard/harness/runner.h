@@ -15,6 +15,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,6 +44,9 @@ struct RunResult {
 // Runs in this process. A hang or a sanitizer report ends the process (the
 // watchdog exits with kHangExitCode after printing its report).
 RunResult runInProcess(const Schedule& schedule, const RunOptions& options);
+// As above; `observer` sees every event as it is recorded (to stream it).
+RunResult runInProcess(const Schedule& schedule, const RunOptions& options,
+                       std::function<void(const Event&)> observer);
 
 // Runs in a forked child so that a crash, a sanitizer abort or a hang is
 // reported instead of ending the caller. REQUIRES: the calling process has no

@@ -1,0 +1,32 @@
+// Failure artifacts: a .sched file with the verdict, the replay command and
+// the history as comments, readable by `lifeguard replay`, `show`, `shrink`.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lifeguard/harness/runner.h"
+#include "lifeguard/harness/schedule.h"
+
+namespace lifeguard::harness {
+
+// The artifact's text: leading comments (what failed, how to replay), the
+// schedule, then the history and any report as trailing comments.
+std::string formatArtifact(const Schedule& schedule, const RunResult& result, const std::string& path);
+
+// Writes text to `path`, creating its directory. Returns "" or an error.
+std::string writeFile(const std::string& path, const std::string& text);
+// Reads a file; nullopt and `error` on failure.
+std::optional<std::string> readFile(const std::string& path, std::string* error);
+// Reads and parses a .sched file; nullopt and `error` (with the line) on failure.
+std::optional<Schedule> loadSchedule(const std::string& path, std::string* error);
+
+// The history recorded in an artifact's "# history" comments.
+std::vector<Event> historyOf(const std::string& artifact_text);
+
+// The verdicts a schedule's `expect POLICY V1|V2` line allows for `policy`
+// (empty if it has none).
+std::vector<Verdict> expectedVerdicts(const Schedule& schedule, const std::string& policy);
+
+}  // namespace lifeguard::harness

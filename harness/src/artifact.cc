@@ -1,0 +1,85 @@
+#include "lifeguard/harness/artifact.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace lifeguard::harness {
+
+std::string formatArtifact(const Schedule& schedule, const RunResult& result, const std::string& path) {
+  Schedule copy = schedule;
+  copy.comments.clear();
+  copy.comments.push_back(" lifeguard failure: " + std::string(toString(result.verdict)) + " under policy " +
+                          schedule.policy);
+  copy.comments.push_back(" " + result.message);
+  copy.comments.push_back(" replay: lifeguard replay " + path);
+  copy.comments.push_back(" timeline: lifeguard show " + path + "   smaller: lifeguard shrink " + path);
+  std::string text = formatSchedule(copy);
+  text += "\n# history\n";
+  for (const Event& event : result.history) text += "#   " + formatEvent(event) + "\n";
+  if (!result.report.empty()) {
+    text += "# report\n";
+    std::istringstream lines(result.report);
+    for (std::string line; std::getline(lines, line);) text += "#   " + line + "\n";
+  }
+  return text;
+}
+
+std::string writeFile(const std::string& path, const std::string& text) {
+  std::error_code error;
+  auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, error);
+  std::ofstream out(path);
+  out << text;
+  return out ? "" : "cannot write " + path;
+}
+
+std::optional<std::string> readFile(const std::string& path, std::string* error) {
+  std::ifstream in(path);
+  if (!in) {
+    *error = "cannot read " + path;
+    return std::nullopt;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::optional<Schedule> loadSchedule(const std::string& path, std::string* error) {
+  auto text = readFile(path, error);
+  if (!text) return std::nullopt;
+  ParseError parse_error;
+  auto schedule = parseSchedule(*text, &parse_error);
+  if (!schedule) *error = path + ":" + std::to_string(parse_error.line) + ": " + parse_error.message;
+  return schedule;
+}
+
+std::vector<Event> historyOf(const std::string& artifact_text) {
+  std::vector<Event> history;
+  std::istringstream lines(artifact_text);
+  bool in_history = false;
+  for (std::string line; std::getline(lines, line);) {
+    if (line == "# history") in_history = true;
+    else if (line == "# report") in_history = false;
+    else if (in_history && line.rfind("#   ", 0) == 0) {
+      Event event;
+      if (parseEvent(line.substr(4), &event)) history.push_back(event);
+    }
+  }
+  return history;
+}
+
+std::vector<Verdict> expectedVerdicts(const Schedule& schedule, const std::string& policy) {
+  std::vector<Verdict> verdicts;
+  for (const auto& expectation : schedule.expectations) {
+    std::size_t space = expectation.find(' ');
+    if (expectation.substr(0, space) != policy) continue;
+    std::istringstream names(expectation.substr(space + 1));
+    for (std::string name; std::getline(names, name, '|');) {
+      if (auto verdict = parseVerdict(name)) verdicts.push_back(*verdict);
+    }
+  }
+  return verdicts;
+}
+
+}  // namespace lifeguard::harness

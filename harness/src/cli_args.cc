@@ -1,0 +1,54 @@
+#include <charconv>
+
+#include "cli.h"
+
+namespace lifeguard::harness::cli {
+
+std::optional<Args> Args::parse(const std::vector<std::string>& argv, const std::vector<std::string>& known,
+                                const std::vector<std::string>& switches, std::string* error) {
+  Args args;
+  auto listed = [](const std::vector<std::string>& names, const std::string& name) {
+    for (const auto& n : names) {
+      if (n == name) return true;
+    }
+    return false;
+  };
+  for (std::size_t i = 0; i < argv.size(); ++i) {
+    const std::string& word = argv[i];
+    if (word.rfind("--", 0) != 0) {
+      args.positional_.push_back(word);
+      continue;
+    }
+    std::string name = word.substr(2);
+    if (listed(switches, name)) {
+      args.values_[name] = "1";
+    } else if (!listed(known, name)) {
+      *error = "unknown option " + word;
+      return std::nullopt;
+    } else if (i + 1 >= argv.size()) {
+      *error = word + " needs a value";
+      return std::nullopt;
+    } else {
+      args.values_[name] = argv[++i];
+    }
+  }
+  return args;
+}
+
+std::string Args::get(const std::string& name, const std::string& fallback) const {
+  auto it = values_.find(name);
+  return it == values_.end() ? fallback : it->second;
+}
+
+std::uint64_t Args::number(const std::string& name, std::uint64_t fallback, std::string* error) const {
+  auto it = values_.find(name);
+  if (it == values_.end()) return fallback;
+  std::uint64_t value = 0;
+  auto [end, failed] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), value);
+  if (failed != std::errc() || end != it->second.data() + it->second.size()) {
+    *error = "--" + name + " takes a non-negative integer, not '" + it->second + "'";
+  }
+  return value;
+}
+
+}  // namespace lifeguard::harness::cli

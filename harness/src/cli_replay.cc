@@ -1,0 +1,192 @@
+// lifeguard replay, shrink and show.
+#include <algorithm>
+#include <cstdio>
+#include <set>
+#include <sstream>
+
+#include "cli.h"
+#include "lifeguard/harness/artifact.h"
+#include "lifeguard/harness/runner.h"
+
+namespace lifeguard::harness::cli {
+namespace {
+
+std::string verdictList(const std::vector<Verdict>& verdicts) {
+  std::string out;
+  for (Verdict v : verdicts) out += (out.empty() ? "" : "|") + std::string(toString(v));
+  return out;
+}
+
+std::vector<Verdict> parseVerdicts(const std::string& text, std::string* error) {
+  std::vector<Verdict> verdicts;
+  std::istringstream names(text);
+  for (std::string name; std::getline(names, name, '|');) {
+    auto verdict = parseVerdict(name);
+    if (!verdict) *error = "unknown verdict '" + name + "'";
+    else verdicts.push_back(*verdict);
+  }
+  return verdicts;
+}
+
+// Removes the given operations, every await on a removed operation (to a
+// fixpoint), and renumbers the remaining awaits.
+Schedule removeOps(const Schedule& s, std::set<std::pair<int, int>> removed) {
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (int a = 0; a < static_cast<int>(s.actors.size()); ++a) {
+      for (int i = 0; i < static_cast<int>(s.actors[a].size()); ++i) {
+        const Op& op = s.actors[a][i];
+        if (op.kind == OpKind::kAwait && removed.count({op.await_actor, op.await_index}) &&
+            removed.insert({a, i}).second) {
+          grew = true;
+        }
+      }
+    }
+  }
+  std::vector<std::vector<int>> new_index(s.actors.size());
+  Schedule out = s;
+  for (std::size_t a = 0; a < s.actors.size(); ++a) {
+    out.actors[a].clear();
+    for (int i = 0; i < static_cast<int>(s.actors[a].size()); ++i) {
+      new_index[a].push_back(static_cast<int>(out.actors[a].size()));
+      if (!removed.count({static_cast<int>(a), i})) out.actors[a].push_back(s.actors[a][i]);
+    }
+  }
+  for (auto& ops : out.actors) {
+    for (Op& op : ops) {
+      if (op.kind == OpKind::kAwait) op.await_index = new_index[op.await_actor][op.await_index];
+    }
+  }
+  return out;
+}
+
+bool reproduces(const Schedule& s, Verdict verdict, int tries) {
+  for (int t = 0; t < tries; ++t) {
+    if (runIsolated(s, {}).verdict == verdict) return true;
+  }
+  return false;
+}
+
+std::size_t opCount(const Schedule& s) {
+  std::size_t n = 0;
+  for (const auto& ops : s.actors) n += ops.size();
+  return n;
+}
+
+}  // namespace
+
+int replay(const std::vector<std::string>& argv) {
+  std::string error;
+  auto args = Args::parse(argv, {"policy", "expect", "runs", "deadline-ms"}, {}, &error);
+  if (!args || args->positional().empty()) {
+    return std::fprintf(stderr, "lifeguard replay: %s\n", args ? "name at least one .sched file" : error.c_str()), 2;
+  }
+  std::uint64_t runs = args->number("runs", 1, &error);
+  RunOptions options;
+  options.op_deadline = std::chrono::milliseconds(args->number("deadline-ms", 10'000, &error));
+  if (!error.empty()) return std::fprintf(stderr, "lifeguard replay: %s\n", error.c_str()), 2;
+  int status = 0;
+  for (const std::string& path : args->positional()) {
+    auto schedule = loadSchedule(path, &error);
+    if (!schedule) return std::fprintf(stderr, "lifeguard replay: %s\n", error.c_str()), 2;
+    if (args->has("policy")) schedule->policy = args->get("policy", "");
+    std::vector<Verdict> expected = args->has("expect") ? parseVerdicts(args->get("expect", ""), &error)
+                                                        : expectedVerdicts(*schedule, schedule->policy);
+    if (!error.empty()) return std::fprintf(stderr, "lifeguard replay: %s\n", error.c_str()), 2;
+    if (expected.empty()) expected = {Verdict::kPass};
+    for (std::uint64_t r = 0; r < runs; ++r) {
+      RunResult result = runIsolated(*schedule, options);
+      bool ok = std::find(expected.begin(), expected.end(), result.verdict) != expected.end();
+      std::printf("%s [%s]: %s%s%s (expected %s)\n", path.c_str(), schedule->policy.c_str(),
+                  std::string(toString(result.verdict)).c_str(), result.message.empty() ? "" : ": ",
+                  result.message.c_str(), verdictList(expected).c_str());
+      if (!ok) {
+        status = 1;
+        if (!result.report.empty()) std::fprintf(stderr, "%s\n", result.report.substr(0, 4000).c_str());
+      }
+    }
+  }
+  return status;
+}
+
+int shrink(const std::vector<std::string>& argv) {
+  std::string error;
+  auto args = Args::parse(argv, {"tries"}, {}, &error);
+  if (!args || args->positional().size() != 1) {
+    return std::fprintf(stderr, "lifeguard shrink: %s\n", args ? "name one .sched file" : error.c_str()), 2;
+  }
+  int tries = static_cast<int>(args->number("tries", 3, &error));
+  const std::string path = args->positional()[0];
+  auto schedule = loadSchedule(path, &error);
+  if (!schedule || !error.empty()) return std::fprintf(stderr, "lifeguard shrink: %s\n", error.c_str()), 2;
+  RunResult first = runIsolated(*schedule, {});
+  if (first.verdict == Verdict::kPass) {
+    return std::fprintf(stderr, "lifeguard shrink: %s passes; nothing to shrink\n", path.c_str()), 1;
+  }
+  Verdict verdict = first.verdict;
+  std::printf("shrinking %s (%zu operations, verdict %s)\n", path.c_str(), opCount(*schedule),
+              std::string(toString(verdict)).c_str());
+  Schedule current = *schedule;
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (int a = static_cast<int>(current.actors.size()) - 1; a >= 0; --a) {
+      for (int i = static_cast<int>(current.actors[a].size()) - 1; i >= 0; --i) {
+        if (i >= static_cast<int>(current.actors[a].size())) continue;
+        Schedule candidate = removeOps(current, {{a, i}});
+        if (!reproduces(candidate, verdict, tries)) continue;
+        current = candidate;
+        changed = true;
+        std::printf("  %zu operations\n", opCount(current));
+        std::fflush(stdout);
+      }
+    }
+  }
+  RunResult last = runIsolated(current, {});
+  std::string out = path + ".min.sched";
+  current.comments = {" shrunk from " + path + " (" + std::to_string(opCount(*schedule)) + " to " +
+                      std::to_string(opCount(current)) + " operations), verdict " +
+                      std::string(toString(verdict))};
+  error = writeFile(out, formatArtifact(current, last, out));
+  if (!error.empty()) return std::fprintf(stderr, "lifeguard shrink: %s\n", error.c_str()), 2;
+  std::printf("wrote %s (%zu operations)\n  replay: lifeguard replay %s\n", out.c_str(), opCount(current), out.c_str());
+  return 0;
+}
+
+int show(const std::vector<std::string>& argv) {
+  if (argv.size() != 1) return std::fprintf(stderr, "lifeguard show: name one failure artifact\n"), 2;
+  std::string error;
+  auto text = readFile(argv[0], &error);
+  ParseError parse_error;
+  auto schedule = text ? parseSchedule(*text, &parse_error) : std::nullopt;
+  if (!schedule) {
+    return std::fprintf(stderr, "lifeguard show: %s\n", text ? parse_error.message.c_str() : error.c_str()), 2;
+  }
+  std::vector<Event> history = historyOf(*text);
+  if (history.empty()) return std::fprintf(stderr, "lifeguard show: %s holds no history\n", argv[0].c_str()), 1;
+  const int columns = static_cast<int>(schedule->actors.size()) + 1;
+  const int width = 36;
+  std::string header = "  seq      time  ";
+  for (int a = 0; a < columns; ++a) {
+    std::string title = a < columns - 1 ? "actor " + std::to_string(a) : "teardown";
+    header += title + std::string(static_cast<std::size_t>(width - static_cast<int>(title.size())), ' ');
+  }
+  std::printf("%s\n", header.c_str());
+  for (const Event& e : history) {
+    std::string cell;
+    bool teardown = e.actor >= static_cast<int>(schedule->actors.size());
+    if (e.type == EventType::kInvoke) {
+      cell = "> " + (teardown ? "step " + std::to_string(e.index) : formatOp(schedule->actors[e.actor][e.index]));
+    } else if (e.type == EventType::kRunning) {
+      cell = "  ...running";
+    } else {
+      cell = "< " + e.answer.toString();
+    }
+    if (static_cast<int>(cell.size()) > width - 2) cell = cell.substr(0, static_cast<std::size_t>(width - 5)) + "...";
+    std::printf("%5llu %8.1fms  %s%s\n", static_cast<unsigned long long>(e.seq), e.at_ms,
+                std::string(static_cast<std::size_t>(std::min(e.actor, columns - 1) * width), ' ').c_str(),
+                cell.c_str());
+  }
+  return 0;
+}
+
+}  // namespace lifeguard::harness::cli

@@ -1,0 +1,185 @@
+#include "lifeguard/harness/generator.h"
+
+#include <map>
+#include <random>
+
+namespace lifeguard::harness {
+namespace {
+
+// Builds one schedule; each method appends one kind of step to one actor.
+class Builder {
+ public:
+  Builder(std::uint64_t seed, const GeneratorOptions& options) : rng_(seed), options_(options) {
+    schedule_.engine = options.engine;
+    schedule_.policy = options.policy;
+    schedule_.seed = seed;
+    schedule_.actors.resize(static_cast<std::size_t>(options.actors));
+  }
+
+  Schedule build() {
+    add(0, op(OpKind::kOpenDb, "db"));
+    for (int a = 0; a < options_.actors; ++a) {
+      if (a > 0) awaitOp(a, 0, 0, AwaitEvent::kReturned);  // the database exists
+      own_conn_[a] = "c" + std::to_string(a + 1);
+      add(a, op(OpKind::kConnect, own_conn_[a]));
+      int ops = uniform(options_.min_ops, options_.max_ops);
+      for (int i = 0; i < ops; ++i) step(a);
+    }
+    return schedule_;
+  }
+
+ private:
+  struct Query {  // a query already generated, that later actors may race
+    int actor, index;
+    std::string conn, result;
+    bool write;
+  };
+
+  int uniform(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
+  bool chance(double p) { return std::bernoulli_distribution(p)(rng_); }
+  template <typename T>
+  const T& pick(const std::vector<T>& items) { return items[static_cast<std::size_t>(uniform(0, static_cast<int>(items.size()) - 1))]; }
+
+  static Op op(OpKind kind, std::string handle) {
+    Op o;
+    o.kind = kind;
+    o.handle = std::move(handle);
+    return o;
+  }
+  int add(int actor, Op o) {
+    schedule_.actors[actor].push_back(std::move(o));
+    return static_cast<int>(schedule_.actors[actor].size()) - 1;
+  }
+  void awaitOp(int actor, int target_actor, int target_index, AwaitEvent event) {
+    Op o = op(OpKind::kAwait, "");
+    o.await_actor = target_actor;
+    o.await_index = target_index;
+    o.await_event = event;
+    add(actor, o);
+  }
+
+  void step(int a) {
+    // Racing another actor's query is the point: most steps do it when they can.
+    bool can_race = false;
+    for (const Query& q : queries_) can_race |= q.actor < a;
+    int roll = uniform(0, 99);
+    if (can_race && roll < 45) return race(a);
+    if (roll < 75) return query(a);
+    if (roll < 85 && !own_results_[a].empty()) return useResult(a);
+    if (roll < 90) return add(a, op(OpKind::kCheck, "db")), void();
+    if (roll < 94) {
+      Op o = op(OpKind::kSetTimeout, own_conn_[a]);
+      o.number = pick(std::vector<int>{0, 5, 50});
+      return add(a, o), void();
+    }
+    if (roll < 97) return add(a, op(OpKind::kDisconnect, own_conn_[a])), void();
+    add(a, op(OpKind::kReopen, "db"));
+  }
+
+  QuerySpec randomSpec(bool allow_transactions) {
+    QuerySpec q;
+    std::string table = chance(0.5) ? "t1" : "t2";
+    int roll = uniform(0, allow_transactions ? 99 : 74);
+    if (roll < 20) {
+      q.kind = QueryKind::kLong;
+      q.count = pick(std::vector<std::int64_t>{100'000, 3'000'000, 30'000'000});
+    } else if (roll < 30) {
+      q.kind = QueryKind::kCount, q.table = table;
+    } else if (roll < 50) {
+      q.kind = QueryKind::kInsert, q.table = table, q.count = uniform(1, 40);
+    } else if (roll < 65) {
+      q.kind = QueryKind::kCopy, q.table = table, q.count = uniform(50, 4000);
+    } else if (roll < 75) {
+      q.kind = QueryKind::kCopyBad, q.table = table, q.count = uniform(50, 4000);
+      q.bad_line = uniform(1, static_cast<int>(q.count));
+    } else if (roll < 85) {
+      q.kind = QueryKind::kBegin;
+    } else if (roll < 92) {
+      q.kind = QueryKind::kCommit;
+    } else {
+      q.kind = QueryKind::kRollback;
+    }
+    return q;
+  }
+
+  void query(int a) {
+    Op o = op(OpKind::kQuery, own_conn_[a]);
+    if (chance(0.15)) {
+      o.query.kind = QueryKind::kMulti;
+      for (int p = uniform(2, 3); p > 0; --p) {
+        QuerySpec part;
+        do part = randomSpec(false);
+        while (part.kind == QueryKind::kCopyBad);
+        o.query.parts.push_back(part);
+      }
+    } else {
+      o.query = randomSpec(true);
+    }
+    bool keep = chance(0.6);
+    o.result = keep ? "r" + std::to_string(++results_) : "-";
+    int index = add(a, o);
+    if (keep) own_results_[a].push_back(o.result);
+    queries_.push_back({a, index, o.handle, o.result, o.query.isWrite()});
+  }
+
+  void useResult(int a) {
+    const std::string& result = pick(own_results_[a]);
+    int roll = uniform(0, 9);
+    if (roll < 6) {
+      Op o = op(OpKind::kIterate, result);
+      o.number = uniform(1, 3000);
+      add(a, o);
+    } else if (roll < 9) {
+      add(a, op(OpKind::kCloseResult, result));
+    } else {
+      add(a, op(OpKind::kDrop, result));
+    }
+  }
+
+  // Waits for a lower actor's query to be in flight, then closes, interrupts
+  // or reopens under it (or writes against it, for the single-writer rule).
+  void race(int a) {
+    std::vector<Query> candidates;
+    for (const Query& q : queries_) {
+      if (q.actor < a) candidates.push_back(q);
+    }
+    const Query& target = pick(candidates);
+    AwaitEvent event = chance(0.7) ? AwaitEvent::kRunning : AwaitEvent::kInvoked;
+    int roll = uniform(0, 99);
+    if (roll < 15 && target.result != "-") {  // the result exists once the query returned
+      awaitOp(a, target.actor, target.index, AwaitEvent::kReturned);
+      add(a, op(chance(0.5) ? OpKind::kCloseResult : OpKind::kDrop, target.result));
+      return;
+    }
+    awaitOp(a, target.actor, target.index, event);
+    if (roll < 45) {
+      add(a, op(OpKind::kDisconnect, target.conn));
+    } else if (roll < 60) {
+      add(a, op(OpKind::kInterrupt, target.conn));
+    } else if (roll < 75) {
+      add(a, op(OpKind::kCloseDb, "db"));
+    } else if (roll < 82) {
+      add(a, op(OpKind::kReopen, "db"));
+    } else if (roll < 85) {
+      add(a, op(OpKind::kDropDb, "db"));
+    } else {
+      query(a);  // a second writer, or a reader, while the target runs
+    }
+  }
+
+  std::mt19937_64 rng_;
+  const GeneratorOptions& options_;
+  Schedule schedule_;
+  std::map<int, std::string> own_conn_;
+  std::map<int, std::vector<std::string>> own_results_;
+  std::vector<Query> queries_;
+  int results_ = 0;
+};
+
+}  // namespace
+
+Schedule generateSchedule(std::uint64_t seed, const GeneratorOptions& options) {
+  return Builder(seed, options).build();
+}
+
+}  // namespace lifeguard::harness

@@ -1,0 +1,147 @@
+// runIsolated: the run happens in a forked child; events stream to the
+// parent as lines on a pipe, the child's stderr (sanitizer and hang reports)
+// on another; the parent survives whatever the child does.
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <sstream>
+
+#include "lifeguard/harness/runner.h"
+
+namespace lifeguard::harness {
+namespace {
+
+constexpr std::string_view kVerdictPrefix = "VERDICT ";
+
+void writeAll(int fd, const std::string& text) {
+  for (std::size_t done = 0; done < text.size();) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n <= 0) return;
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+[[noreturn]] void childMain(const Schedule& schedule, const RunOptions& options, int events_fd, int stderr_fd) {
+  ::dup2(stderr_fd, STDERR_FILENO);
+  std::mutex write_mu;
+  RunResult result = runInProcess(schedule, options, [&](const Event& event) {
+    std::lock_guard<std::mutex> lock(write_mu);
+    writeAll(events_fd, formatEvent(event) + "\n");
+  });
+  std::string message = result.message;
+  std::replace(message.begin(), message.end(), '\n', ' ');
+  writeAll(events_fd, std::string(kVerdictPrefix) + std::string(toString(result.verdict)) + " " + message + "\n");
+  ::_exit(0);
+}
+
+// Reads both pipes to their end (poll, so neither can fill up and block the child).
+void drain(int events_fd, int stderr_fd, std::string* events, std::string* errors) {
+  pollfd fds[2] = {{events_fd, POLLIN, 0}, {stderr_fd, POLLIN, 0}};
+  std::string* sinks[2] = {events, errors};
+  int open = 2;
+  char buffer[65536];
+  while (open > 0) {
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      return;
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+      ssize_t n = ::read(fds[i].fd, buffer, sizeof(buffer));
+      if (n > 0) {
+        sinks[i]->append(buffer, static_cast<std::size_t>(n));
+      } else {
+        fds[i].fd = -1;
+        --open;
+      }
+    }
+  }
+}
+
+// The first line of a sanitizer report, if the text holds one.
+std::string sanitizerSummary(const std::string& errors) {
+  for (const char* marker : {"ERROR: AddressSanitizer", "WARNING: ThreadSanitizer", "ERROR: LeakSanitizer",
+                             "runtime error:", "ERROR: UndefinedBehaviorSanitizer"}) {
+    std::size_t at = errors.find(marker);
+    if (at == std::string::npos) continue;
+    std::size_t begin = errors.rfind('\n', at);
+    begin = begin == std::string::npos ? 0 : begin + 1;
+    return errors.substr(begin, errors.find('\n', at) - begin);
+  }
+  return "";
+}
+
+void classify(int status, const std::string& errors, bool got_verdict, RunResult* result) {
+  std::string sanitizer = sanitizerSummary(errors);
+  if (!sanitizer.empty()) {
+    result->verdict = Verdict::kSanitizer;
+    result->message = sanitizer;
+    result->report = errors;
+  } else if (WIFEXITED(status) && WEXITSTATUS(status) == kHangExitCode) {
+    result->verdict = Verdict::kHang;
+    result->message = errors.substr(0, errors.find('\n'));
+    result->report = errors;
+  } else if (!got_verdict || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    result->verdict = Verdict::kCrash;
+    result->message = WIFSIGNALED(status) ? "the run was killed by signal " + std::to_string(WTERMSIG(status)) + " (" +
+                                                std::string(strsignal(WTERMSIG(status))) + ")"
+                                          : "the run exited with status " + std::to_string(WEXITSTATUS(status));
+    result->report = errors;
+  }
+}
+
+}  // namespace
+
+RunResult runIsolated(const Schedule& schedule, const RunOptions& options) {
+  RunResult result;
+  int events[2], errors[2];
+  if (::pipe(events) != 0 || ::pipe(errors) != 0) {
+    result.verdict = Verdict::kHarness;
+    result.message = std::string("pipe: ") + std::strerror(errno);
+    return result;
+  }
+  std::fflush(nullptr);
+  pid_t child = ::fork();
+  if (child < 0) {
+    result.verdict = Verdict::kHarness;
+    result.message = std::string("fork: ") + std::strerror(errno);
+    return result;
+  }
+  if (child == 0) {
+    ::close(events[0]);
+    ::close(errors[0]);
+    childMain(schedule, options, events[1], errors[1]);
+  }
+  ::close(events[1]);
+  ::close(errors[1]);
+  std::string event_text, error_text;
+  drain(events[0], errors[0], &event_text, &error_text);
+  ::close(events[0]);
+  ::close(errors[0]);
+  int status = 0;
+  while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
+  }
+  bool got_verdict = false;
+  std::istringstream lines(event_text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(kVerdictPrefix, 0) == 0) {
+      std::string rest = line.substr(kVerdictPrefix.size());
+      std::size_t space = rest.find(' ');
+      result.verdict = parseVerdict(rest.substr(0, space)).value_or(Verdict::kHarness);
+      result.message = space == std::string::npos ? "" : rest.substr(space + 1);
+      got_verdict = true;
+    } else if (Event event; parseEvent(line, &event)) {
+      result.history.push_back(event);
+    }
+  }
+  std::sort(result.history.begin(), result.history.end(),
+            [](const Event& a, const Event& b) { return a.seq < b.seq; });
+  classify(status, error_text, got_verdict, &result);
+  return result;
+}
+
+}  // namespace lifeguard::harness

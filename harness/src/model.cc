@@ -1,0 +1,154 @@
+// The expected-state model: which rows every table must, may or must not
+// hold at each check, from the writes' answers (two-phase: a write is
+// prepared when invoked and committed or rolled back by its answer, or by the
+// answer of the COMMIT that ends its transaction).
+#include <map>
+#include <set>
+
+#include "lifeguard/harness/engine_adapter.h"
+#include "lifeguard/harness/workload.h"
+#include "model.h"
+
+namespace lifeguard::harness {
+namespace {
+
+struct Write {
+  int actor, index, part;
+  std::string table;
+  std::int64_t rows;
+  std::int64_t tag;
+  int generation;                        // of its connection's database
+  std::uint64_t commit_invoke = 0;       // of the statement or COMMIT that committed it
+  std::uint64_t commit_ret = kNever;
+  bool committed = false;
+};
+
+struct ConnectionState {
+  bool in_transaction = false;
+  std::vector<Write> pending;
+};
+
+std::vector<QuerySpec> partsOf(const QuerySpec& spec) {
+  return spec.kind == QueryKind::kMulti ? spec.parts : std::vector<QuerySpec>{spec};
+}
+
+bool writesRows(const QuerySpec& part) {
+  return (part.kind == QueryKind::kInsert || part.kind == QueryKind::kCopy) && part.count > 0;
+}
+
+// Replays one actor's queries through the transaction rules of the contract.
+void modelActor(const Schedule& s, const HistoryIndex& index, int actor, std::map<std::string, ConnectionState>& conns,
+                std::vector<Write>& writes) {
+  for (int i = 0; i < static_cast<int>(s.actors[actor].size()); ++i) {
+    const Op& op = s.actors[actor][i];
+    const Event* ret = index.returnEvent(actor, i);
+    if (op.kind != OpKind::kQuery || ret == nullptr) continue;
+    ConnectionState& conn = conns[op.handle];
+    auto [ca, ci] = index.connectOf(op.handle);
+    int generation = ca < 0 ? -1 : index.generation(index.returned(ca, ci));
+    std::vector<QuerySpec> parts = partsOf(op.query);
+    const Answer& answer = ret->answer;
+    std::size_t succeeded = answer.isOk() ? parts.size() : static_cast<std::size_t>(answer.value.value_or(0));
+    auto commit = [&](Write w) {
+      w.committed = true;
+      w.commit_invoke = index.invoked(actor, i);
+      w.commit_ret = ret->seq;
+      writes.push_back(w);
+    };
+    for (std::size_t p = 0; p < succeeded && p < parts.size(); ++p) {
+      const QuerySpec& part = parts[p];
+      if (part.kind == QueryKind::kBegin) conn.in_transaction = true;
+      if (part.kind == QueryKind::kCommit) {
+        for (const Write& w : conn.pending) commit(w);
+      }
+      if (part.kind == QueryKind::kCommit || part.kind == QueryKind::kRollback) {
+        conn.pending.clear();
+        conn.in_transaction = false;
+      }
+      if (!writesRows(part)) continue;
+      Write w{actor, i, static_cast<int>(p), part.table, part.count, partTag(opTag(actor, i), static_cast<int>(p)),
+              generation};
+      if (conn.in_transaction) {
+        conn.pending.push_back(w);
+      } else {
+        commit(w);
+      }
+    }
+    if (!answer.isOk()) {  // a failed statement ends the manual transaction
+      conn.pending.clear();
+      conn.in_transaction = false;
+    }
+  }
+}
+
+std::string describeWrite(const Schedule& s, const Write& w) {
+  std::string where = "actor " + std::to_string(w.actor) + " op #" + std::to_string(w.index);
+  if (s.actors[w.actor][w.index].query.kind == QueryKind::kMulti) where += " part " + std::to_string(w.part);
+  return where + " '" + formatOp(s.actors[w.actor][w.index]) + "'";
+}
+
+// Row counts per (table, tag) as read by a check.
+std::map<std::pair<std::string, std::int64_t>, std::int64_t> countRows(const Event& check) {
+  std::map<std::pair<std::string, std::int64_t>, std::int64_t> counts;
+  auto tables = EngineAdapter::tables();
+  for (std::size_t t = 0; t < check.tables.size() && t < tables.size(); ++t) {
+    for (const std::string& row : check.tables[t]) {
+      std::int64_t value = std::stoll(row.substr(0, row.find('|')));
+      ++counts[{tables[t], tagOfValue(value)}];
+    }
+  }
+  return counts;
+}
+
+std::string compare(const Schedule& s, const HistoryIndex& index, const Event& check, const std::vector<Write>& writes,
+                    const std::string& where) {
+  std::uint64_t ci = index.invoked(check.actor, check.index), cr = check.seq;
+  int generation = index.generation(ci);
+  if (index.generation(cr) != generation) return "";  // a reopen overlapped the check: inconclusive
+  auto counts = countRows(check);
+  for (const Write& w : writes) {
+    auto key = std::make_pair(w.table, w.tag);
+    std::int64_t found = counts.count(key) ? counts[key] : 0;
+    counts.erase(key);
+    enum { kAbsent, kPresent, kEither } expected = kAbsent;
+    if (w.committed && w.generation == generation) {
+      expected = w.commit_ret < ci ? kPresent : (w.commit_invoke > cr ? kAbsent : kEither);
+    }
+    bool ok = expected == kPresent ? found == w.rows
+              : expected == kAbsent ? found == 0
+                                    : (found == 0 || found == w.rows);
+    if (ok) continue;
+    std::string want = expected == kPresent ? "all " + std::to_string(w.rows) : expected == kAbsent ? "none" : "all or none";
+    return where + ": table " + w.table + " holds " + std::to_string(found) + " of the " + std::to_string(w.rows) +
+           " rows of " + describeWrite(s, w) + ", expected " + want + " (" +
+           (w.committed ? "its commit answered ok" : "it was never committed") + ")";
+  }
+  for (const auto& [key, found] : counts) {
+    if (found > 0) {
+      return where + ": table " + key.first + " holds " + std::to_string(found) + " rows of tag " +
+             std::to_string(key.second) + " that no successful write explains";
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string checkData(const Schedule& s, const HistoryIndex& index, const std::vector<Event>& history) {
+  std::map<std::string, ConnectionState> conns;
+  std::vector<Write> writes;
+  for (int a = 0; a < static_cast<int>(s.actors.size()); ++a) modelActor(s, index, a, conns, writes);
+  const int teardown = static_cast<int>(s.actors.size());
+  for (const Event& e : history) {
+    if (e.type != EventType::kReturn || !e.answer.isOk()) continue;
+    bool is_check = e.actor == teardown ? e.index == 0 : s.actors[e.actor][e.index].kind == OpKind::kCheck;
+    if (!is_check) continue;
+    std::string where = e.actor == teardown ? "final check" : "check at actor " + std::to_string(e.actor) + " op #" +
+                                                                   std::to_string(e.index);
+    std::string problem = compare(s, index, e, writes, where);
+    if (!problem.empty()) return problem;
+  }
+  return "";
+}
+
+}  // namespace lifeguard::harness

@@ -1,0 +1,20 @@
+// The oracles that judge a finished run (private to the harness).
+#pragma once
+
+#include <string>
+
+#include "lifeguard/harness/contract.h"
+#include "lifeguard/harness/engine_adapter.h"
+#include "lifeguard/harness/runner.h"
+
+namespace lifeguard::harness {
+
+// Why a schedule cannot be run ("" if it can): e.g. awaits that wait for
+// each other.
+std::string checkRunnable(const Schedule& schedule);
+
+// Judges result->history (contract, data, then invariants) and fills the
+// verdict and message of the first failure.
+void judge(const Schedule& schedule, const Contract& contract, const EngineState& final_state, RunResult* result);
+
+}  // namespace lifeguard::harness

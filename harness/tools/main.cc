@@ -1,0 +1,44 @@
+// lifeguard: drives an engine through lifecycle interleavings and judges them.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "cli.h"
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: lifeguard <command> [options]
+
+  run       random schedules against an engine, with a progress line and a summary
+            [--engine lifeguard] [--policy complete] [--seconds S | --iterations N]
+            [--seed X] [--actors K] [--out DIR] [--deadline-ms MS] [--max-failures N]
+  replay    FILE... run saved schedules again and judge them
+            [--policy P] [--expect VERDICT[|VERDICT]] [--runs N]
+  shrink    FILE  delta-debug a failing schedule to a smallest one that fails the
+            same way; writes FILE.min.sched   [--tries N]
+  show      FILE  the history of a failure artifact as a per-actor timeline
+  generate  print a random schedule   [--seed X] [--actors K] [--policy P]
+
+Verdicts: pass, contract, data, invariant, hang, sanitizer, crash, harness.
+Schedules are documented in harness/SCHEDULES.md.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
+    std::fputs(kUsage, args.empty() ? stderr : stdout);
+    return args.empty() ? 2 : 0;
+  }
+  std::string command = args[0];
+  args.erase(args.begin());
+  using namespace lifeguard::harness::cli;
+  if (command == "run") return run(args);
+  if (command == "replay") return replay(args);
+  if (command == "shrink") return shrink(args);
+  if (command == "show") return show(args);
+  if (command == "generate") return generate(args);
+  std::fprintf(stderr, "lifeguard: unknown command '%s'\n\n%s", command.c_str(), kUsage);
+  return 2;
+}
