@@ -24,17 +24,19 @@ struct Campaign {
   std::uint64_t iterations = 0;
   std::uint64_t max_failures = 10;
   std::string out = "lifeguard-failures";
-  bool progress = true;
+  bool quiet = false;
+  bool tty = false;
 };
 
 double secondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
+// On a terminal the line redraws itself; otherwise (CI logs) it is a line.
 void printProgress(const Campaign& c, std::uint64_t done, std::uint64_t failures, double elapsed, bool final) {
-  if (!c.progress && !final) return;
-  std::fprintf(stderr, "\r[%s %s] %6.1fs  %llu schedules (%.1f/s)  %llu failures%s", c.generator.engine.c_str(),
-               c.generator.policy.c_str(), elapsed, static_cast<unsigned long long>(done),
+  if (c.quiet && !final) return;
+  std::fprintf(stderr, "%s[%s %s] %6.1fs  %llu schedules (%.1f/s)  %llu failures%s", c.tty ? "\r" : "",
+               c.generator.engine.c_str(), c.generator.policy.c_str(), elapsed, static_cast<unsigned long long>(done),
                elapsed > 0 ? static_cast<double>(done) / elapsed : 0.0, static_cast<unsigned long long>(failures),
-               final ? "\n" : "");
+               final || !c.tty ? "\n" : "");
   std::fflush(stderr);
 }
 
@@ -68,7 +70,7 @@ int runCampaign(const Campaign& c) {
       if (!error.empty()) std::fprintf(stderr, "  (%s)\n", error.c_str());
       if (failures >= c.max_failures) break;
     }
-    if (secondsSince(last_print) > 0.5) {
+    if (secondsSince(last_print) > (c.tty ? 0.5 : 10.0)) {
       printProgress(c, done, failures, secondsSince(start), false);
       last_print = Clock::now();
     }
@@ -107,7 +109,8 @@ int run(const std::vector<std::string>& argv) {
   c.max_failures = args->number("max-failures", 10, &error);
   c.run.op_deadline = std::chrono::milliseconds(args->number("deadline-ms", 10'000, &error));
   c.out = args->get("out", "lifeguard-failures");
-  c.progress = !args->has("quiet") && ::isatty(STDERR_FILENO);
+  c.quiet = args->has("quiet");
+  c.tty = ::isatty(STDERR_FILENO) != 0;
   if (!error.empty()) return std::fprintf(stderr, "lifeguard run: %s\n", error.c_str()), 2;
   if (c.generator.actors < 1 || c.generator.actors > 8) {
     return std::fprintf(stderr, "lifeguard run: --actors takes 1 to 8\n"), 2;

@@ -78,10 +78,11 @@ HandleState HistoryIndex::stateFrom(int actor, int index, const Times& x) const 
   // Closes that finished before the handle's database existed belong to an
   // earlier database: for a connection (or its results) that is the one it
   // was opened on; for database-level operations the latest reopen.
-  std::uint64_t created = 0;
+  std::uint64_t created = 0, created_ret = 0;
   if (on_connection) {
     auto [ca, ci] = connectOf(conn);
     created = ca < 0 ? 0 : invoked(ca, ci);
+    created_ret = ca < 0 ? 0 : returned(ca, ci);
   } else {
     for (int a = 0; a < static_cast<int>(schedule_.actors.size()); ++a) {
       for (int i = 0; i < static_cast<int>(schedule_.actors[a].size()); ++i) {
@@ -109,7 +110,10 @@ HandleState HistoryIndex::stateFrom(int actor, int index, const Times& x) const 
       bool closes_db = e.kind == OpKind::kCloseDb || e.kind == OpKind::kDropDb || e.kind == OpKind::kReopen;
       if (closes_handle) state = worse(state, effectOf(t.invoke, t.ret, x.invoke, x.ret));
       if (!closes_db) continue;
-      if (after_drop || e.kind == OpKind::kDropDb || (e.kind == OpKind::kCloseDb && overlapsReopen(t.invoke, t.ret))) {
+      // A close racing the connect may have met either database.
+      bool racing_connect = on_connection && overlaps(t.invoke, t.ret, created, created_ret);
+      if (after_drop || racing_connect || e.kind == OpKind::kDropDb ||
+          (e.kind == OpKind::kCloseDb && overlapsReopen(t.invoke, t.ret))) {
         // A dropped database closes when its last in-flight call returns, and
         // a close racing a reopen may have closed either database: what the
         // history does not show, so "closing" from then on, never "closed".

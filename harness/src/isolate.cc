@@ -70,7 +70,14 @@ std::string sanitizerSummary(const std::string& errors) {
     if (at == std::string::npos) continue;
     std::size_t begin = errors.rfind('\n', at);
     begin = begin == std::string::npos ? 0 : begin + 1;
-    return errors.substr(begin, errors.find('\n', at) - begin);
+    std::string summary = errors.substr(begin, errors.find('\n', at) - begin);
+    // The first frame in lifeguard code says where.
+    std::size_t frame = errors.find(" in lifeguard::", at);
+    if (frame != std::string::npos) {
+      std::size_t end = errors.find_first_of("(\n", frame + 4);
+      summary += " [" + errors.substr(frame + 4, end - frame - 4) + "]";
+    }
+    return summary;
   }
   return "";
 }

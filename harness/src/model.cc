@@ -25,7 +25,7 @@ struct Write {
 
 struct ConnectionState {
   bool in_transaction = false;
-  std::vector<Write> pending;
+  std::vector<std::size_t> pending;  // indices into the writes
 };
 
 std::vector<QuerySpec> partsOf(const QuerySpec& spec) {
@@ -33,10 +33,13 @@ std::vector<QuerySpec> partsOf(const QuerySpec& spec) {
 }
 
 bool writesRows(const QuerySpec& part) {
-  return (part.kind == QueryKind::kInsert || part.kind == QueryKind::kCopy) && part.count > 0;
+  return (part.kind == QueryKind::kInsert || part.kind == QueryKind::kCopy || part.kind == QueryKind::kCopyBad) &&
+         part.count > 0;
 }
 
 // Replays one actor's queries through the transaction rules of the contract.
+// Every write is prepared when its query runs; it is committed by its own
+// answer (auto-commit) or by the COMMIT of its transaction, else rolled back.
 void modelActor(const Schedule& s, const HistoryIndex& index, int actor, std::map<std::string, ConnectionState>& conns,
                 std::vector<Write>& writes) {
   for (int i = 0; i < static_cast<int>(s.actors[actor].size()); ++i) {
@@ -49,29 +52,30 @@ void modelActor(const Schedule& s, const HistoryIndex& index, int actor, std::ma
     std::vector<QuerySpec> parts = partsOf(op.query);
     const Answer& answer = ret->answer;
     std::size_t succeeded = answer.isOk() ? parts.size() : static_cast<std::size_t>(answer.value.value_or(0));
-    auto commit = [&](Write w) {
-      w.committed = true;
-      w.commit_invoke = index.invoked(actor, i);
-      w.commit_ret = ret->seq;
-      writes.push_back(w);
+    auto commit = [&](std::size_t w) {
+      writes[w].committed = true;
+      writes[w].commit_invoke = index.invoked(actor, i);
+      writes[w].commit_ret = ret->seq;
     };
-    for (std::size_t p = 0; p < succeeded && p < parts.size(); ++p) {
+    for (std::size_t p = 0; p < parts.size(); ++p) {
       const QuerySpec& part = parts[p];
-      if (part.kind == QueryKind::kBegin) conn.in_transaction = true;
-      if (part.kind == QueryKind::kCommit) {
-        for (const Write& w : conn.pending) commit(w);
+      bool ran = p < succeeded;
+      if (ran && part.kind == QueryKind::kBegin) conn.in_transaction = true;
+      if (ran && part.kind == QueryKind::kCommit) {
+        for (std::size_t w : conn.pending) commit(w);
       }
-      if (part.kind == QueryKind::kCommit || part.kind == QueryKind::kRollback) {
+      if (ran && (part.kind == QueryKind::kCommit || part.kind == QueryKind::kRollback)) {
         conn.pending.clear();
         conn.in_transaction = false;
       }
       if (!writesRows(part)) continue;
-      Write w{actor, i, static_cast<int>(p), part.table, part.count, partTag(opTag(actor, i), static_cast<int>(p)),
-              generation};
+      writes.push_back({actor, i, static_cast<int>(p), part.table, part.count,
+                        partTag(opTag(actor, i), static_cast<int>(p)), generation});
+      if (!ran) continue;  // prepared, then rolled back by the failure
       if (conn.in_transaction) {
-        conn.pending.push_back(w);
+        conn.pending.push_back(writes.size() - 1);
       } else {
-        commit(w);
+        commit(writes.size() - 1);
       }
     }
     if (!answer.isOk()) {  // a failed statement ends the manual transaction

@@ -1,0 +1,124 @@
+// The oracles on hand-made histories: each must catch what it is for.
+#include <gtest/gtest.h>
+
+#include "lifeguard/harness/workload.h"
+#include "model.h"
+#include "oracles.h"
+
+namespace lifeguard::harness {
+namespace {
+
+Schedule parse(const std::string& text) {
+  ParseError error;
+  auto schedule = parseSchedule("lifeguard-schedule 1\n" + text, &error);
+  EXPECT_TRUE(schedule) << error.line << ": " << error.message;
+  return *schedule;
+}
+
+// Builds a history event by event, in order.
+class HistoryBuilder {
+ public:
+  HistoryBuilder& invoke(int actor, int index) { return add(actor, index, EventType::kInvoke, {}); }
+  HistoryBuilder& ret(int actor, int index, Answer answer, std::vector<std::vector<std::string>> tables = {}) {
+    add(actor, index, EventType::kReturn, std::move(answer));
+    events_.back().tables = std::move(tables);
+    return *this;
+  }
+  std::vector<Event> events() const { return events_; }
+
+ private:
+  HistoryBuilder& add(int actor, int index, EventType type, Answer answer) {
+    Event e;
+    e.seq = events_.size() + 1;
+    e.actor = actor;
+    e.index = index;
+    e.type = type;
+    e.answer = std::move(answer);
+    events_.push_back(e);
+    return *this;
+  }
+  std::vector<Event> events_;
+};
+
+Answer error(AnswerKind kind) { return {kind, "", std::nullopt}; }
+
+TEST(ContractTest, HandleStateComesFromTheClosesAround) {
+  Schedule s = parse("actor 0\n  open_db\n  connect c1\n  query c1 r1 long 10\n  query c1 r2 long 10\n"
+                     "actor 1\n  disconnect c1\n");
+  auto history = HistoryBuilder()
+                     .invoke(0, 0).ret(0, 0, Answer::ok())
+                     .invoke(0, 1).ret(0, 1, Answer::ok())
+                     .invoke(0, 2)
+                     .invoke(1, 0)                  // the close overlaps query #2
+                     .ret(0, 2, error(AnswerKind::kInterrupted))
+                     .ret(1, 0, Answer::ok())
+                     .invoke(0, 3)                  // query #3 starts after the close returned
+                     .ret(0, 3, Answer::ok(1))
+                     .events();
+  HistoryIndex index(s, history);
+  EXPECT_EQ(index.contextOf(0, 2).state, HandleState::kClosing);
+  EXPECT_EQ(index.contextOf(0, 3).state, HandleState::kClosed);
+  Contract contract = drainingEngineContract();
+  EXPECT_TRUE(contract.allows(s.actors[0][2], index.contextOf(0, 2), AnswerKind::kInterrupted));
+  RunResult result;
+  result.history = history;
+  judge(s, contract, {}, &result);
+  EXPECT_EQ(result.verdict, Verdict::kContract);  // query #3 answered ok on a closed connection
+  EXPECT_NE(result.message.find("actor 0 op #3 'query c1 r2 long 10' answered ok(1); with the handle closed"),
+            std::string::npos)
+      << result.message;
+}
+
+std::string row(int actor, int index, int i) { return std::to_string(rowValue(opTag(actor, index), i)) + "|'v'"; }
+
+TEST(DataOracleTest, CommittedWritesMustBeVisibleAndFailedOnesAbsent) {
+  Schedule s = parse("actor 0\n  open_db\n  connect c1\n  query c1 - insert t1 2\n  query c1 - insert t1 1\n"
+                     "  check\n");
+  auto run = [&](Answer second, std::vector<std::string> t1) {
+    auto history = HistoryBuilder()
+                       .invoke(0, 0).ret(0, 0, Answer::ok())
+                       .invoke(0, 1).ret(0, 1, Answer::ok())
+                       .invoke(0, 2).ret(0, 2, Answer::ok(1))
+                       .invoke(0, 3).ret(0, 3, second)
+                       .invoke(0, 4).ret(0, 4, Answer::ok(), {t1, {}})
+                       .events();
+    return checkData(s, HistoryIndex(s, history), history);
+  };
+  EXPECT_EQ(run(Answer::ok(1), {row(0, 2, 0), row(0, 2, 1), row(0, 3, 0)}), "");
+  EXPECT_EQ(run(error(AnswerKind::kWriteConflict), {row(0, 2, 0), row(0, 2, 1)}), "");
+  // Lost commit: the second insert answered ok but is not there.
+  EXPECT_NE(run(Answer::ok(1), {row(0, 2, 0), row(0, 2, 1)}).find("holds 0 of the 1 rows of actor 0 op #3"),
+            std::string::npos);
+  // Partial write, and a write that failed but is visible.
+  EXPECT_NE(run(Answer::ok(1), {row(0, 2, 0), row(0, 3, 0)}).find("holds 1 of the 2 rows"), std::string::npos);
+  EXPECT_NE(run(error(AnswerKind::kInterrupted), {row(0, 2, 0), row(0, 2, 1), row(0, 3, 0)}).find("expected none"),
+            std::string::npos);
+}
+
+TEST(DataOracleTest, ManualTransactionsCommitOnlyThroughCommit) {
+  Schedule s = parse("actor 0\n  open_db\n  connect c1\n  query c1 - begin\n  query c1 - insert t1 1\n"
+                     "  query c1 - rollback\n  query c1 - begin\n  query c1 - insert t1 1\n  query c1 - commit\n"
+                     "  check\n");
+  HistoryBuilder builder;
+  for (int i = 0; i < 8; ++i) builder.invoke(0, i).ret(0, i, Answer::ok(1));
+  auto ok = builder;
+  auto history = ok.invoke(0, 8).ret(0, 8, Answer::ok(), {{row(0, 6, 0)}, {}}).events();
+  EXPECT_EQ(checkData(s, HistoryIndex(s, history), history), "");
+  auto wrong = builder.invoke(0, 8).ret(0, 8, Answer::ok(), {{row(0, 3, 0), row(0, 6, 0)}, {}}).events();
+  EXPECT_NE(checkData(s, HistoryIndex(s, wrong), wrong).find("it was never committed"), std::string::npos);
+}
+
+TEST(InvariantTest, AnEngineThatIsNotQuietFails) {
+  Schedule s = parse("actor 0\n  open_db\n");
+  RunResult result;
+  result.history = HistoryBuilder().invoke(0, 0).ret(0, 0, Answer::ok()).events();
+  EngineState busy;
+  busy.available = true;
+  busy.live_transactions = 1;
+  judge(s, drainingEngineContract(), busy, &result);
+  EXPECT_EQ(result.verdict, Verdict::kInvariant);
+  EXPECT_EQ(result.message, "after closing every result and connection the engine is not quiet: live transactions = 1");
+}
+
+}  // namespace
+}  // namespace lifeguard::harness

@@ -1,0 +1,64 @@
+// The runner end to end, in forked children: a clean pass, and each failure
+// kind it must report instead of dying.
+#include <gtest/gtest.h>
+
+#include "lifeguard/harness/runner.h"
+
+namespace lifeguard::harness {
+namespace {
+
+Schedule parse(const std::string& text) {
+  ParseError error;
+  auto schedule = parseSchedule("lifeguard-schedule 1\n" + text, &error);
+  EXPECT_TRUE(schedule) << error.line << ": " << error.message;
+  return *schedule;
+}
+
+constexpr const char* kCloseUnderQuery =
+    "actor 0\n  open_db\n  connect c1\n  query c1 r1 long 3000000000\n  check\n"
+    "actor 1\n  await 0.1 returned\n  await 0.2 running\n  disconnect c1\n";
+
+TEST(RunnerTest, CompletePolicyPassesAndRecordsEveryEvent) {
+  Schedule s = parse("policy complete\n" + std::string(kCloseUnderQuery));
+  RunResult result = runIsolated(s, {});
+  EXPECT_EQ(result.verdict, Verdict::kPass) << result.message << "\n" << result.report;
+  int invokes = 0, returns = 0;
+  for (const Event& e : result.history) {
+    invokes += e.type == EventType::kInvoke;
+    returns += e.type == EventType::kReturn;
+  }
+  EXPECT_EQ(invokes, returns);
+  EXPECT_GE(invokes, 7 + 4);  // the schedule's operations and the teardown's
+}
+
+TEST(RunnerTest, LegacyUseAfterFreeIsReportedNotFatal) {
+#if !defined(__SANITIZE_ADDRESS__) && !(defined(__has_feature) && __has_feature(address_sanitizer))
+  GTEST_SKIP() << "needs AddressSanitizer to see the use-after-free";
+#endif
+  Schedule s = parse("policy legacy\n" + std::string(kCloseUnderQuery));
+  RunResult result = runIsolated(s, {});
+  EXPECT_EQ(result.verdict, Verdict::kSanitizer);
+  EXPECT_NE(result.message.find("heap-use-after-free"), std::string::npos) << result.message;
+  EXPECT_FALSE(result.history.empty());  // streamed before the crash
+}
+
+TEST(RunnerTest, HangIsReportedWithEveryActorsPosition) {
+  // An interrupt-free endless query under a short deadline.
+  Schedule s = parse("actor 0\n  open_db\n  connect c1\n  query c1 r1 long 4000000000000000000\n");
+  RunOptions options;
+  options.op_deadline = std::chrono::milliseconds(300);
+  RunResult result = runIsolated(s, options);
+  EXPECT_EQ(result.verdict, Verdict::kHang);
+  EXPECT_NE(result.report.find("actor 0: in #2 'query c1 r1 long 4000000000000000000'"), std::string::npos)
+      << result.report;
+}
+
+TEST(RunnerTest, UnknownEngineIsAHarnessError) {
+  Schedule s = parse("engine nosuch\nactor 0\n  open_db\n");
+  RunResult result = runIsolated(s, {});
+  EXPECT_EQ(result.verdict, Verdict::kHarness);
+  EXPECT_EQ(result.message, "unknown engine 'nosuch' (this build has: lifeguard)");
+}
+
+}  // namespace
+}  // namespace lifeguard::harness
