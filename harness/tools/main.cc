@@ -15,7 +15,7 @@ constexpr const char* kUsage = R"(usage: lifeguard <command> [options]
   replay    FILE... run saved schedules again and judge them
             [--policy P] [--expect VERDICT[|VERDICT]] [--runs N]
   shrink    FILE  delta-debug a failing schedule to a smallest one that fails the
-            same way; writes FILE.min.sched   [--tries N]
+            same way (same verdict); writes NAME.min.sched beside it   [--tries N]
   show      FILE  the history of a failure artifact as a per-actor timeline
   generate  print a random schedule   [--seed X] [--actors K] [--policy P]
 
