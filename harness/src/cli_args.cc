@@ -21,7 +21,8 @@ std::optional<Args> Args::parse(const std::vector<std::string>& argv, const std:
     }
     std::string name = word.substr(2);
     if (listed(switches, name)) {
-      args.values_[name] = "1";
+      // Not `= "1"`: GCC 12 warns falsely (-Wrestrict, bug 105329) on that assignment.
+      args.values_.insert_or_assign(name, std::string(1, '1'));
     } else if (!listed(known, name)) {
       *error = "unknown option " + word;
       return std::nullopt;

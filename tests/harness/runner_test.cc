@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "lifeguard/harness/runner.h"
+#include "support/lifecycle_test.h"
 
 namespace lifeguard::harness {
 namespace {
@@ -32,9 +33,7 @@ TEST(RunnerTest, CompletePolicyPassesAndRecordsEveryEvent) {
 }
 
 TEST(RunnerTest, LegacyUseAfterFreeIsReportedNotFatal) {
-#if !defined(__SANITIZE_ADDRESS__) && !(defined(__has_feature) && __has_feature(address_sanitizer))
-  GTEST_SKIP() << "needs AddressSanitizer to see the use-after-free";
-#endif
+  if (!test::kHasAsan) GTEST_SKIP() << "needs AddressSanitizer to see the use-after-free";
   Schedule s = parse("policy legacy\n" + std::string(kCloseUnderQuery));
   RunResult result = runIsolated(s, {});
   EXPECT_EQ(result.verdict, Verdict::kSanitizer);

@@ -91,7 +91,9 @@ TEST(GeneratorTest, EverySchedulesIsValidByConstruction) {
     std::set<std::string> created = {"db"};
     for (int a = 0; a < static_cast<int>(schedule.actors.size()); ++a) {
       for (const Op& op : schedule.actors[a]) {
-        if (op.kind == OpKind::kAwait) ASSERT_LT(op.await_actor, a) << "seed " << seed;
+        if (op.kind == OpKind::kAwait) {
+          ASSERT_LT(op.await_actor, a) << "seed " << seed;
+        }
         if (op.kind == OpKind::kConnect) created.insert(op.handle);
         if (op.kind == OpKind::kQuery && op.result != "-") created.insert(op.result);
         if (op.kind != OpKind::kAwait && op.kind != OpKind::kConnect) {
