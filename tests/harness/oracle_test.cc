@@ -1,6 +1,8 @@
 // The oracles on hand-made histories: each must catch what it is for.
 #include <gtest/gtest.h>
 
+#include "support/schedule_text.h"
+
 #include "lifeguard/harness/workload.h"
 #include "model.h"
 #include "oracles.h"
@@ -8,12 +10,7 @@
 namespace lifeguard::harness {
 namespace {
 
-Schedule parse(const std::string& text) {
-  ParseError error;
-  auto schedule = parseSchedule("lifeguard-schedule 1\n" + text, &error);
-  EXPECT_TRUE(schedule) << error.line << ": " << error.message;
-  return *schedule;
-}
+Schedule parse(const std::string& text) { return test::parseInline(text); }
 
 // Builds a history event by event, in order.
 class HistoryBuilder {

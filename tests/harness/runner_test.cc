@@ -2,18 +2,15 @@
 // kind it must report instead of dying.
 #include <gtest/gtest.h>
 
+#include "support/schedule_text.h"
+
 #include "lifeguard/harness/runner.h"
 #include "support/lifecycle_test.h"
 
 namespace lifeguard::harness {
 namespace {
 
-Schedule parse(const std::string& text) {
-  ParseError error;
-  auto schedule = parseSchedule("lifeguard-schedule 1\n" + text, &error);
-  EXPECT_TRUE(schedule) << error.line << ": " << error.message;
-  return *schedule;
-}
+Schedule parse(const std::string& text) { return test::parseInline(text); }
 
 constexpr const char* kCloseUnderQuery =
     "actor 0\n  open_db\n  connect c1\n  query c1 r1 long 3000000000\n  check\n"
@@ -33,7 +30,7 @@ TEST(RunnerTest, CompletePolicyPassesAndRecordsEveryEvent) {
 }
 
 TEST(RunnerTest, LegacyUseAfterFreeIsReportedNotFatal) {
-  if (!test::kHasAsan) GTEST_SKIP() << "needs AddressSanitizer to see the use-after-free";
+  if (!::lifeguard::test::kHasAsan) GTEST_SKIP() << "needs AddressSanitizer to see the use-after-free";
   Schedule s = parse("policy legacy\n" + std::string(kCloseUnderQuery));
   RunResult result = runIsolated(s, {});
   EXPECT_EQ(result.verdict, Verdict::kSanitizer);
