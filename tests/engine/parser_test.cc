@@ -61,7 +61,7 @@ TEST(ParserTest, StatementsKeepTheirPosition) {
 
 TEST(ParserTest, ErrorsNameLineColumnAndToken) {
   EXPECT_EQ(parseError("DROP TABLE t"),
-            "line 1, column 1: expected CREATE, INSERT, COPY, SELECT, BEGIN, COMMIT or ROLLBACK but found 'DROP'");
+            "line 1, column 1: expected CREATE, INSERT, COPY, SELECT, BEGIN, COMMIT, ROLLBACK or CHECKPOINT but found 'DROP'");
   EXPECT_EQ(parseError("BEGIN COMMIT"), "line 1, column 7: expected ';' but found 'COMMIT'");
   EXPECT_EQ(parseError("CREATE TABLE t(a FLOAT)"),
             "line 1, column 18: expected a column type (INT64 or STRING) but found 'FLOAT'");

@@ -45,6 +45,7 @@ class MemoryManager;
 class QueryProcessor;
 class Storage;
 class TransactionManager;
+class Wal;
 
 namespace testing {
 struct EngineProbe;
@@ -53,8 +54,17 @@ EngineProbe probe(const Database& db);
 
 class Database {
  public:
-  // path ":memory:" (the default) is an in-memory database; on-disk databases
-  // arrive with the durability work and are rejected with kIOError for now.
+  // path ":memory:" (the default) is an in-memory database. Any other path is
+  // a directory holding the data file and the write-ahead log: opening it
+  // recovers every committed transaction. A torn WAL tail is discarded (see
+  // recoveryWarning()); corruption before the tail throws Error(kIOError).
+  //
+  // Durability: a commit (auto-commit statement, COMMIT, or a whole COPY) is
+  // durable when it returns ok: its WAL record is written and fsynced. If
+  // writing or fsyncing the WAL fails, the commit answers kIOError (it may or
+  // may not be durable) and every later write answers kIOError until the
+  // database is reopened; reads keep working. CHECKPOINT and close() fold the
+  // WAL into the data file.
   explicit Database(std::string_view path = ":memory:", Options options = {});
   ~Database();
 
@@ -68,6 +78,8 @@ class Database {
 
   const Options& options() const { return options_; }
   const std::string& path() const { return path_; }
+  // What recovery discarded when the database was opened ("" if nothing).
+  const std::string& recoveryWarning() const { return recovery_warning_; }
 
  private:
   friend class Connection;
@@ -76,10 +88,11 @@ class Database {
 
   void closeLegacy();
   Status closeComplete();
-  void rollbackOpenTransactionsWithin(std::uint64_t wait_ms);
+  void checkpointAtClose();
 
   const std::string path_;
   const Options options_;
+  std::string recovery_warning_;
   const std::shared_ptr<Lifecycle> lifecycle_;
   // Declaration order is destruction order, reversed: as in the real engine
   // the processor (and its workers) is declared first and so would be
@@ -87,6 +100,7 @@ class Database {
   std::unique_ptr<QueryProcessor> processor_;
   std::unique_ptr<MemoryManager> memory_manager_;
   std::unique_ptr<Storage> storage_;
+  std::unique_ptr<Wal> wal_;  // null for ":memory:"
   std::unique_ptr<TransactionManager> transaction_manager_;
 };
 

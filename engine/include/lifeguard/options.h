@@ -1,15 +1,18 @@
 // Database options, including the teardown policy under test.
 //
-// Thread-safety: a plain value; the Database copies it at construction and
-// never changes it.
+// Thread-safety: a value; the Database copies it at construction and never
+// changes it (the file system it names is shared and thread-safe).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string_view>
 
 namespace lifeguard {
+
+class FileSystem;
 
 // How Connection and Database teardown treat work still in flight.
 enum class TeardownPolicy {
@@ -45,6 +48,9 @@ struct Options {
   // transaction before giving up (the stall of hazard H4 under kLegacy and
   // kExecuteDrain; kComplete rolls back first and never waits).
   std::uint64_t checkpoint_wait_ms = 5000;
+  // Where an on-disk database keeps its files; null means the real (POSIX)
+  // file system. Tests pass an in-memory or fault-injecting one.
+  std::shared_ptr<FileSystem> file_system;
 };
 
 }  // namespace lifeguard

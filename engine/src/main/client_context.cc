@@ -109,6 +109,7 @@ std::unique_ptr<QueryResult> ClientContext::runStatement(const Statement& statem
     case StatementKind::kBegin:
     case StatementKind::kCommit:
     case StatementKind::kRollback:
+    case StatementKind::kCheckpoint:
       return runTransactionStatement(statement);
     default:
       return runPlannedStatement(statement);
@@ -118,7 +119,9 @@ std::unique_ptr<QueryResult> ClientContext::runStatement(const Statement& statem
 std::unique_ptr<QueryResult> ClientContext::runTransactionStatement(const Statement& statement) {
   TransactionManager& manager = *database_->transaction_manager_;
   try {
-    if (statement.kind == StatementKind::kBegin) {
+    if (statement.kind == StatementKind::kCheckpoint) {
+      manager.checkpoint();
+    } else if (statement.kind == StatementKind::kBegin) {
       if (manual_transaction_ != nullptr) throw Error(ErrorCode::kBindError, "a transaction is already open");
       manual_transaction_ = manager.beginWrite(this);
     } else {

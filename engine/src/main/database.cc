@@ -10,21 +10,26 @@
 #include "main/lifecycle.h"
 #include "memory/memory_manager.h"
 #include "processor/query_processor.h"
+#include "lifeguard/file_system.h"
 #include "storage/storage.h"
+#include "storage/wal.h"
 #include "transaction/transaction.h"
 
 namespace lifeguard {
 
 Database::Database(std::string_view path, Options options)
     : path_(path), options_(options), lifecycle_(std::make_shared<Lifecycle>(options.policy)) {
-  if (path_ != ":memory:") {
-    throw Error(ErrorCode::kIOError, fmt::format("cannot open '{}': only in-memory databases are supported", path_));
-  }
   if (options_.num_threads == 0) throw Error(ErrorCode::kInvalidUse, "Options::num_threads must be at least 1");
+  storage_ = std::make_unique<Storage>();
+  if (path_ != ":memory:") {
+    wal_ = std::make_unique<Wal>(options_.file_system ? options_.file_system : posixFileSystem(), path_);
+    Status recovered = wal_->recover(*storage_, &recovery_warning_);
+    if (!recovered.isOk()) throw Error(recovered);
+    if (!recovery_warning_.empty()) std::fprintf(stderr, "lifeguard: %s\n", recovery_warning_.c_str());
+  }
   processor_ = std::make_unique<QueryProcessor>(options_.num_threads, options_.policy);
   memory_manager_ = std::make_unique<MemoryManager>();
-  storage_ = std::make_unique<Storage>();
-  transaction_manager_ = std::make_unique<TransactionManager>(*storage_);
+  transaction_manager_ = std::make_unique<TransactionManager>(*storage_, wal_.get());
 }
 
 Database::~Database() {
@@ -52,9 +57,12 @@ void Database::closeLegacy() {
   LG_SYNC_POINT("Database::close:begin");
   lifecycle_->setClosedUnsynchronized();
   // The checkpoint's wait times out and the error is swallowed, as in 0.11.x.
-  (void)transaction_manager_->waitForNoWriter(std::chrono::milliseconds(options_.checkpoint_wait_ms));
+  if (transaction_manager_->waitForNoWriter(std::chrono::milliseconds(options_.checkpoint_wait_ms))) {
+    checkpointAtClose();
+  }
   LG_SYNC_POINT("Database::close:before_free");
   transaction_manager_.reset();
+  wal_.reset();
   storage_.reset();
   memory_manager_.reset();
   LG_SYNC_POINT("Database::close:before_join");
@@ -71,14 +79,25 @@ Status Database::closeComplete() {
   // Nothing runs now: open transactions are rolled back, so the checkpoint
   // has nothing to wait for.
   transaction_manager_->rollbackAll();
+  checkpointAtClose();
   LG_SYNC_POINT("Database::close:before_free");
   LG_SYNC_POINT("Database::close:before_join");
   processor_.reset();  // joins the (idle) workers before anything they use
   transaction_manager_.reset();
+  wal_.reset();
   storage_.reset();
   memory_manager_.reset();
   lifecycle_->finishClose();
   return Status::ok();
+}
+
+// Folds the WAL into the data file. A failure leaves the WAL, which recovery
+// replays: nothing committed is lost, so close still succeeds.
+void Database::checkpointAtClose() {
+  if (wal_ == nullptr) return;
+  Status status = wal_->checkpoint(*storage_);
+  if (!status.isOk()) std::fprintf(stderr, "lifeguard: checkpoint at close failed: %s\n", status.toString().c_str());
+  (void)wal_->close();
 }
 
 namespace testing {

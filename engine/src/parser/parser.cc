@@ -51,7 +51,8 @@ class Parser {
     }
     if (acceptWord("COMMIT")) return makeStatement(StatementKind::kCommit);
     if (acceptWord("ROLLBACK")) return makeStatement(StatementKind::kRollback);
-    fail("expected CREATE, INSERT, COPY, SELECT, BEGIN, COMMIT or ROLLBACK");
+    if (acceptWord("CHECKPOINT")) return makeStatement(StatementKind::kCheckpoint);
+    fail("expected CREATE, INSERT, COPY, SELECT, BEGIN, COMMIT, ROLLBACK or CHECKPOINT");
   }
 
   Statement parseCreate() {

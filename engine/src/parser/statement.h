@@ -21,6 +21,7 @@ enum class StatementKind {
   kBegin,
   kCommit,
   kRollback,
+  kCheckpoint,   // CHECKPOINT
 };
 
 struct ColumnDef {

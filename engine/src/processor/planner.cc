@@ -98,6 +98,7 @@ PhysicalPlan planStatement(const Statement& s, const PlanInputs& in) {
     case StatementKind::kBegin:
     case StatementKind::kCommit:
     case StatementKind::kRollback:
+    case StatementKind::kCheckpoint:
       break;
   }
   throw Error(ErrorCode::kInternal, "transaction statement reached the planner");

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "lifeguard/status.h"
+#include "storage/wal.h"
 
 namespace lifeguard {
 
@@ -38,6 +39,7 @@ Transaction* TransactionManager::beginRead(const ClientContext* context) {
 
 Transaction* TransactionManager::beginWrite(const ClientContext* context) {
   sync::MutexLock lock(mu_);
+  if (wal_ != nullptr && !wal_->failure().isOk()) throw Error(wal_->failure());
   if (writer_ != nullptr) throw Error(ErrorCode::kTransactionConflict, std::string(kWriteConflictMessage));
   std::uint64_t id = next_id_++;
   auto [it, inserted] = live_.emplace(id, std::make_unique<Transaction>(id, true, context));
@@ -57,8 +59,33 @@ std::unique_ptr<Transaction> TransactionManager::take(Transaction* transaction) 
   return owned;
 }
 
+std::vector<LoggedOp> TransactionManager::logOf(const Transaction& transaction) {
+  const auto& operations = transaction.operations_;
+  std::vector<LoggedOp> ops;
+  for (const auto& operation : operations) {
+    LoggedOp op;
+    if (const auto* create = std::get_if<Transaction::CreateTable>(&operation)) {
+      op.create = true;
+      op.schema = create->schema;
+    } else {
+      const auto& append = std::get<Transaction::Append>(operation);
+      op.table = append.table;
+      op.rows = append.chunk;
+    }
+    ops.push_back(std::move(op));
+  }
+  return ops;
+}
+
 void TransactionManager::commit(Transaction* transaction) {
   sync::MutexLock lock(mu_);
+  if (wal_ != nullptr && !transaction->operations_.empty()) {
+    Status logged = wal_->commit(logOf(*transaction));
+    if (!logged.isOk()) {
+      take(transaction);
+      throw Error(logged);
+    }
+  }
   // Applied under mu_ so that a reader beginning after commit() returns sees
   // all of it, and no second writer can interleave.
   for (auto& operation : transaction->operations_) {
@@ -70,6 +97,14 @@ void TransactionManager::commit(Transaction* transaction) {
     }
   }
   take(transaction);
+}
+
+void TransactionManager::checkpoint() {
+  sync::MutexLock lock(mu_);
+  if (writer_ != nullptr) throw Error(ErrorCode::kTransactionConflict, std::string(kWriteConflictMessage));
+  if (wal_ == nullptr) return;
+  Status status = wal_->checkpoint(storage_);
+  if (!status.isOk()) throw Error(status);
 }
 
 void TransactionManager::rollback(Transaction* transaction) {

@@ -29,6 +29,8 @@
 namespace lifeguard {
 
 class ClientContext;
+class Wal;
+struct LoggedOp;
 
 class Transaction {
  public:
@@ -67,13 +69,21 @@ class Transaction {
 
 class TransactionManager {
  public:
-  explicit TransactionManager(Storage& storage) : storage_(storage) {}
+  // `wal` (may be null: in-memory) logs every write transaction's changes
+  // before commit() applies them.
+  TransactionManager(Storage& storage, Wal* wal = nullptr) : storage_(storage), wal_(wal) {}
 
   Transaction* beginRead(const ClientContext* context);
-  // Throws Error(kTransactionConflict) if a write transaction is live.
+  // Throws Error(kTransactionConflict) if a write transaction is live, or the
+  // WAL's IOError once it failed (the database is read-only until reopened).
   Transaction* beginWrite(const ClientContext* context);
-  // Applies a writer's changes to storage, then ends the transaction.
+  // Logs a writer's changes (WAL record, fsync), applies them to storage and
+  // ends the transaction. If logging fails the transaction is rolled back and
+  // Error(kIOError) is thrown.
   void commit(Transaction* transaction);
+  // CHECKPOINT: folds the WAL into the data file; waits for no one, fails
+  // with kTransactionConflict if a writer is live. A no-op in memory.
+  void checkpoint();
   void rollback(Transaction* transaction);
 
   // Rolls back every live transaction (database close under kComplete, after
@@ -87,8 +97,10 @@ class TransactionManager {
 
  private:
   std::unique_ptr<Transaction> take(Transaction* transaction) LG_REQUIRES(mu_);
+  static std::vector<LoggedOp> logOf(const Transaction& transaction);
 
   Storage& storage_;
+  Wal* const wal_;
   mutable sync::Mutex mu_;
   sync::CondVar writer_done_;
   std::map<std::uint64_t, std::unique_ptr<Transaction>> live_ LG_GUARDED_BY(mu_);
