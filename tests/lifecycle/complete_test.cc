@@ -7,6 +7,8 @@
 #include <mutex>
 #include <thread>
 
+#include "lifecycle/scenarios.h"
+#include "lifeguard/file_system.h"
 #include "support/lifecycle_test.h"
 
 namespace lifeguard {
@@ -235,6 +237,41 @@ TEST_F(CompleteLifecycleTest, ConcurrentClosesOfConnectionAndDatabaseAllReturn) 
   EXPECT_FALSE(result->isSuccess());
   EXPECT_TRUE(conn->close().isOk());
   EXPECT_TRUE(db_.close().isOk());
+}
+
+}  // namespace
+}  // namespace lifeguard
+
+namespace lifeguard {
+namespace {
+
+// Durability under close: the COPY is on disk entirely or not at all, and
+// its answer says which.
+TEST_F(CompleteLifecycleTest, CloseDuringCopyOnDiskKeepsAllOrNothingAndTheAnswerTrue) {
+  for (bool close_database : {false, true}) {
+    auto [answer, rows] = test::closeDuringCopyOnDisk(TeardownPolicy::kComplete, close_database,
+                                                      close_database ? "Database::close:begin"
+                                                                     : "Connection::close:before_drain");
+    EXPECT_EQ(rows, answer.isOk() ? 3000 : 0) << answer.toString();
+  }
+}
+
+// H4 on disk: the open transaction is rolled back, close does not stall, and
+// nothing of it reaches the disk.
+TEST_F(CompleteLifecycleTest, CloseWithOpenTransactionOnDiskRollsBack) {
+  auto fs = memoryFileSystem();
+  Options options = test::optionsFor(TeardownPolicy::kComplete);
+  options.file_system = fs;
+  options.checkpoint_wait_ms = 600'000;
+  {
+    Database db("/db", options);
+    Connection conn(&db);
+    ASSERT_TRUE(conn.query("CREATE TABLE t(a INT64); BEGIN; INSERT INTO t VALUES (1)")->isSuccess());
+    EXPECT_TRUE(returnsWithin(30s, "Database::close", [&] { return db.close(); }).isOk());
+  }
+  Database reopened("/db", options);
+  Connection reader(&reopened);
+  EXPECT_EQ(std::get<std::int64_t>(reader.query("SELECT count(*) FROM t")->getNext()[0]), 0);
 }
 
 }  // namespace

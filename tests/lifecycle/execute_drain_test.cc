@@ -77,3 +77,17 @@ TEST_F(ExecuteDrainLifecycleTest, OpenTransactionAtCloseStallsDatabaseClose) {
 
 }  // namespace
 }  // namespace lifeguard
+
+namespace lifeguard {
+namespace {
+
+// The published fix waits for a COPY inside execute(), but its commit comes
+// after: a close there frees the context under the commit.
+TEST_F(ExecuteDrainLifecycleTest, CloseBeforeCopyCommitOnDiskIsHeapUseAfterFree) {
+  LG_EXPECT_ASAN_REPORT(closeDuringCopyOnDisk(kExecuteDrain, false, "Connection::close:done",
+                                              "ClientContext::after_execute_before_commit"),
+                        "heap-use-after-free");
+}
+
+}  // namespace
+}  // namespace lifeguard

@@ -88,3 +88,15 @@ TEST_F(LegacyLifecycleTest, CloseWithOpenTransactionLeaksItAndStallsDatabaseClos
 
 }  // namespace
 }  // namespace lifeguard
+
+namespace lifeguard {
+namespace {
+
+// The durability issue's close-during-COPY under kLegacy: the same crash.
+TEST_F(LegacyLifecycleTest, CloseDuringCopyOnDiskIsHeapUseAfterFree) {
+  LG_EXPECT_ASAN_REPORT(test::closeDuringCopyOnDisk(TeardownPolicy::kLegacy, false, "Connection::close:done"),
+                        "heap-use-after-free");
+}
+
+}  // namespace
+}  // namespace lifeguard

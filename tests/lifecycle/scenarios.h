@@ -8,6 +8,7 @@
 #include <fstream>
 #include <thread>
 
+#include "lifeguard/file_system.h"
 #include "support/lifecycle_test.h"
 
 namespace lifeguard::test {
@@ -56,6 +57,47 @@ inline void readLaterResultAfterDatabaseClose(TeardownPolicy policy) {
     chain->getNextQueryResult()->getNext();
   } catch (const Error&) {
   }
+}
+
+}  // namespace lifeguard::test
+
+namespace lifeguard::test {
+
+// Closes the connection (or, with `close_database`, the database) while a
+// COPY of 3000 rows into an on-disk database is held at `point` (default:
+// inside finalize) until `release`, then reopens and returns {the COPY's
+// answer, the rows on disk}.
+inline std::pair<Status, std::int64_t> closeDuringCopyOnDisk(TeardownPolicy policy, bool close_database,
+                                                             const std::string& release,
+                                                             const std::string& point = "Task::finalize:inside") {
+  const int rows = 3000;
+  auto fs = memoryFileSystem();
+  Options options = optionsFor(policy);
+  options.file_system = fs;
+  options.checkpoint_wait_ms = 100;
+  std::string csv = writeNumbersCsv("disk_copy.csv", rows);
+  Status answer;
+  {
+    auto db = std::make_unique<Database>("/db", options);
+    auto conn = std::make_unique<Connection>(db.get());
+    if (!conn->query("CREATE TABLE t(a INT64)")->isSuccess()) return {Status(ErrorCode::kInternal, "setup"), -1};
+    holdAt(point, release);
+    std::thread copy([&] { answer = conn->query("COPY t FROM '" + csv + "'")->status(); });
+    awaitPoint(point + ":held");
+    if (close_database) {
+      (void)db->close();
+    } else {
+      (void)conn->close();
+    }
+    copy.join();
+  }
+  syncPoints().clear();
+  std::filesystem::remove(csv);
+  options.policy = TeardownPolicy::kComplete;
+  Database reopened("/db", options);
+  Connection reader(&reopened);
+  auto result = reader.query("SELECT count(*) FROM t");
+  return {answer, result->isSuccess() ? std::get<std::int64_t>(result->getNext()[0]) : -1};
 }
 
 }  // namespace lifeguard::test
