@@ -20,6 +20,16 @@ std::optional<Args> Args::parse(const std::vector<std::string>& argv, const std:
       continue;
     }
     std::string name = word.substr(2);
+    if (std::size_t equals = name.find('='); equals != std::string::npos) {  // --name=value
+      std::string value = name.substr(equals + 1);
+      name.erase(equals);
+      if (!listed(known, name)) {
+        *error = "unknown option --" + name;
+        return std::nullopt;
+      }
+      args.values_.insert_or_assign(name, value);
+      continue;
+    }
     if (listed(switches, name)) {
       // Not `= "1"`: GCC 12 warns falsely (-Wrestrict, bug 105329) on that assignment.
       args.values_.insert_or_assign(name, std::string(1, '1'));

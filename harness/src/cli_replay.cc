@@ -78,9 +78,9 @@ Schedule withoutEmptyActors(const Schedule& s) {
   return out;
 }
 
-bool reproduces(const Schedule& s, Verdict verdict, int tries) {
+bool reproduces(const Schedule& s, Verdict verdict, int tries, const RunOptions& options) {
   for (int t = 0; t < tries; ++t) {
-    if (runIsolated(s, {}).verdict == verdict) return true;
+    if (runIsolated(s, options).verdict == verdict) return true;
   }
   return false;
 }
@@ -129,17 +129,19 @@ int replay(const std::vector<std::string>& argv) {
 
 int shrink(const std::vector<std::string>& argv) {
   std::string error;
-  auto args = Args::parse(argv, {"tries"}, {}, &error);
+  auto args = Args::parse(argv, {"tries", "deadline-ms"}, {}, &error);
   if (!args || args->positional().size() != 1) {
     return std::fprintf(stderr, "lifeguard shrink: %s\n", args ? "name one .sched file" : error.c_str()), 2;
   }
   int tries = static_cast<int>(args->number("tries", 3, &error));
+  RunOptions options;
+  options.op_deadline = std::chrono::milliseconds(args->number("deadline-ms", 10'000, &error));
   const std::string path = args->positional()[0];
   auto schedule = loadSchedule(path, &error);
   if (!schedule || !error.empty()) return std::fprintf(stderr, "lifeguard shrink: %s\n", error.c_str()), 2;
   // Free-running threads do not fail every time: give it a few tries.
   RunResult first;
-  for (int t = 0; t < 3 * tries && first.verdict == Verdict::kPass; ++t) first = runIsolated(*schedule, {});
+  for (int t = 0; t < 3 * tries && first.verdict == Verdict::kPass; ++t) first = runIsolated(*schedule, options);
   if (first.verdict == Verdict::kPass) {
     return std::fprintf(stderr, "lifeguard shrink: %s passed %d runs; nothing to shrink\n", path.c_str(), 3 * tries),
            1;
@@ -154,7 +156,7 @@ int shrink(const std::vector<std::string>& argv) {
       for (int i = static_cast<int>(current.actors[a].size()) - 1; i >= 0; --i) {
         if (i >= static_cast<int>(current.actors[a].size())) continue;
         Schedule candidate = removeOps(current, {{a, i}});
-        if (!reproduces(candidate, verdict, tries)) continue;
+        if (!reproduces(candidate, verdict, tries, options)) continue;
         current = candidate;
         changed = true;
         std::printf("  %zu operations\n", opCount(current));
@@ -163,12 +165,12 @@ int shrink(const std::vector<std::string>& argv) {
     }
   }
   current = withoutEmptyActors(current);
-  RunResult last = runIsolated(current, {});
+  RunResult last;
+  for (int t = 0; t < 3 * tries && last.verdict != verdict; ++t) last = runIsolated(current, options);
   std::string stem = path.size() > 6 && path.ends_with(".sched") ? path.substr(0, path.size() - 6) : path;
   std::string out = stem + ".min.sched";
-  current.comments = {" shrunk from " + path + " (" + std::to_string(opCount(*schedule)) + " to " +
-                      std::to_string(opCount(current)) + " operations), verdict " +
-                      std::string(toString(verdict))};
+  last.message = "shrunk from " + path + " (" + std::to_string(opCount(*schedule)) + " to " +
+                 std::to_string(opCount(current)) + " operations): " + last.message;
   error = writeFile(out, formatArtifact(current, last, out));
   if (!error.empty()) return std::fprintf(stderr, "lifeguard shrink: %s\n", error.c_str()), 2;
   std::printf("wrote %s (%zu operations)\n  replay: lifeguard replay %s\n", out.c_str(), opCount(current), out.c_str());

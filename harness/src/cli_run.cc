@@ -68,7 +68,7 @@ int runCampaign(const Campaign& c) {
                    std::string(toString(result.verdict)).c_str(), static_cast<unsigned long long>(seed),
                    result.message.c_str(), path.c_str());
       if (!error.empty()) std::fprintf(stderr, "  (%s)\n", error.c_str());
-      if (failures >= c.max_failures) break;
+      if (c.max_failures > 0 && failures >= c.max_failures) break;
     }
     if (secondsSince(last_print) > (c.tty ? 0.5 : 10.0)) {
       printProgress(c, done, failures, secondsSince(start), false);
@@ -115,6 +115,7 @@ int run(const std::vector<std::string>& argv) {
   if (c.generator.actors < 1 || c.generator.actors > 8) {
     return std::fprintf(stderr, "lifeguard run: --actors takes 1 to 8\n"), 2;
   }
+  if (c.run.op_deadline.count() == 0) return std::fprintf(stderr, "lifeguard run: --deadline-ms must be > 0\n"), 2;
   if (!makeAdapter(c.generator.engine, c.generator.policy, &error)) {
     return std::fprintf(stderr, "lifeguard run: %s\n", error.c_str()), 2;
   }
@@ -136,6 +137,9 @@ int generate(const std::vector<std::string>& argv) {
   options.actors = static_cast<int>(args->number("actors", 3, &error));
   std::uint64_t seed = args->number("seed", 1, &error);
   if (!error.empty()) return std::fprintf(stderr, "lifeguard generate: %s\n", error.c_str()), 2;
+  if (options.actors < 1 || options.actors > 8) {
+    return std::fprintf(stderr, "lifeguard generate: --actors takes 1 to 8\n"), 2;
+  }
   std::fputs(formatSchedule(generateSchedule(seed, options)).c_str(), stdout);
   return 0;
 }

@@ -39,14 +39,28 @@ std::uint64_t HistoryIndex::invoked(int actor, int index) const { return times(a
 std::uint64_t HistoryIndex::returned(int actor, int index) const { return times(actor, index).ret; }
 const Event* HistoryIndex::returnEvent(int actor, int index) const { return times(actor, index).ret_event; }
 
+namespace {
+bool createsDatabase(const Op& op) { return op.kind == OpKind::kReopen || op.kind == OpKind::kOpenDb; }
+}  // namespace
+
 int HistoryIndex::generation(std::uint64_t seq) const {
   int generation = 0;
   for (int a = 0; a < static_cast<int>(schedule_.actors.size()); ++a) {
     for (int i = 0; i < static_cast<int>(schedule_.actors[a].size()); ++i) {
-      if (schedule_.actors[a][i].kind == OpKind::kReopen && returned(a, i) < seq) ++generation;
+      if (createsDatabase(schedule_.actors[a][i]) && returned(a, i) < seq) ++generation;
     }
   }
   return generation;
+}
+
+bool HistoryIndex::overlapsDatabaseCreation(std::uint64_t invoke, std::uint64_t ret) const {
+  for (int a = 0; a < static_cast<int>(schedule_.actors.size()); ++a) {
+    for (int i = 0; i < static_cast<int>(schedule_.actors[a].size()); ++i) {
+      const Times& t = times(a, i);
+      if (createsDatabase(schedule_.actors[a][i]) && overlaps(t.invoke, t.ret, invoke, ret)) return true;
+    }
+  }
+  return false;
 }
 
 std::pair<int, int> HistoryIndex::connectOf(const std::string& conn) const {
@@ -87,7 +101,7 @@ HandleState HistoryIndex::stateFrom(int actor, int index, const Times& x) const 
     for (int a = 0; a < static_cast<int>(schedule_.actors.size()); ++a) {
       for (int i = 0; i < static_cast<int>(schedule_.actors[a].size()); ++i) {
         std::uint64_t ret = returned(a, i);
-        if (schedule_.actors[a][i].kind == OpKind::kReopen && ret < x.invoke) created = std::max(created, ret);
+        if (createsDatabase(schedule_.actors[a][i]) && ret < x.invoke) created = std::max(created, ret);
       }
     }
   }

@@ -25,6 +25,9 @@ void writeAll(int fd, const std::string& text) {
   }
 }
 
+// LeakSanitizer's check, where the build has it (it never runs at _exit).
+extern "C" int __lsan_do_recoverable_leak_check() __attribute__((weak));
+
 [[noreturn]] void childMain(const Schedule& schedule, const RunOptions& options, int events_fd, int stderr_fd) {
   ::dup2(stderr_fd, STDERR_FILENO);
   std::mutex write_mu;
@@ -32,26 +35,34 @@ void writeAll(int fd, const std::string& text) {
     std::lock_guard<std::mutex> lock(write_mu);
     writeAll(events_fd, formatEvent(event) + "\n");
   });
+  if (__lsan_do_recoverable_leak_check != nullptr && __lsan_do_recoverable_leak_check() != 0 &&
+      result.verdict == Verdict::kPass) {
+    result.verdict = Verdict::kSanitizer;
+    result.message = "LeakSanitizer reported leaks (see the report)";
+  }
   std::string message = result.message;
   std::replace(message.begin(), message.end(), '\n', ' ');
   writeAll(events_fd, std::string(kVerdictPrefix) + std::string(toString(result.verdict)) + " " + message + "\n");
   ::_exit(0);
 }
 
-// Reads both pipes to their end (poll, so neither can fill up and block the child).
-void drain(int events_fd, int stderr_fd, std::string* events, std::string* errors) {
+// Reads both pipes to their end (poll, so neither can fill up and block the
+// child). Returns false if the child said nothing for `silence_ms`: its
+// watchdog itself is stuck.
+bool drain(int events_fd, int stderr_fd, std::string* events, std::string* errors, int silence_ms) {
   pollfd fds[2] = {{events_fd, POLLIN, 0}, {stderr_fd, POLLIN, 0}};
   std::string* sinks[2] = {events, errors};
   int open = 2;
   char buffer[65536];
   while (open > 0) {
-    if (::poll(fds, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      return;
-    }
+    int ready = ::poll(fds, 2, silence_ms);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0) return true;
+    if (ready == 0) return false;
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
       ssize_t n = ::read(fds[i].fd, buffer, sizeof(buffer));
+      if (n < 0 && errno == EINTR) continue;
       if (n > 0) {
         sinks[i]->append(buffer, static_cast<std::size_t>(n));
       } else {
@@ -60,6 +71,7 @@ void drain(int events_fd, int stderr_fd, std::string* events, std::string* error
       }
     }
   }
+  return true;
 }
 
 // The first line of a sanitizer report, if the text holds one.
@@ -88,7 +100,8 @@ void classify(int status, const std::string& errors, bool got_verdict, RunResult
     result->verdict = Verdict::kSanitizer;
     result->message = sanitizer;
     result->report = errors;
-  } else if (WIFEXITED(status) && WEXITSTATUS(status) == kHangExitCode) {
+  } else if ((WIFEXITED(status) && WEXITSTATUS(status) == kHangExitCode) || errors.rfind("HANG: ", 0) == 0 ||
+             errors.find("\nHANG: ") != std::string::npos) {
     result->verdict = Verdict::kHang;
     result->message = errors.substr(0, errors.find('\n'));
     result->report = errors;
@@ -126,7 +139,14 @@ RunResult runIsolated(const Schedule& schedule, const RunOptions& options) {
   ::close(events[1]);
   ::close(errors[1]);
   std::string event_text, error_text;
-  drain(events[0], errors[0], &event_text, &error_text);
+  // Nothing at all for twice the deadline plus a minute: even the watchdog is stuck.
+  int silence_ms = static_cast<int>(std::min<std::int64_t>(2 * options.op_deadline.count() + 60'000, INT32_MAX));
+  bool answered = drain(events[0], errors[0], &event_text, &error_text, silence_ms);
+  if (!answered) {
+    ::kill(child, SIGKILL);
+    error_text += "HANG: the run stopped answering for " + std::to_string(silence_ms) +
+                  " ms (the watchdog did not fire either); killed\n";
+  }
   ::close(events[0]);
   ::close(errors[0]);
   int status = 0;

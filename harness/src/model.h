@@ -42,6 +42,13 @@ class HistoryIndex {
   };
   HandleState stateFrom(int actor, int index, const Times& x) const;
   bool overlapsReopen(std::uint64_t invoke, std::uint64_t ret) const;
+
+ public:
+  // Whether an open_db or reopen overlapped [invoke, ret]: which database an
+  // operation then met is not in the history.
+  bool overlapsDatabaseCreation(std::uint64_t invoke, std::uint64_t ret) const;
+
+ private:
   const Times& times(int actor, int index) const;
 
   const Schedule& schedule_;

@@ -56,7 +56,9 @@ class Run {
       : schedule_(schedule), options_(options), adapter_(adapter), history_(history),
         status_(schedule.actors.size() + 1), start_(Clock::now()) {}
 
-  void execute() {
+  // Runs the actors, the teardown, then destroys the adapter (engine
+  // destructors can hang too), all under the watchdog.
+  void execute(std::unique_ptr<EngineAdapter>& adapter) {
     std::thread watchdog([this] { watch(); });
     std::vector<std::thread> actors;
     for (std::size_t a = 0; a < schedule_.actors.size(); ++a) {
@@ -64,6 +66,10 @@ class Run {
     }
     for (auto& actor : actors) actor.join();
     teardown();
+    perform(teardownActor(), teardown_steps_, [&](std::vector<TableRows>*) {
+      adapter.reset();  // releases whatever is left, as a process exit would
+      return Answer::ok();
+    });
     {
       std::lock_guard<std::mutex> lock(stop_mu_);
       stopping_ = true;
@@ -87,15 +93,17 @@ class Run {
         perform(actor, i, [&](std::vector<TableRows>*) {
           history_.waitFor(op.await_actor, op.await_index, kTypes[static_cast<int>(op.await_event)]);
           return Answer::ok();
-        });
+        }, /*watched=*/false);
       } else {
         perform(actor, i, [&](std::vector<TableRows>* tables) { return dispatch(op, actor, i, tables); });
       }
     }
   }
 
+  // `watched`: the watchdog times it (an await only waits for another
+  // actor's operation, which is timed on its own thread).
   template <typename F>
-  void perform(int actor, int index, F&& call) {
+  void perform(int actor, int index, F&& call, bool watched = true) {
     Cursor cursor{&history_, actor, index, start_, false};
     ActorStatus& status = status_[actor];
     status.index = index;
@@ -104,7 +112,7 @@ class Run {
     event.index = index;
     event.at_ms = msSince(start_);
     history_.record(event);
-    status.started_ms = static_cast<std::int64_t>(event.at_ms);
+    if (watched) status.started_ms = static_cast<std::int64_t>(event.at_ms);
     tl_cursor = &cursor;
     std::vector<TableRows> tables;
     event.answer = call(&tables);
@@ -158,6 +166,7 @@ class Run {
     }
     final_state_ = adapter_.state();
     perform(actor, index++, [&](std::vector<TableRows>*) { return adapter_.closeDatabase(); });
+    teardown_steps_ = index;
   }
 
   void watch() {
@@ -205,6 +214,7 @@ class Run {
   std::condition_variable stop_cv_;
   bool stopping_ = false;
   EngineState final_state_;
+  int teardown_steps_ = 0;
 };
 
 }  // namespace
@@ -239,11 +249,11 @@ RunResult runInProcess(const Schedule& schedule, const RunOptions& options,
   }
   History history(std::move(observer));
   adapter->setRunningCallback(onRunning, nullptr);
+  Contract contract = adapter->contract();
   Run run(schedule, options, *adapter, history);
-  run.execute();
-  adapter.reset();  // releases whatever is left, as a process exit would
+  run.execute(adapter);  // also releases the adapter, under the watchdog
   result.history = history.events();
-  judge(schedule, drainingEngineContract(), run.finalState(), &result);
+  judge(schedule, contract, run.finalState(), &result);
   return result;
 }
 

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <sstream>
 
+#include "lifeguard/harness/workload.h"
+
 namespace lifeguard::harness {
 namespace {
 
@@ -99,12 +101,15 @@ std::string parseQuery(const std::vector<std::string>& words, QuerySpec* q) {
       return "";
     case QueryKind::kInsert:
     case QueryKind::kCopy:
-      if (!need(2) || !parseInt(words[2], &q->count)) return words[0] + " takes a table and a row count";
+      if (!need(2) || !parseInt(words[2], &q->count) || q->count < 1 || q->count >= kRowsPerTag) {
+        return words[0] + " takes a table and a row count from 1 to 999999";
+      }
       q->table = words[1];
       return "";
     case QueryKind::kCopyBad:
-      if (!need(3) || !parseInt(words[2], &q->count) || !parseInt(words[3], &q->bad_line)) {
-        return "copy_bad takes a table, a row count and the bad line";
+      if (!need(3) || !parseInt(words[2], &q->count) || !parseInt(words[3], &q->bad_line) || q->count < 1 ||
+          q->count >= kRowsPerTag || q->bad_line < 1 || q->bad_line > q->count) {
+        return "copy_bad takes a table, a row count (1 to 999999) and a bad line within it";
       }
       q->table = words[1];
       return "";
@@ -117,6 +122,7 @@ std::string parseQuery(const std::vector<std::string>& words, QuerySpec* q) {
         if (spec.kind == QueryKind::kMulti) return "multi parts cannot nest";
         q->parts.push_back(spec);
       }
+      if (q->parts.size() > static_cast<std::size_t>(kMaxParts)) return "multi takes at most 10 parts";
       return q->parts.empty() ? "multi needs at least one part" : "";
     }
     default:
@@ -253,7 +259,14 @@ std::optional<Schedule> parseSchedule(const std::string& text, ParseError* error
       if (!header_seen) s.comments.push_back(line.substr(first + 1));
       continue;
     }
-    std::vector<std::string> w = split(line.substr(first), ' ');
+    std::string content = line.substr(first);
+    for (std::size_t hash = content.find('#'); hash != std::string::npos; hash = content.find('#', hash + 1)) {
+      if (content[hash - 1] == ' ' || content[hash - 1] == '\t') {  // a trailing comment
+        content.erase(hash);
+        break;
+      }
+    }
+    std::vector<std::string> w = split(content, ' ');
     for (auto& word : w) {
       if (!word.empty() && word.back() == '\r') word.pop_back();
     }

@@ -11,15 +11,17 @@ constexpr const char* kUsage = R"(usage: lifeguard <command> [options]
 
   run       random schedules against an engine, with a progress line and a summary
             [--engine lifeguard] [--policy complete] [--seconds S | --iterations N]
-            [--seed X] [--actors K] [--out DIR] [--deadline-ms MS] [--max-failures N]
+            [--seed X] [--actors K] [--out DIR] [--deadline-ms MS] [--max-failures N (0: no limit)]
   replay    FILE... run saved schedules again and judge them
             [--policy P] [--expect VERDICT[|VERDICT]] [--runs N]
   shrink    FILE  delta-debug a failing schedule to a smallest one that fails the
-            same way (same verdict); writes NAME.min.sched beside it   [--tries N]
+            same way (same verdict); writes NAME.min.sched beside it
+            [--tries N] [--deadline-ms MS]
   show      FILE  the history of a failure artifact as a per-actor timeline
   generate  print a random schedule   [--seed X] [--actors K] [--policy P]
 
 Verdicts: pass, contract, data, invariant, hang, sanitizer, crash, harness.
+Options take a value as "--name value" or "--name=value".
 Schedules are documented in harness/SCHEDULES.md.
 )";
 

@@ -119,3 +119,32 @@ TEST(InvariantTest, AnEngineThatIsNotQuietFails) {
 
 }  // namespace
 }  // namespace lifeguard::harness
+
+namespace lifeguard::harness {
+namespace {
+
+// open_db after close_db makes a new, open database (as reopen does).
+TEST(ContractTest, OpenAfterCloseIsAnOpenDatabase) {
+  Schedule s = test::parseInline("actor 0\n  open_db\n  close_db\n  open_db\n  connect c1\n  check\n");
+  HistoryBuilder builder;
+  for (int i = 0; i < 4; ++i) builder.invoke(0, i).ret(0, i, Answer::ok());
+  auto history = builder.invoke(0, 4).ret(0, 4, Answer::ok(), {{}, {}}).events();
+  RunResult result;
+  result.history = history;
+  judge(s, drainingEngineContract(), {}, &result);
+  EXPECT_EQ(result.verdict, Verdict::kPass) << result.message;
+}
+
+// A row the workload could not have written is a data failure, not a crash.
+TEST(DataOracleTest, ForeignRowsAreReported) {
+  Schedule s = test::parseInline("actor 0\n  open_db\n  check\n");
+  auto history = HistoryBuilder()
+                     .invoke(0, 0).ret(0, 0, Answer::ok())
+                     .invoke(0, 1).ret(0, 1, Answer::ok(), {{"'not a number'|'x'"}, {}})
+                     .events();
+  EXPECT_NE(checkData(s, HistoryIndex(s, history), history).find("that no successful write explains"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace lifeguard::harness

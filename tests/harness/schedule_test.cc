@@ -1,7 +1,9 @@
 // The .sched format, and the generator's promise of valid schedules.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include "lifeguard/harness/generator.h"
 #include "lifeguard/harness/schedule.h"
@@ -117,6 +119,27 @@ TEST(GeneratorTest, WeightsTowardsClosesUnderRunningQueries) {
     }
   }
   EXPECT_GT(races * 10, ops) << races << " races in " << ops << " operations";
+}
+
+}  // namespace
+}  // namespace lifeguard::harness
+
+namespace lifeguard::harness {
+namespace {
+
+// The format's documentation stays true: its first example parses.
+TEST(ScheduleTest, TheDocumentedExampleParses) {
+  std::ifstream in(std::string(LIFEGUARD_SOURCE_DIR) + "/harness/SCHEDULES.md");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string doc = text.str();
+  std::size_t begin = doc.find("```\n# H1") + 4;
+  std::string example = doc.substr(begin, doc.find("```", begin) - begin);
+  ParseError error;
+  auto schedule = parseSchedule(example, &error);
+  ASSERT_TRUE(schedule) << error.line << ": " << error.message;
+  EXPECT_EQ(schedule->actors.size(), 2u);
+  EXPECT_EQ(schedule->expectations.size(), 2u);
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "lifeguard/status.h"
@@ -79,6 +80,10 @@ class FaultInjectingFileSystem : public FileSystem {
   // to what it held at its last successful sync (a file never synced is
   // removed). Call it with no file open for writing.
   void dropUnsyncedData();
+  // What a power cut right now would leave of the files written through this
+  // wrapper: path -> contents at the last successful sync (never-synced files
+  // are absent). Taken atomically, so it may be called mid-operation.
+  std::vector<std::pair<std::string, std::string>> durableFiles() const;
   void setOptions(FaultOptions options);
   std::uint64_t faultsInjected() const;
 

@@ -153,6 +153,11 @@ void FaultInjectingFileSystem::dropUnsyncedData() {
   for (const auto& [path, contents] : state_->synced) state_->touched[path] = true;
 }
 
+std::vector<std::pair<std::string, std::string>> FaultInjectingFileSystem::durableFiles() const {
+  sync::MutexLock lock(state_->mu);
+  return {state_->synced.begin(), state_->synced.end()};
+}
+
 void FaultInjectingFileSystem::setOptions(FaultOptions options) {
   sync::MutexLock lock(state_->mu);
   state_->options = options;

@@ -2,9 +2,9 @@
 // per actor, records the history and judges it with the oracles.
 //
 // Verdicts, in the order they are checked:
+//   sanitizer  a sanitizer report (the process aborts, see runIsolated)
 //   hang       an operation ran past its deadline (watchdog; the process
 //              exits, see runIsolated)
-//   sanitizer  a sanitizer report (the process aborts, see runIsolated)
 //   crash      the process died some other way
 //   contract   an answer the engine's contract does not allow for the state
 //              of the handles at that moment
