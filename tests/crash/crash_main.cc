@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
 #include <sstream>
 #include <string>
@@ -46,7 +47,10 @@ std::string killRound(std::uint64_t seed) {
     ::close(pipe_fds[0]);
     Database db(dir + "/db");
     Connection conn(&db);
-    runWorkload(conn, seed, 0, dir, [&](const std::string& line) {
+    auto write_csv = [](const std::string& path, const std::string& text) {
+      std::ofstream(path, std::ios::trunc) << text;
+    };
+    runWorkload(conn, seed, 0, dir + "/copy.csv", write_csv, [&](const std::string& line) {
       std::string text = line + "\n";
       if (::write(pipe_fds[1], text.data(), text.size()) < 0) ::_exit(3);
     });
@@ -126,8 +130,13 @@ Status CrashPoint::openWritable(const std::string& p, bool t, std::unique_ptr<Wr
 }
 
 std::string powerCutRound(std::uint64_t seed) {
-  std::string scratch = scratchDir("powercut", seed);
-  auto faulty = std::make_shared<FaultInjectingFileSystem>(memoryFileSystem(), FaultOptions{});
+  auto memory = memoryFileSystem();
+  auto faulty = std::make_shared<FaultInjectingFileSystem>(memory, FaultOptions{});
+  // COPY's input goes straight to the memory files, not through the crash point.
+  auto write_csv = [&](const std::string& path, const std::string& text) {
+    std::unique_ptr<WritableFile> file;
+    if (memory->openWritable(path, true, &file).isOk()) (void)file->append(text);
+  };
   std::mutex mu;
   std::vector<std::string> log, log_at_crash;
   std::vector<std::pair<std::string, std::string>> image;
@@ -145,13 +154,12 @@ std::string powerCutRound(std::uint64_t seed) {
     options.file_system = crash_point;
     Database db("/db", options);
     Connection conn(&db);
-    runWorkload(conn, seed, 40, scratch, [&](const std::string& line) {
+    runWorkload(conn, seed, 40, "/input.csv", write_csv, [&](const std::string& line) {
       std::lock_guard<std::mutex> lock(mu);
       log.push_back(line);
     });
     take_image();  // the workload ended first: the cut comes now
   }
-  fs::remove_all(scratch);
   auto disk = memoryFileSystem();
   (void)disk->createDirectories("/db");
   for (const auto& [path, contents] : image) {

@@ -1,7 +1,5 @@
 #include "crash/workload.h"
 
-#include <filesystem>
-#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -18,7 +16,8 @@ std::string rowsSql(std::int64_t id, int rows) {
 
 }  // namespace
 
-void runWorkload(Connection& conn, std::uint64_t seed, int ops, const std::string& scratch,
+void runWorkload(Connection& conn, std::uint64_t seed, int ops, const std::string& csv_path,
+                 const std::function<void(const std::string& path, const std::string& text)>& write_csv,
                  const std::function<void(const std::string&)>& log) {
   std::mt19937_64 rng(seed);
   std::vector<std::string> tables = {"t0"};
@@ -42,11 +41,10 @@ void runWorkload(Connection& conn, std::uint64_t seed, int ops, const std::strin
       sql = "INSERT INTO " + table + " VALUES " + rowsSql(id, rows);
     } else if (kind <= 7) {
       rows = 100 + static_cast<int>(rng() % 3000);
-      std::string path = scratch + "/copy.csv";
-      std::ofstream out(path, std::ios::trunc);
-      for (int i = 0; i < rows; ++i) out << id * kRowsPerOp + i << ",c" << i << "\n";
-      out.close();
-      sql = "COPY " + table + " FROM '" + path + "'";
+      std::string text;
+      for (int i = 0; i < rows; ++i) text += std::to_string(id * kRowsPerOp + i) + ",c" + std::to_string(i) + "\n";
+      write_csv(csv_path, text);
+      sql = "COPY " + table + " FROM '" + csv_path + "'";
     } else {
       int first = rows / 2;
       sql = "BEGIN; INSERT INTO " + table + " VALUES " + rowsSql(id, first) + "; INSERT INTO " + table + " VALUES ";

@@ -25,8 +25,11 @@ struct LoggedWrite {
 
 // Runs random write transactions (CREATE, INSERT, COPY, multi-statement
 // BEGIN ... COMMIT) on `conn`; `log(line)` receives "P id table rows",
-// "C id" and "R id". Stops after `ops` operations (0: never).
-void runWorkload(Connection& conn, std::uint64_t seed, int ops, const std::string& scratch,
+// "C id" and "R id". COPY input is written to `csv_path` with `write_csv`
+// (on the file system the database reads from). Stops after `ops`
+// operations (0: never).
+void runWorkload(Connection& conn, std::uint64_t seed, int ops, const std::string& csv_path,
+                 const std::function<void(const std::string& path, const std::string& text)>& write_csv,
                  const std::function<void(const std::string&)>& log);
 
 // Applies one log line to the expected state.

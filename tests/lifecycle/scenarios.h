@@ -75,7 +75,16 @@ inline std::pair<Status, std::int64_t> closeDuringCopyOnDisk(TeardownPolicy poli
   Options options = optionsFor(policy);
   options.file_system = fs;
   options.checkpoint_wait_ms = 100;
-  std::string csv = writeNumbersCsv("disk_copy.csv", rows);
+  // COPY reads through the database's file system: the input lives there too.
+  const std::string csv = "/input.csv";
+  {
+    std::unique_ptr<WritableFile> file;
+    std::string text;
+    for (int i = 0; i < rows; ++i) text += std::to_string(i) + "\n";
+    if (!fs->openWritable(csv, true, &file).isOk() || !file->append(text).isOk()) {
+      return {Status(ErrorCode::kInternal, "input"), -1};
+    }
+  }
   Status answer;
   {
     auto db = std::make_unique<Database>("/db", options);
@@ -92,7 +101,6 @@ inline std::pair<Status, std::int64_t> closeDuringCopyOnDisk(TeardownPolicy poli
     copy.join();
   }
   syncPoints().clear();
-  std::filesystem::remove(csv);
   options.policy = TeardownPolicy::kComplete;
   Database reopened("/db", options);
   Connection reader(&reopened);

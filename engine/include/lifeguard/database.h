@@ -40,6 +40,7 @@ namespace lifeguard {
 
 class Connection;
 class Database;
+class FileSystem;
 class Lifecycle;
 class MemoryManager;
 class QueryProcessor;
@@ -78,6 +79,8 @@ class Database {
 
   const Options& options() const { return options_; }
   const std::string& path() const { return path_; }
+  // The file system its files and COPY's input go through.
+  std::shared_ptr<FileSystem> fileSystem() const;
   // What recovery discarded when the database was opened ("" if nothing).
   const std::string& recoveryWarning() const { return recovery_warning_; }
 

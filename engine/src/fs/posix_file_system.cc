@@ -57,8 +57,15 @@ class PosixFileSystem : public FileSystem {
     return ::stat(path.c_str(), &info) == 0;
   }
   Status readFile(const std::string& path, std::string* contents) override {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: opening a FIFO must not wait for a writer; then only
+    // regular files are read.
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) return ioError("cannot open", path);
+    struct stat info;
+    if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+      ::close(fd);
+      return Status(ErrorCode::kIOError, fmt::format("cannot read '{}': not a regular file", path));
+    }
     contents->clear();
     char buffer[1 << 16];
     for (;;) {

@@ -22,7 +22,7 @@ Database::Database(std::string_view path, Options options)
   if (options_.num_threads == 0) throw Error(ErrorCode::kInvalidUse, "Options::num_threads must be at least 1");
   storage_ = std::make_unique<Storage>();
   if (path_ != ":memory:") {
-    wal_ = std::make_unique<Wal>(options_.file_system ? options_.file_system : posixFileSystem(), path_);
+    wal_ = std::make_unique<Wal>(fileSystem(), path_);
     Status recovered = wal_->recover(*storage_, &recovery_warning_);
     if (!recovered.isOk()) throw Error(recovered);
     if (!recovery_warning_.empty()) std::fprintf(stderr, "lifeguard: %s\n", recovery_warning_.c_str());
@@ -38,6 +38,10 @@ Database::~Database() {
     std::fprintf(stderr, "lifeguard: ~Database cannot close: %s\n", status.toString().c_str());
     std::abort();
   }
+}
+
+std::shared_ptr<FileSystem> Database::fileSystem() const {
+  return options_.file_system ? options_.file_system : posixFileSystem();
 }
 
 bool Database::isClosed() const { return lifecycle_->isClosed(); }

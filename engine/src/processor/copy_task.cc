@@ -4,8 +4,6 @@
 
 #include <charconv>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 
 #include <fmt/format.h>
 
@@ -19,7 +17,6 @@ namespace {
 
 constexpr std::size_t kCopyBufferBytes = 64 * 1024;
 constexpr std::size_t kLinesPerBatch = 1024;
-constexpr std::size_t kReadChunkBytes = 1 << 20;
 
 [[noreturn]] void copyError(std::string message) { throw Error(ErrorCode::kCopyError, std::move(message)); }
 
@@ -38,33 +35,19 @@ struct CopyState {
 
 class CopyReadTask : public Task {
  public:
-  // Reads the whole file in chunks, checking for an interrupt between them;
-  // only regular files (a FIFO could block close forever).
-  std::string readFile() const {
-    std::error_code error;
-    if (!std::filesystem::is_regular_file(path_, error)) {
-      if (!std::filesystem::exists(path_, error)) {
-        copyError(fmt::format("cannot open '{}': No such file or directory", path_));
-      }
-      copyError(fmt::format("cannot COPY from '{}': not a regular file", path_));
-    }
-    std::ifstream in(path_, std::ios::binary);
-    if (!in) copyError(fmt::format("cannot open '{}': {}", path_, std::strerror(errno)));
-    std::string contents, chunk(kReadChunkBytes, '\0');
-    while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0) {
-      checkInterrupted();
-      contents.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
-    }
-    if (in.bad()) copyError(fmt::format("cannot read '{}'", path_));
-    return contents;
-  }
-
-  CopyReadTask(ClientContext* context, std::shared_ptr<CopyState> state, std::string path, bool header)
-      : Task(context, 1), state_(std::move(state)), path_(std::move(path)), header_(header) {}
+  CopyReadTask(ClientContext* context, std::shared_ptr<CopyState> state, std::shared_ptr<FileSystem> file_system,
+               std::string path, bool header)
+      : Task(context, 1), state_(std::move(state)), file_system_(std::move(file_system)), path_(std::move(path)),
+        header_(header) {}
 
  protected:
   void run() override {
-    const std::string contents = readFile();
+    // Through the database's file system, like every file access. Only
+    // regular files: a FIFO could block close forever.
+    std::string contents;
+    Status read = file_system_->readFile(path_, &contents);
+    if (!read.isOk()) copyError(read.message());
+    checkInterrupted();
     for (const TextChunk& chunk : splitLines(contents, kCopyBufferBytes, header_ ? 1 : 0)) {
       checkInterrupted();
       Page* page = state_->memory->allocate();
@@ -80,6 +63,7 @@ class CopyReadTask : public Task {
 
  private:
   const std::shared_ptr<CopyState> state_;
+  const std::shared_ptr<FileSystem> file_system_;
   const std::string path_;
   const bool header_;
 };
@@ -161,11 +145,13 @@ class CopyParseTask : public Task {
 
 }  // namespace
 
-std::shared_ptr<Task> makeCopyTask(ClientContext* context, std::size_t threads, TableSchema schema, std::string path,
-                                   bool header, std::shared_ptr<ResultSink> sink) {
+std::shared_ptr<Task> makeCopyTask(ClientContext* context, std::size_t threads, TableSchema schema,
+                                   std::shared_ptr<FileSystem> file_system, std::string path, bool header,
+                                   std::shared_ptr<ResultSink> sink) {
   auto state = std::make_shared<CopyState>(sink->memory());
   auto parse = std::make_shared<CopyParseTask>(context, threads, state, std::move(schema), std::move(sink));
-  parse->addChild(std::make_shared<CopyReadTask>(context, std::move(state), std::move(path), header));
+  parse->addChild(
+      std::make_shared<CopyReadTask>(context, std::move(state), std::move(file_system), std::move(path), header));
   return parse;
 }
 

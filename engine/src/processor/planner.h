@@ -6,6 +6,7 @@
 
 #include "parser/statement.h"
 #include "processor/task.h"
+#include "lifeguard/file_system.h"
 #include "processor/tasks.h"
 
 namespace lifeguard {
@@ -25,6 +26,7 @@ struct PlanInputs {
   Transaction* transaction;
   MemoryManager* memory;
   std::size_t threads;
+  std::shared_ptr<FileSystem> file_system;  // where COPY reads its input
 };
 
 // Throws Error(kBindError) for an unknown or duplicate table, a row of the

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "lifeguard/file_system.h"
 #include "lifeguard/status.h"
 #include "memory/memory_manager.h"
 #include "processor/csv.h"
@@ -58,6 +59,7 @@ std::shared_ptr<Task> makeCreateTableTask(ClientContext* context, TableSchema sc
 // task (parallel over the buffers; finalize() writes the rows through the
 // context's transaction, all or nothing).
 std::shared_ptr<Task> makeCopyTask(ClientContext* context, std::size_t threads, TableSchema schema,
-                                   std::string path, bool header, std::shared_ptr<ResultSink> sink);
+                                   std::shared_ptr<FileSystem> file_system, std::string path, bool header,
+                                   std::shared_ptr<ResultSink> sink);
 
 }  // namespace lifeguard
