@@ -19,7 +19,9 @@ void writeText(FileSystem& fs, const std::string& path, std::string_view text, b
   std::unique_ptr<WritableFile> file;
   ASSERT_TRUE(fs.openWritable(path, false, &file).isOk());
   ASSERT_TRUE(file->append(text).isOk());
-  if (sync) ASSERT_TRUE(file->sync().isOk());
+  if (sync) {
+    ASSERT_TRUE(file->sync().isOk());
+  }
   ASSERT_TRUE(file->close().isOk());
 }
 
