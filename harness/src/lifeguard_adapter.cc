@@ -83,8 +83,10 @@ class Slots {
 
 class LifeguardAdapter : public EngineAdapter {
  public:
-  LifeguardAdapter(TeardownPolicy policy, std::filesystem::path scratch)
-      : policy_(policy), scratch_(std::move(scratch)), contract_(drainingEngineContract()) {
+  // `on_disk`: the database lives in a directory under `scratch` and
+  // survives close and reopen (engine "lifeguard-disk").
+  LifeguardAdapter(TeardownPolicy policy, std::filesystem::path scratch, bool on_disk)
+      : policy_(policy), scratch_(std::move(scratch)), on_disk_(on_disk), contract_(drainingEngineContract()) {
     options_.policy = policy;
     options_.checkpoint_wait_ms = 200;
     std::filesystem::create_directories(scratch_);
@@ -110,11 +112,12 @@ class LifeguardAdapter : public EngineAdapter {
     std::filesystem::remove_all(scratch_, ignored);
   }
 
-  std::string name() const override { return "lifeguard"; }
+  std::string name() const override { return on_disk_ ? "lifeguard-disk" : "lifeguard"; }
   std::string policy() const override { return std::string(toString(policy_)); }
   Capabilities capabilities() const override {
     Capabilities capabilities;
     capabilities.running_event = testing::syncPointsCompiledIn();
+    capabilities.durable = on_disk_;
     return capabilities;
   }
   const Contract& contract() const override { return contract_; }
@@ -125,10 +128,14 @@ class LifeguardAdapter : public EngineAdapter {
 
   Answer openDatabase() override {
     return answering([&] {
-      auto db = std::make_shared<Database>(":memory:", options_);
+      auto db = std::make_shared<Database>(on_disk_ ? (scratch_ / "db").string() : ":memory:", options_);
       Connection setup(db.get());
       std::string sql;
-      for (const auto& table : tables()) sql += "CREATE TABLE " + table + "(a INT64, b STRING);";
+      for (const auto& table : tables()) {
+        if (!setup.query("SELECT count(*) FROM " + table)->isSuccess()) {  // new, or recovered without it
+          sql += "CREATE TABLE " + table + "(a INT64, b STRING);";
+        }
+      }
       auto result = setup.query(sql);
       if (!result->isSuccess()) return fromStatus(result->status());
       databases_.put("db", db);
@@ -310,6 +317,7 @@ class LifeguardAdapter : public EngineAdapter {
 
   const TeardownPolicy policy_;
   const std::filesystem::path scratch_;
+  const bool on_disk_;
   const Contract contract_;
   Options options_;
   Slots<Database> databases_;
@@ -329,8 +337,8 @@ std::filesystem::path scratchDirectory() {
 
 std::unique_ptr<EngineAdapter> makeAdapter(const std::string& engine, const std::string& policy,
                                            std::string* error) {
-  if (engine != "lifeguard") {
-    if (error != nullptr) *error = "unknown engine '" + engine + "' (this build has: lifeguard)";
+  if (engine != "lifeguard" && engine != "lifeguard-disk") {
+    if (error != nullptr) *error = "unknown engine '" + engine + "' (this build has: lifeguard, lifeguard-disk)";
     return nullptr;
   }
   auto parsed = parseTeardownPolicy(policy);
@@ -338,7 +346,7 @@ std::unique_ptr<EngineAdapter> makeAdapter(const std::string& engine, const std:
     if (error != nullptr) *error = "unknown policy '" + policy + "' (legacy, execute_drain, complete)";
     return nullptr;
   }
-  return std::make_unique<LifeguardAdapter>(*parsed, scratchDirectory());
+  return std::make_unique<LifeguardAdapter>(*parsed, scratchDirectory(), engine == "lifeguard-disk");
 }
 
 }  // namespace lifeguard::harness

@@ -112,19 +112,20 @@ std::map<std::pair<std::string, std::int64_t>, std::int64_t> countRows(const Eve
 }
 
 std::string compare(const Schedule& s, const HistoryIndex& index, const Event& check, const std::vector<Write>& writes,
-                    const std::string& where) {
+                    const std::string& where, bool durable) {
   std::uint64_t ci = index.invoked(check.actor, check.index), cr = check.seq;
   int generation = index.generation(ci);
-  if (index.overlapsDatabaseCreation(ci, cr)) return "";  // which database it read is unknown: inconclusive
+  // In memory, which database it read is unknown when a reopen overlaps: inconclusive.
+  if (!durable && index.overlapsDatabaseCreation(ci, cr)) return "";
   auto counts = countRows(check);
   for (const Write& w : writes) {
     auto key = std::make_pair(w.table, w.tag);
     std::int64_t found = counts.count(key) ? counts[key] : 0;
     counts.erase(key);
     enum { kAbsent, kPresent, kEither } expected = kAbsent;
-    if (w.committed && !w.generation_known) {
+    if (w.committed && !w.generation_known && !durable) {
       expected = kEither;
-    } else if (w.committed && w.generation == generation) {
+    } else if (w.committed && (durable || w.generation == generation)) {
       expected = w.commit_ret < ci ? kPresent : (w.commit_invoke > cr ? kAbsent : kEither);
     }
     bool ok = expected == kPresent ? found == w.rows
@@ -147,18 +148,20 @@ std::string compare(const Schedule& s, const HistoryIndex& index, const Event& c
 
 }  // namespace
 
-std::string checkData(const Schedule& s, const HistoryIndex& index, const std::vector<Event>& history) {
+std::string checkData(const Schedule& s, const HistoryIndex& index, const std::vector<Event>& history,
+                      bool durable) {
   std::map<std::string, ConnectionState> conns;
   std::vector<Write> writes;
   for (int a = 0; a < static_cast<int>(s.actors.size()); ++a) modelActor(s, index, a, conns, writes);
   const int teardown = static_cast<int>(s.actors.size());
   for (const Event& e : history) {
     if (e.type != EventType::kReturn || !e.answer.isOk()) continue;
-    bool is_check = e.actor == teardown ? e.index == 0 : s.actors[e.actor][e.index].kind == OpKind::kCheck;
+    bool is_check = e.actor == teardown ? !e.tables.empty() : s.actors[e.actor][e.index].kind == OpKind::kCheck;
     if (!is_check) continue;
-    std::string where = e.actor == teardown ? "final check" : "check at actor " + std::to_string(e.actor) + " op #" +
-                                                                   std::to_string(e.index);
-    std::string problem = compare(s, index, e, writes, where);
+    std::string where = e.actor == teardown ? (e.index == 0 ? "final check" : "check after reopen")
+                                            : "check at actor " + std::to_string(e.actor) + " op #" +
+                                                  std::to_string(e.index);
+    std::string problem = compare(s, index, e, writes, where, durable);
     if (!problem.empty()) return problem;
   }
   return "";

@@ -57,6 +57,8 @@ class HistoryIndex {
 
 // Oracle 3: every `check` (and the final check) against the expected-state
 // model. Returns "" or the first disagreement.
-std::string checkData(const Schedule& schedule, const HistoryIndex& index, const std::vector<Event>& history);
+// `durable`: data survives close and reopen (no generations).
+std::string checkData(const Schedule& schedule, const HistoryIndex& index, const std::vector<Event>& history,
+                      bool durable = false);
 
 }  // namespace lifeguard::harness

@@ -96,10 +96,11 @@ std::string checkRunnable(const Schedule& schedule) {
   return "";
 }
 
-void judge(const Schedule& schedule, const Contract& contract, const EngineState& final_state, RunResult* result) {
+void judge(const Schedule& schedule, const Contract& contract, const EngineState& final_state, RunResult* result,
+           bool durable) {
   HistoryIndex index(schedule, result->history);
   if (!checkContract(schedule, contract, index, result)) return;
-  std::string data = checkData(schedule, index, result->history);
+  std::string data = checkData(schedule, index, result->history, durable);
   if (!data.empty()) {
     result->verdict = Verdict::kData;
     result->message = data;

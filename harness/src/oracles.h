@@ -15,6 +15,7 @@ std::string checkRunnable(const Schedule& schedule);
 
 // Judges result->history (contract, data, then invariants) and fills the
 // verdict and message of the first failure.
-void judge(const Schedule& schedule, const Contract& contract, const EngineState& final_state, RunResult* result);
+void judge(const Schedule& schedule, const Contract& contract, const EngineState& final_state, RunResult* result,
+           bool durable = false);
 
 }  // namespace lifeguard::harness

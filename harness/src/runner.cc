@@ -166,6 +166,12 @@ class Run {
     }
     final_state_ = adapter_.state();
     perform(actor, index++, [&](std::vector<TableRows>*) { return adapter_.closeDatabase(); });
+    if (adapter_.capabilities().durable) {
+      // What was committed must be there after a reopen, and nothing else.
+      perform(actor, index++, [&](std::vector<TableRows>*) { return adapter_.reopenDatabase(); });
+      perform(actor, index++, [&](std::vector<TableRows>* tables) { return adapter_.readTables(tables); });
+      perform(actor, index++, [&](std::vector<TableRows>*) { return adapter_.closeDatabase(); });
+    }
     teardown_steps_ = index;
   }
 
@@ -250,10 +256,11 @@ RunResult runInProcess(const Schedule& schedule, const RunOptions& options,
   History history(std::move(observer));
   adapter->setRunningCallback(onRunning, nullptr);
   Contract contract = adapter->contract();
+  bool durable = adapter->capabilities().durable;
   Run run(schedule, options, *adapter, history);
   run.execute(adapter);  // also releases the adapter, under the watchdog
   result.history = history.events();
-  judge(schedule, contract, run.finalState(), &result);
+  judge(schedule, contract, run.finalState(), &result, durable);
   return result;
 }
 

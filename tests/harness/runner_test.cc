@@ -58,3 +58,20 @@ TEST(RunnerTest, UnknownEngineIsAHarnessError) {
 
 }  // namespace
 }  // namespace lifeguard::harness
+
+namespace lifeguard::harness {
+namespace {
+
+// On disk, the teardown reopens the database and checks it again.
+TEST(RunnerTest, DurableEngineIsCheckedAfterReopen) {
+  Schedule s = parse("engine lifeguard-disk\nactor 0\n  open_db\n  connect c1\n  query c1 - insert t1 5\n"
+                     "  query c1 - begin\n  query c1 - insert t2 3\n  reopen\n  check\n");
+  RunResult result = runIsolated(s, {});
+  EXPECT_EQ(result.verdict, Verdict::kPass) << result.message << "\n" << result.report;
+  int checks_with_rows = 0;
+  for (const Event& e : result.history) checks_with_rows += e.type == EventType::kReturn && e.actor == 1;
+  EXPECT_GE(checks_with_rows, 7);  // the teardown ran through its reopen check
+}
+
+}  // namespace
+}  // namespace lifeguard::harness
