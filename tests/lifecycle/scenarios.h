@@ -4,6 +4,7 @@
 // that AddressSanitizer reports; the death tests run them in a child process.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -45,6 +46,25 @@ inline void closeDatabaseWhileWorkersRun(TeardownPolicy policy, const std::strin
   awaitPoint("Task::batch:held");
   (void)db.close();
   query.join();
+}
+
+// H4: a connection with an open write transaction is closed, then the
+// database. Checks that the leaked writer blocks another writer, and that the
+// database close waited out its checkpoint (200 ms).
+inline void leakedTransactionStallsDatabaseClose(TeardownPolicy policy) {
+  Options options = optionsFor(policy);
+  options.checkpoint_wait_ms = 200;
+  Database db(":memory:", options);
+  Connection other(&db);
+  {
+    Connection conn(&db);
+    ASSERT_TRUE(conn.query("CREATE TABLE t(a INT64); BEGIN; INSERT INTO t VALUES (1)")->isSuccess());
+  }
+  EXPECT_EQ(other.query("INSERT INTO t VALUES (2)")->getErrorMessage(), kWriteConflictMessage);
+  EXPECT_EQ(testing::probe(db).live_transactions, 1u);
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(db.close().isOk());
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(200));
 }
 
 // H6: the second result of a chain is read after the database closed.
