@@ -63,6 +63,7 @@ class Decoder {
     return true;
   }
   bool done() const { return in_.empty(); }
+  std::size_t remaining() const { return in_.size(); }
 
  private:
   std::string_view in_;
@@ -99,7 +100,8 @@ bool decodeOp(Decoder& d, LoggedOp* op) {
   if (kind == 'C') {
     op->create = true;
     std::uint32_t columns = 0;
-    if (!d.str(&op->schema.name) || !d.u32(&columns)) return false;
+    // Every column takes at least 5 bytes: a count beyond that is garbage.
+    if (!d.str(&op->schema.name) || !d.u32(&columns) || columns == 0 || columns > d.remaining() / 5) return false;
     for (std::uint32_t c = 0; c < columns; ++c) {
       ColumnDef column;
       std::uint8_t type = 0;
@@ -111,6 +113,8 @@ bool decodeOp(Decoder& d, LoggedOp* op) {
   }
   std::uint32_t rows = 0, width = 0;
   if (kind != 'A' || !d.str(&op->table) || !d.u32(&rows) || !d.u32(&width)) return false;
+  // Every value takes at least 5 bytes: counts beyond that are garbage.
+  if (rows > 0 && (width == 0 || static_cast<std::uint64_t>(rows) * width > d.remaining() / 5)) return false;
   auto chunk = std::make_shared<Chunk>();
   for (std::uint32_t r = 0; r < rows; ++r) {
     Row row(width);
@@ -126,7 +130,7 @@ bool decodeOp(Decoder& d, LoggedOp* op) {
 bool decodeOps(std::string_view payload, std::vector<LoggedOp>* ops) {
   Decoder d(payload);
   std::uint32_t count = 0;
-  if (!d.u32(&count)) return false;
+  if (!d.u32(&count) || count > d.remaining()) return false;
   for (std::uint32_t i = 0; i < count; ++i) {
     LoggedOp op;
     if (!decodeOp(d, &op)) return false;
@@ -213,14 +217,26 @@ Status decodeLog(std::string_view image, const std::string& name, RecoveredLog* 
   return Status::ok();
 }
 
-void applyOps(const std::vector<LoggedOp>& ops, Storage& storage) {
+Status applyOps(const std::vector<LoggedOp>& ops, Storage& storage) {
+  auto corrupt = [](const std::string& what) { return Status(ErrorCode::kIOError, "log record is corrupt: " + what); };
   for (const LoggedOp& op : ops) {
     if (op.create) {
-      if (storage.find(op.schema.name) == nullptr) storage.create(op.schema);
-    } else if (auto table = storage.find(op.table)) {
-      table->append(op.rows);
+      if (storage.find(op.schema.name) != nullptr) return corrupt("table '" + op.schema.name + "' created twice");
+      storage.create(op.schema);
+      continue;
     }
+    auto table = storage.find(op.table);
+    if (table == nullptr) return corrupt("rows for a missing table '" + op.table + "'");
+    const auto& columns = table->schema().columns;
+    for (const Row& row : *op.rows) {
+      if (row.size() != columns.size()) return corrupt("a row of the wrong width for '" + op.table + "'");
+      for (std::size_t c = 0; c < row.size(); ++c) {
+        if (typeOf(row[c]) != columns[c].type) return corrupt("a value of the wrong type for '" + op.table + "'");
+      }
+    }
+    table->append(op.rows);
   }
+  return Status::ok();
 }
 
 std::vector<LoggedOp> snapshotOps(const Storage& storage) {
@@ -256,7 +272,13 @@ Status Wal::recover(Storage& storage, std::string* warning) {
     RecoveredLog log;
     if (status.isOk()) status = decodeLog(image, path, &log);
     if (!status.isOk()) break;
-    for (const auto& transaction : log.transactions) applyOps(transaction, storage);
+    for (const auto& transaction : log.transactions) {
+      if (status.isOk()) status = applyOps(transaction, storage);
+    }
+    if (!status.isOk()) {
+      status = Status(ErrorCode::kIOError, path + ": " + status.message());
+      break;
+    }
     if (!log.warning.empty()) *warning += log.warning;
   }
   // A torn tail must not stay in front of new records: rewrite the log clean.

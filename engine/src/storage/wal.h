@@ -46,7 +46,9 @@ struct RecoveredLog {
 Status decodeLog(std::string_view image, const std::string& name, RecoveredLog* out);
 
 // Applies recovered operations to storage (tables created, chunks appended).
-void applyOps(const std::vector<LoggedOp>& ops, Storage& storage);
+// A record that contradicts the catalog (a table created twice, rows for a
+// missing table, of the wrong width or type) is corruption: an IOError.
+Status applyOps(const std::vector<LoggedOp>& ops, Storage& storage);
 // Every table of storage as operations (for the checkpoint image).
 std::vector<LoggedOp> snapshotOps(const Storage& storage);
 

@@ -1,0 +1,63 @@
+// fuzz_copy_csv: any bytes as a CSV file through COPY into t(a INT64, b STRING).
+// Either every record loads (the count is checked) or COPY fails with a clear
+// CopyError and the table is unchanged: all or nothing.
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "lifeguard/file_system.h"
+#include "lifeguard/lifeguard.h"
+
+namespace {
+
+// Records COPY would load: lines without their '\n', empty ones (or a lone
+// '\r') skipped.
+std::int64_t recordCount(std::string_view text) {
+  std::int64_t records = 0;
+  for (std::size_t pos = 0; pos < text.size();) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(pos, end - pos);
+    if (!line.empty() && line != "\r") ++records;
+    pos = end + 1;
+  }
+  return records;
+}
+
+std::int64_t tableRows(lifeguard::Connection& conn) {
+  auto result = conn.query("SELECT count(*) FROM t");
+  if (!result->isSuccess()) std::abort();
+  return std::get<std::int64_t>(result->getNext()[0]);
+}
+
+[[noreturn]] void fail(const std::string& what) {
+  std::fprintf(stderr, "fuzz_copy_csv: %s\n", what.c_str());
+  std::abort();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace lifeguard;
+  std::string_view text(reinterpret_cast<const char*>(data), size);
+  auto files = memoryFileSystem();
+  std::unique_ptr<WritableFile> csv;
+  if (!files->openWritable("/in.csv", true, &csv).isOk() || !csv->append(text).isOk()) std::abort();
+  Options options;
+  options.file_system = files;
+  Database db(":memory:", options);
+  Connection conn(&db);
+  if (!conn.query("CREATE TABLE t(a INT64, b STRING); INSERT INTO t VALUES (7, 'before')")->isSuccess()) std::abort();
+  auto copy = conn.query("COPY t FROM '/in.csv'");
+  std::int64_t rows = tableRows(conn);
+  if (copy->isSuccess()) {
+    std::int64_t copied = std::get<std::int64_t>(copy->getNext()[0]), expected = recordCount(text);
+    if (copied != expected) fail("copied " + std::to_string(copied) + " rows of " + std::to_string(expected));
+    if (rows != 1 + copied) fail("table has " + std::to_string(rows) + " rows after copying " + std::to_string(copied));
+  } else {
+    if (copy->status().code() != ErrorCode::kCopyError) fail("unexpected " + copy->status().toString());
+    if (rows != 1) fail("a failed COPY changed the table: " + std::to_string(rows) + " rows");
+  }
+  return 0;
+}
