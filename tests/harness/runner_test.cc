@@ -53,7 +53,7 @@ TEST(RunnerTest, UnknownEngineIsAHarnessError) {
   Schedule s = parse("engine nosuch\nactor 0\n  open_db\n");
   RunResult result = runIsolated(s, {});
   EXPECT_EQ(result.verdict, Verdict::kHarness);
-  EXPECT_EQ(result.message, "unknown engine 'nosuch' (this build has: lifeguard)");
+  EXPECT_EQ(result.message, "unknown engine 'nosuch' (this build has: lifeguard, lifeguard-disk)");
 }
 
 }  // namespace

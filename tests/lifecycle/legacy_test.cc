@@ -21,6 +21,13 @@ TEST_F(LegacyLifecycleTest, CloseConnectionDuringQueryIsHeapUseAfterFree) {
       "heap-use-after-free");
 }
 
+// H1 again, seen by ThreadSanitizer (the tsan configuration), not only ASan.
+TEST_F(LegacyLifecycleTest, CloseConnectionDuringQueryIsAThreadSanitizerReport) {
+  LG_EXPECT_TSAN_REPORT(
+      closeConnectionWhileHeldAt(kLegacy, "", kEndlessQuery, "Task::batch", "Connection::close:done"),
+      "ThreadSanitizer");
+}
+
 // H2: COPY's finalize() writes through a freed context.
 TEST_F(LegacyLifecycleTest, CloseConnectionDuringCopyFinalizeIsHeapUseAfterFree) {
   std::string csv = writeNumbersCsv("legacy_finalize.csv", 100);

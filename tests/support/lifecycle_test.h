@@ -37,6 +37,13 @@ inline constexpr bool kHasAsan =
     false;
 #endif
 
+inline constexpr bool kHasTsan =
+#if defined(LG_TEST_HAS_TSAN) || defined(__SANITIZE_THREAD__)
+    true;
+#else
+    false;
+#endif
+
 // A range query that would run for hours: it only ends by interrupt.
 inline constexpr const char* kEndlessQuery = "SELECT sum(x) FROM range(0, 1000000000000000)";
 
@@ -97,6 +104,16 @@ class SyncPointTest : public ::testing::Test {
     if (!::lifeguard::test::kHasAsan) GTEST_SKIP() << "needs AddressSanitizer to see the report"; \
     GTEST_FLAG_SET(death_test_style, "threadsafe");                                               \
     EXPECT_DEATH(statement, report);                                                              \
+  } while (0)
+
+// The same for ThreadSanitizer; TSan is told to stop at its first report.
+#define LG_EXPECT_TSAN_REPORT(statement, report)                                                          \
+  do {                                                                                                   \
+    if (!::lifeguard::test::kHasTsan) GTEST_SKIP() << "needs ThreadSanitizer to see the report";         \
+    const char* options = std::getenv("TSAN_OPTIONS");                                                   \
+    ::setenv("TSAN_OPTIONS", (std::string(options ? options : "") + ":halt_on_error=1").c_str(), 1);      \
+    GTEST_FLAG_SET(death_test_style, "threadsafe");                                                      \
+    EXPECT_DEATH(statement, report);                                                                     \
   } while (0)
 
 }  // namespace lifeguard::test
