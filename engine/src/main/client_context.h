@@ -64,7 +64,6 @@ class ClientContext {
 
   // The statement's transaction (the manual one inside BEGIN ... COMMIT).
   Transaction* transaction() const { return statement_transaction_; }
-  bool hasOpenTransaction() const { return manual_transaction_ != nullptr; }
   // Rolls back an open manual transaction (kComplete close).
   void rollbackOpenTransaction();
   bool prevent_rollback_on_destruction = false;
