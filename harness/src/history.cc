@@ -71,18 +71,9 @@ bool History::reached(int actor, int index, EventType type) const {
   return false;
 }
 
-bool History::waitFor(int actor, int index, EventType type) {
+void History::waitFor(int actor, int index, EventType type) {
   std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [&] { return abandoned_ || reached(actor, index, type); });
-  return !abandoned_;
-}
-
-void History::abandon() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    abandoned_ = true;
-  }
-  cv_.notify_all();
+  cv_.wait(lock, [&] { return reached(actor, index, type); });
 }
 
 std::vector<Event> History::events() const {

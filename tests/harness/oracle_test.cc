@@ -117,11 +117,6 @@ TEST(InvariantTest, AnEngineThatIsNotQuietFails) {
   EXPECT_EQ(result.message, "after closing every result and connection the engine is not quiet: live transactions = 1");
 }
 
-}  // namespace
-}  // namespace lifeguard::harness
-
-namespace lifeguard::harness {
-namespace {
 
 // open_db after close_db makes a new, open database (as reopen does).
 TEST(ContractTest, OpenAfterCloseIsAnOpenDatabase) {

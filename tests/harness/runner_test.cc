@@ -56,11 +56,6 @@ TEST(RunnerTest, UnknownEngineIsAHarnessError) {
   EXPECT_EQ(result.message, "unknown engine 'nosuch' (this build has: lifeguard, lifeguard-disk)");
 }
 
-}  // namespace
-}  // namespace lifeguard::harness
-
-namespace lifeguard::harness {
-namespace {
 
 // On disk, the teardown reopens the database and checks it again.
 TEST(RunnerTest, DurableEngineIsCheckedAfterReopen) {

@@ -121,11 +121,6 @@ TEST(GeneratorTest, WeightsTowardsClosesUnderRunningQueries) {
   EXPECT_GT(races * 10, ops) << races << " races in " << ops << " operations";
 }
 
-}  // namespace
-}  // namespace lifeguard::harness
-
-namespace lifeguard::harness {
-namespace {
 
 // The format's documentation stays true: its first example parses.
 TEST(ScheduleTest, TheDocumentedExampleParses) {

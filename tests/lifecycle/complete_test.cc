@@ -239,11 +239,6 @@ TEST_F(CompleteLifecycleTest, ConcurrentClosesOfConnectionAndDatabaseAllReturn) 
   EXPECT_TRUE(db_.close().isOk());
 }
 
-}  // namespace
-}  // namespace lifeguard
-
-namespace lifeguard {
-namespace {
 
 // Durability under close: the COPY is on disk entirely or not at all, and
 // its answer says which.

@@ -66,11 +66,6 @@ TEST_F(ExecuteDrainLifecycleTest, OpenTransactionAtCloseStallsDatabaseClose) {
   leakedTransactionStallsDatabaseClose(kExecuteDrain);
 }
 
-}  // namespace
-}  // namespace lifeguard
-
-namespace lifeguard {
-namespace {
 
 // The published fix waits for a COPY inside execute(), but its commit comes
 // after: a close there frees the context under the commit.

@@ -81,11 +81,6 @@ TEST_F(LegacyLifecycleTest, CloseWithOpenTransactionLeaksItAndStallsDatabaseClos
   leakedTransactionStallsDatabaseClose(kLegacy);
 }
 
-}  // namespace
-}  // namespace lifeguard
-
-namespace lifeguard {
-namespace {
 
 // The durability issue's close-during-COPY under kLegacy: the same crash.
 TEST_F(LegacyLifecycleTest, CloseDuringCopyOnDiskIsHeapUseAfterFree) {

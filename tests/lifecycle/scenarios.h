@@ -79,9 +79,6 @@ inline void readLaterResultAfterDatabaseClose(TeardownPolicy policy) {
   }
 }
 
-}  // namespace lifeguard::test
-
-namespace lifeguard::test {
 
 // Closes the connection (or, with `close_database`, the database) while a
 // COPY of 3000 rows into an on-disk database is held at `point` (default:

@@ -5,12 +5,12 @@
 
 #include <fmt/format.h>
 
+#include "lifeguard/file_system.h"
 #include "lifeguard/testing/hooks.h"
 #include "main/current.h"
 #include "main/lifecycle.h"
 #include "memory/memory_manager.h"
 #include "processor/query_processor.h"
-#include "lifeguard/file_system.h"
 #include "storage/storage.h"
 #include "storage/wal.h"
 #include "transaction/transaction.h"

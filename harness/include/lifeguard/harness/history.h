@@ -41,9 +41,8 @@ class History {
 
   void record(Event event);
   // Blocks until operation (actor, index) reached `type` (kReturn implies
-  // the others). Returns false if `abandon()` was called.
-  bool waitFor(int actor, int index, EventType type);
-  void abandon();
+  // the others). A wait that never ends is the watchdog's to report.
+  void waitFor(int actor, int index, EventType type);
 
   std::vector<Event> events() const;
 
@@ -54,7 +53,6 @@ class History {
   std::condition_variable cv_;
   std::vector<Event> events_;
   std::uint64_t next_seq_ = 1;
-  bool abandoned_ = false;
   std::function<void(const Event&)> observer_;
 };
 
