@@ -29,7 +29,7 @@ TaskScheduler::~TaskScheduler() {
 void TaskScheduler::scheduleTaskAndWaitOrError(const std::shared_ptr<Task>& task, ClientContext* context,
                                                std::uint64_t timeout_ms) {
   auto deadline = timeout_ms == 0 ? sync::Clock::time_point::max()
-                                  : sync::Clock::now() + std::chrono::milliseconds(timeout_ms);
+                                  : sync::now() + std::chrono::milliseconds(timeout_ms);
   for (const auto& child : task->children()) scheduleTaskAndWaitOrError(child, context, timeout_ms);
   {
     sync::MutexLock lock(mu_);
@@ -54,7 +54,7 @@ std::optional<Status> TaskScheduler::waitForTask(Task& task, ClientContext* cont
     if (deadline == sync::Clock::time_point::max()) {
       task.cv_.wait(lock);
     } else if (!task.cv_.waitUntil(lock, deadline)) {
-      timed_out = sync::Clock::now() >= deadline;
+      timed_out = sync::now() >= deadline;
     }
   }
   if (timed_out) return Status(ErrorCode::kTimeout, "query timed out");
@@ -88,7 +88,7 @@ std::shared_ptr<Task> TaskScheduler::getTaskAndRegister() {
   while (!stopping_) {
     for (const auto& task : queue_) {
       if (task->tryRegister()) {
-        ++busy_;
+        busy_.fetch_add(1);
         return task;
       }
     }

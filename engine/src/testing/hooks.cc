@@ -1,5 +1,7 @@
 #include "lifeguard/testing/hooks.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <set>
 
@@ -10,10 +12,26 @@ namespace lifeguard::testing {
 #if defined(LIFEGUARD_SYNC_POINTS)
 namespace detail {
 std::atomic<bool> sync_points_enabled{false};
+std::atomic<int> controlled_runs{0};
+
+void syncPointSlow(std::string_view name, void* arg) {
+  // Sync point names are string literals (LG_SYNC_POINT), so data() is a C string.
+  if (sync::control::active()) sync::control::point(name.data(), {"", 0});
+  if (sync_points_enabled.load(std::memory_order_acquire)) SyncPoints::instance().process(name, arg);
+}
 }  // namespace detail
 bool syncPointsCompiledIn() { return true; }
 #else
 bool syncPointsCompiledIn() { return false; }
+
+// Release builds have no controlled mode (sync/controller.cc is not built).
+bool controlledCompiledIn() { return false; }
+bool isControlledThread() { return false; }
+void controlledWaitUntil(const std::function<bool()>&) { std::abort(); }
+ControlledTrace runControlled(const ControlledOptions&, std::vector<std::function<void()>>, std::function<void()>) {
+  std::fputs("lifeguard: controlled scheduling is not compiled into this build (release)\n", stderr);
+  std::abort();
+}
 #endif
 
 struct SyncPoints::State {

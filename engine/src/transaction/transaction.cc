@@ -124,7 +124,7 @@ std::size_t TransactionManager::rollbackAll() {
 }
 
 bool TransactionManager::waitForNoWriter(std::chrono::milliseconds timeout) {
-  auto deadline = sync::Clock::now() + timeout;
+  auto deadline = sync::now() + timeout;
   sync::MutexLock lock(mu_);
   while (writer_ != nullptr) {
     if (!writer_done_.waitUntil(lock, deadline) && writer_ != nullptr) return false;

@@ -1,4 +1,4 @@
-// Testing hooks: named sync points and an engine probe.
+// Testing hooks: named sync points, an engine probe, controlled scheduling.
 //
 // This is the one header beyond the public API that tests and the harness may
 // use. Sync points are compiled into every build except release
@@ -28,6 +28,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -84,6 +85,80 @@ struct EngineProbe {
 };
 EngineProbe probe(const Database& db);
 
+// ---------------------------------------------------------------------------
+// Controlled scheduling (builds with sync points; see controlledCompiledIn()).
+//
+// runControlled() runs threads one at a time: every engine sync operation
+// (mutex, condition variable, thread start and join, lifecycle atomic) and
+// every named sync point is a scheduling point where the running thread
+// yields and a strategy picks the next one. Blocking is modelled (a thread
+// waiting for a mutex, a notify or a join is not runnable), time is virtual
+// (timed waits expire only when nothing else can run), and the run is a
+// function of the strategy's decisions alone, so a recorded decision list
+// replays it exactly.
+//
+// A run that cannot go on ends the process after on_end() has seen the trace
+// and a report went to stderr:
+//   - deadlock (no thread can run; each thread's position is listed) and the
+//     step bound (a livelock) exit with kControlledHangExit, the report starts
+//     with "HANG: ";
+//   - a replay whose run departs from its trace exits with
+//     kControlledDivergenceExit, the report starts with "DIVERGENCE: " and
+//     says at which step and how.
+// A sanitizer report also reaches on_end() first (death callback).
+//
+// Threading contract: one run at a time per process; the caller is not a
+// controlled thread and creates nothing the run uses before it starts.
+// Everything the controlled threads share with the engine must be created
+// inside the run (a database opened outside would have uncontrolled workers).
+
+inline constexpr int kControlledHangExit = 86;
+inline constexpr int kControlledDivergenceExit = 87;
+inline constexpr std::uint64_t kTraceCheckInterval = 256;
+inline constexpr int kMaxControlledThreads = 64;
+
+struct ControlledTrace {
+  std::vector<std::uint8_t> decisions;  // the thread chosen at each step
+  std::vector<std::uint64_t> runnable;  // who could run at each step (bit i: thread i)
+  std::vector<int> current;             // the thread that reached each step (-1: it blocked or ended)
+  std::vector<std::uint32_t> checks;    // checksum of steps [k*256, (k+1)*256)
+  std::uint64_t steps() const { return decisions.size(); }
+};
+
+struct ControlledOptions {
+  enum class Strategy {
+    kRandom,  // uniform among the runnable threads at each step
+    kPct,     // PCT: random priorities, pct_depth-1 priority change points
+    kReplay,  // exactly `decisions`; any departure is a divergence
+    kPrefix,  // `decisions`, then `chooser` (or: keep the current thread)
+  };
+  Strategy strategy = Strategy::kRandom;
+  std::uint64_t seed = 0;
+  int pct_depth = 3;
+  std::uint64_t pct_steps = 2000;  // PCT's estimate of the run's length
+  std::vector<std::uint8_t> decisions;
+  std::vector<std::uint32_t> checks;  // kReplay: compared every kTraceCheckInterval steps
+  // kPrefix after the decisions: returns the thread to run, given the mask of
+  // runnable threads and the current one (-1 if it cannot continue). An
+  // answer that cannot run falls back to "keep the current thread".
+  std::function<int(std::uint64_t runnable, int current)> chooser;
+  std::uint64_t max_steps = 2'000'000;
+  // Sees the trace when the run ends, however it ends.
+  std::function<void(const ControlledTrace&)> on_end;
+};
+
+bool controlledCompiledIn();
+// Runs each of `actors` on its own controlled thread (threads 1..N), joins
+// them on thread 0, then runs `finale` on thread 0. Returns the trace.
+ControlledTrace runControlled(const ControlledOptions& options, std::vector<std::function<void()>> actors,
+                              std::function<void()> finale);
+// Whether the calling thread runs under runControlled().
+bool isControlledThread();
+// On a controlled thread: blocks until `ready()` holds. The scheduler calls
+// ready() at scheduling points, on whichever thread runs then, so it must be
+// cheap and must not block or touch the engine.
+void controlledWaitUntil(const std::function<bool()>& ready);
+
 }  // namespace lifeguard::testing
 
 #if defined(LIFEGUARD_SYNC_POINTS)
@@ -91,8 +166,12 @@ EngineProbe probe(const Database& db);
 #define LG_SYNC_POINT_ARG(name, arg) ::lifeguard::testing::detail::syncPoint(name, arg)
 namespace lifeguard::testing::detail {
 extern std::atomic<bool> sync_points_enabled;
+extern std::atomic<int> controlled_runs;
+void syncPointSlow(std::string_view name, void* arg);
 inline void syncPoint(std::string_view name, void* arg) {
-  if (sync_points_enabled.load(std::memory_order_acquire)) SyncPoints::instance().process(name, arg);
+  if (sync_points_enabled.load(std::memory_order_acquire) || controlled_runs.load(std::memory_order_relaxed) > 0) {
+    syncPointSlow(name, arg);
+  }
 }
 }  // namespace lifeguard::testing::detail
 #else

@@ -1,0 +1,423 @@
+// The controlled scheduler: runs controlled threads one at a time.
+//
+// Each controlled thread has an OS thread and a ThreadCtl. The controller's
+// mutex guards every ThreadCtl and the scheduler state; `running_` names the
+// one thread allowed to execute. At a scheduling point the running thread
+// asks the strategy for the next thread, hands `running_` over and sleeps on
+// its own condition variable until it is picked again.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "sync/control.h"
+#include "sync/strategy.h"
+#include "sync/sync.h"
+
+extern "C" void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
+
+namespace lifeguard::sync::control {
+
+thread_local bool tl_active = false;
+
+namespace {
+
+using TimePoint = std::chrono::steady_clock::time_point;
+constexpr TimePoint kNever = TimePoint::max();
+
+enum class State { kRunnable, kMutex, kCondVar, kJoin, kPredicate, kFinished };
+
+struct ThreadCtl {
+  int id = 0;
+  State state = State::kRunnable;
+  const void* on = nullptr;  // the mutex, condvar or ThreadCtl waited for
+  TimePoint deadline = kNever;
+  bool timed_out = false;
+  std::uint64_t wait_seq = 0;  // FIFO order of condvar waiters
+  std::function<bool()> ready;
+  std::function<void()> body;
+  const char* what = "start";
+  Where where{"", 0};
+  Where spawned_at{"", 0};
+  std::condition_variable turn;
+};
+
+const char* baseName(const char* file) {
+  const char* slash = std::strrchr(file, '/');
+  return slash == nullptr ? file : slash + 1;
+}
+
+std::string position(const ThreadCtl& t) {
+  static constexpr const char* kStates[] = {"runnable", "waiting for a mutex", "waiting on a condition variable",
+                                            "waiting to join a thread", "waiting for another actor", "finished"};
+  std::string text = std::string(kStates[static_cast<int>(t.state)]) + ", last at " + t.what;
+  if (t.where.line > 0) text += " (" + std::string(baseName(t.where.file)) + ":" + std::to_string(t.where.line) + ")";
+  if (t.state == State::kJoin) text += ", joining thread " + std::to_string(static_cast<const ThreadCtl*>(t.on)->id);
+  if (t.state == State::kCondVar && t.deadline != kNever) text += ", with a timeout";
+  return text;
+}
+
+class Controller {
+ public:
+  explicit Controller(const testing::ControlledOptions& options)
+      : options_(options), strategy_(makeStrategy(options)), start_(std::chrono::steady_clock::now()) {}
+
+  ThreadCtl* spawn(std::function<void()> body, Where where) {
+    std::unique_lock<std::mutex> lock(mu_);
+    int id = static_cast<int>(threads_.size());
+    if (id >= testing::kMaxControlledThreads) {
+      fail(lock, testing::kControlledHangExit, "HANG: the run started more than " +
+                                                   std::to_string(testing::kMaxControlledThreads) +
+                                                   " controlled threads");
+    }
+    auto thread = std::make_unique<ThreadCtl>();
+    thread->id = id;
+    thread->body = std::move(body);
+    thread->spawned_at = where;
+    threads_.push_back(std::move(thread));
+    strategy_->onSpawn(id);
+    return threads_.back().get();
+  }
+
+  void start(ThreadCtl* first) {
+    std::lock_guard<std::mutex> lock(mu_);
+    running_ = first->id;
+  }
+
+  // The first wait of a new thread, before its body.
+  void awaitTurn(ThreadCtl* self) {
+    std::unique_lock<std::mutex> lock(mu_);
+    self->turn.wait(lock, [&] { return running_ == self->id; });
+  }
+
+  void point(ThreadCtl* self, const char* what, Where where) {
+    std::unique_lock<std::mutex> lock(mu_);
+    self->what = what, self->where = where;
+    yield(self, lock);
+  }
+
+  void lock(ThreadCtl* self, const void* mu, Where where) {
+    std::unique_lock<std::mutex> lock(mu_);
+    self->what = "mutex lock", self->where = where;
+    yield(self, lock);
+    acquire(self, mu, lock);
+  }
+
+  void unlock(const void* mu) {
+    std::lock_guard<std::mutex> lock(mu_);
+    release(mu);
+  }
+
+  bool wait(ThreadCtl* self, const void* cv, const void* mu, TimePoint deadline, Where where) {
+    std::unique_lock<std::mutex> lock(mu_);
+    self->what = "condition wait", self->where = where;
+    release(mu);
+    block(self, State::kCondVar, cv);
+    self->deadline = deadline;
+    self->timed_out = false;
+    self->wait_seq = ++wait_seq_;
+    yield(self, lock);  // back when notified or timed out
+    bool notified = !self->timed_out;
+    self->deadline = kNever;
+    acquire(self, mu, lock);
+    return notified;
+  }
+
+  void notify(ThreadCtl* self, const void* cv, bool all) {
+    std::unique_lock<std::mutex> lock(mu_);
+    self->what = all ? "notify all" : "notify one";
+    yield(self, lock);
+    ThreadCtl* first = nullptr;
+    for (auto& t : threads_) {
+      if (t->state != State::kCondVar || t->on != cv) continue;
+      if (all) {
+        unblock(*t);
+      } else if (first == nullptr || t->wait_seq < first->wait_seq) {
+        first = t.get();
+      }
+    }
+    if (first != nullptr) unblock(*first);
+  }
+
+  void join(ThreadCtl* self, ThreadCtl* target, Where where) {
+    std::unique_lock<std::mutex> lock(mu_);
+    self->what = "join", self->where = where;
+    yield(self, lock);
+    while (target->state != State::kFinished) {
+      block(self, State::kJoin, target);
+      yield(self, lock);
+    }
+  }
+
+  void waitUntil(ThreadCtl* self, const std::function<bool()>& ready) {
+    std::unique_lock<std::mutex> lock(mu_);
+    self->what = "await";
+    block(self, State::kPredicate, nullptr);
+    self->ready = ready;
+    yield(self, lock);
+    self->ready = nullptr;
+  }
+
+  void exit(ThreadCtl* self) {
+    std::unique_lock<std::mutex> lock(mu_);
+    self->state = State::kFinished;
+    self->what = "end";
+    for (auto& t : threads_) {
+      if (t->state == State::kJoin && t->on == self) unblock(*t);
+    }
+    yield(self, lock);
+  }
+
+  TimePoint now() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return start_ + virtual_elapsed_;
+  }
+
+  // Blocks the (uncontrolled) caller until every controlled thread ended.
+  void awaitEnd() {
+    std::unique_lock<std::mutex> lock(mu_);
+    done_cv_.wait(lock, [&] { return done_; });
+  }
+
+  const testing::ControlledTrace& trace() const { return trace_; }
+  const testing::ControlledOptions& options() const { return options_; }
+
+ private:
+  void block(ThreadCtl* self, State state, const void* on) {
+    self->state = state;
+    self->on = on;
+  }
+  void unblock(ThreadCtl& t) {
+    t.state = State::kRunnable;
+    t.on = nullptr;
+  }
+
+  void acquire(ThreadCtl* self, const void* mu, std::unique_lock<std::mutex>& lock) {
+    while (owners_.count(mu) != 0) {
+      block(self, State::kMutex, mu);
+      yield(self, lock);
+    }
+    owners_[mu] = self->id;
+  }
+
+  void release(const void* mu) {
+    owners_.erase(mu);
+    for (auto& t : threads_) {
+      if (t->state == State::kMutex && t->on == mu) unblock(*t);
+    }
+  }
+
+  // One step: picks who runs next and, unless that is `self`, hands over
+  // and sleeps until `self` is picked again (a finished thread just leaves).
+  void yield(ThreadCtl* self, std::unique_lock<std::mutex>& lock) {
+    int next = pickNext(self, lock);
+    if (next < 0) return;  // the run is over
+    if (next != self->id) {
+      running_ = next;
+      threads_[next]->turn.notify_one();
+    }
+    if (self->state == State::kFinished) return;
+    self->turn.wait(lock, [&] { return running_ == self->id; });
+  }
+
+  int pickNext(ThreadCtl* self, std::unique_lock<std::mutex>& lock) {
+    while (true) {
+      std::uint64_t runnable = runnableMask();
+      if (runnable == 0) {
+        if (expireTimedWait()) continue;
+        if (allFinished()) return endRun(lock);
+        fail(lock, testing::kControlledHangExit, "HANG: deadlock: no controlled thread can run" + threadReport());
+      }
+      std::uint64_t step = trace_.decisions.size();
+      if (step >= options_.max_steps) {
+        fail(lock, testing::kControlledHangExit,
+             "HANG: livelock: the run reached the step bound of " + std::to_string(options_.max_steps) + " steps" +
+                 threadReport());
+      }
+      int current = self->state == State::kRunnable ? self->id : -1;
+      std::string why;
+      int chosen = strategy_->pick(runnable, current, step, &why);
+      if (chosen < 0) diverge(lock, step, why);
+      record(static_cast<std::uint8_t>(chosen), runnable, current, lock);
+      return chosen;
+    }
+  }
+
+  std::uint64_t runnableMask() {
+    std::uint64_t mask = 0;
+    for (auto& t : threads_) {
+      if (t->state == State::kPredicate && t->ready()) unblock(*t);
+      if (t->state == State::kRunnable) mask |= std::uint64_t{1} << t->id;
+    }
+    return mask;
+  }
+
+  // Nobody can run: virtual time jumps to the earliest deadline.
+  bool expireTimedWait() {
+    TimePoint earliest = kNever;
+    for (auto& t : threads_) {
+      if (t->state == State::kCondVar) earliest = std::min(earliest, t->deadline);
+    }
+    if (earliest == kNever) return false;
+    virtual_elapsed_ = std::max(virtual_elapsed_, earliest - start_);
+    for (auto& t : threads_) {
+      if (t->state == State::kCondVar && t->deadline <= earliest) {
+        unblock(*t);
+        t->timed_out = true;
+      }
+    }
+    return true;
+  }
+
+  bool allFinished() const {
+    return std::all_of(threads_.begin(), threads_.end(), [](const auto& t) { return t->state == State::kFinished; });
+  }
+
+  int endRun(std::unique_lock<std::mutex>& lock) {
+    std::string why;
+    if (!strategy_->finish(trace_.decisions.size(), &why)) diverge(lock, trace_.decisions.size(), why);
+    done_ = true;
+    done_cv_.notify_all();
+    return -1;
+  }
+
+  void record(std::uint8_t chosen, std::uint64_t runnable, int current, std::unique_lock<std::mutex>& lock) {
+    std::uint64_t step = trace_.decisions.size();
+    trace_.decisions.push_back(chosen);
+    trace_.runnable.push_back(runnable);
+    trace_.current.push_back(current);
+    check_ = (check_ ^ (runnable * 0x100000001b3ULL) ^ chosen) * 0x9e3779b97f4a7c15ULL;
+    if ((step + 1) % testing::kTraceCheckInterval != 0) return;
+    auto sum = static_cast<std::uint32_t>(check_ ^ (check_ >> 32));
+    std::size_t index = trace_.checks.size();
+    trace_.checks.push_back(sum);
+    check_ = 0;
+    if (options_.strategy == testing::ControlledOptions::Strategy::kReplay && index < options_.checks.size() &&
+        options_.checks[index] != sum) {
+      diverge(lock, step, "the threads able to run in steps " + std::to_string(step + 1 - testing::kTraceCheckInterval) +
+                              " to " + std::to_string(step) + " differ from the recording");
+    }
+  }
+
+  std::string threadReport() const {
+    std::string text = " (step " + std::to_string(trace_.decisions.size()) + "). Threads:";
+    for (const auto& t : threads_) {
+      text += "\n  thread " + std::to_string(t->id) + ": " + position(*t);
+      if (t->spawned_at.line > 0) {
+        text += "; started at " + std::string(baseName(t->spawned_at.file)) + ":" + std::to_string(t->spawned_at.line);
+      }
+    }
+    return text;
+  }
+
+  [[noreturn]] void diverge(std::unique_lock<std::mutex>& lock, std::uint64_t step, const std::string& why) {
+    fail(lock, testing::kControlledDivergenceExit,
+         "DIVERGENCE: at step " + std::to_string(step) + " the run departs from the recorded trace: " + why +
+             ". The engine's synchronisation or the schedule changed since the trace was recorded, or the run is "
+             "not deterministic" + threadReport());
+  }
+
+  // Ends the process: the stuck threads cannot be unwound or joined.
+  [[noreturn]] void fail(std::unique_lock<std::mutex>&, int code, const std::string& report) {
+    if (options_.on_end) options_.on_end(trace_);
+    std::fprintf(stderr, "%s\n", report.c_str());
+    std::fflush(stderr);
+    ::_exit(code);
+  }
+
+  const testing::ControlledOptions options_;
+  std::unique_ptr<Strategy> strategy_;
+  const TimePoint start_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<ThreadCtl>> threads_;
+  int running_ = -1;
+  std::map<const void*, int> owners_;
+  std::uint64_t wait_seq_ = 0;
+  std::chrono::steady_clock::duration virtual_elapsed_{0};
+  testing::ControlledTrace trace_;
+  std::uint64_t check_ = 0;
+  bool done_ = false;
+  std::condition_variable done_cv_;
+};
+
+Controller* g_controller = nullptr;  // the run in progress (one per process)
+thread_local ThreadCtl* tl_self = nullptr;
+
+void onSanitizerDeath() {
+  Controller* controller = g_controller;
+  if (controller != nullptr && controller->options().on_end) controller->options().on_end(controller->trace());
+}
+
+}  // namespace
+
+void point(const char* what, Where where) { g_controller->point(tl_self, what, where); }
+void lock(const void* mu, Where where) { g_controller->lock(tl_self, mu, where); }
+void unlock(const void* mu) { g_controller->unlock(mu); }
+bool wait(const void* cv, const void* mu, TimePoint deadline, Where where) {
+  return g_controller->wait(tl_self, cv, mu, deadline, where);
+}
+void notify(const void* cv, bool all) { g_controller->notify(tl_self, cv, all); }
+TimePoint now() { return g_controller->now(); }
+
+void* spawn(std::function<void()> body) {
+  return g_controller->spawn(std::move(body), tl_self != nullptr ? tl_self->where : Where{"", 0});
+}
+
+void threadMain(void* handle) {
+  auto* self = static_cast<ThreadCtl*>(handle);
+  Controller* controller = g_controller;
+  tl_self = self;
+  tl_active = true;
+  controller->awaitTurn(self);
+  self->body();
+  self->body = nullptr;  // its captures are destroyed while still controlled
+  tl_active = false;
+  tl_self = nullptr;
+  controller->exit(self);
+}
+
+void join(void* handle) { g_controller->join(tl_self, static_cast<ThreadCtl*>(handle), tl_self->where); }
+
+}  // namespace lifeguard::sync::control
+
+namespace lifeguard::testing {
+
+bool controlledCompiledIn() { return true; }
+
+bool isControlledThread() { return sync::control::active(); }
+
+void controlledWaitUntil(const std::function<bool()>& ready) {
+  sync::control::g_controller->waitUntil(sync::control::tl_self, ready);
+}
+
+ControlledTrace runControlled(const ControlledOptions& options, std::vector<std::function<void()>> actors,
+                              std::function<void()> finale) {
+  using sync::control::Controller;
+  Controller controller(options);
+  sync::control::g_controller = &controller;
+  detail::controlled_runs.fetch_add(1);
+  if (__sanitizer_set_death_callback != nullptr) __sanitizer_set_death_callback(sync::control::onSanitizerDeath);
+  auto* root = controller.spawn(
+      [&] {
+        std::vector<sync::Thread> threads;
+        for (auto& actor : actors) threads.emplace_back(std::move(actor));
+        for (auto& thread : threads) thread.join();
+        finale();
+      },
+      {__FILE__, __LINE__});
+  controller.start(root);
+  std::thread os_thread(sync::control::threadMain, root);
+  controller.awaitEnd();
+  os_thread.join();
+  detail::controlled_runs.fetch_sub(1);
+  sync::control::g_controller = nullptr;
+  if (options.on_end) options.on_end(controller.trace());
+  return controller.trace();
+}
+
+}  // namespace lifeguard::testing
