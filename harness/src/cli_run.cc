@@ -6,6 +6,7 @@
 #include <random>
 
 #include "cli.h"
+#include "dfs.h"
 #include "lifeguard/harness/artifact.h"
 #include "lifeguard/harness/engine_adapter.h"
 #include "lifeguard/harness/generator.h"
@@ -19,24 +20,34 @@ using Clock = std::chrono::steady_clock;
 struct Campaign {
   GeneratorOptions generator;
   RunOptions run;
+  SchedulerSpec scheduler;
   std::uint64_t seed = 0;
   double seconds = 0;
   std::uint64_t iterations = 0;
   std::uint64_t max_failures = 10;
+  std::uint64_t dfs_runs = 200;  // per schedule
+  bool check_determinism = false;
   std::string out = "lifeguard-failures";
   bool quiet = false;
   bool tty = false;
 };
 
+// Counters of a campaign, for the progress line and the summary.
+struct Tally {
+  std::uint64_t runs = 0, failures = 0, first_failure_at = 0, max_steps = 0;
+  double first_failure_s = -1;
+  std::map<Verdict, std::uint64_t> by_verdict;
+};
+
 double secondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 // On a terminal the line redraws itself; otherwise (CI logs) it is a line.
-void printProgress(const Campaign& c, std::uint64_t done, std::uint64_t failures, double elapsed, bool final) {
+void printProgress(const Campaign& c, const Tally& t, double elapsed, bool final) {
   if (c.quiet && !final) return;
-  std::fprintf(stderr, "%s[%s %s] %6.1fs  %llu schedules (%.1f/s)  %llu failures%s", c.tty ? "\r" : "",
-               c.generator.engine.c_str(), c.generator.policy.c_str(), elapsed, static_cast<unsigned long long>(done),
-               elapsed > 0 ? static_cast<double>(done) / elapsed : 0.0, static_cast<unsigned long long>(failures),
-               final || !c.tty ? "\n" : "");
+  std::fprintf(stderr, "%s[%s %s %s] %6.1fs  %llu runs (%.1f/s)  %llu failures%s", c.tty ? "\r" : "",
+               c.generator.engine.c_str(), c.generator.policy.c_str(), c.scheduler.name.c_str(), elapsed,
+               static_cast<unsigned long long>(t.runs), elapsed > 0 ? static_cast<double>(t.runs) / elapsed : 0.0,
+               static_cast<unsigned long long>(t.failures), final || !c.tty ? "\n" : "");
   std::fflush(stderr);
 }
 
@@ -45,50 +56,114 @@ std::string artifactPath(const Campaign& c, std::uint64_t seed, Verdict verdict)
          ".sched";
 }
 
-int runCampaign(const Campaign& c) {
+// The first step where two traces differ, or -1.
+std::int64_t firstDifference(const testing::ControlledTrace& a, const testing::ControlledTrace& b) {
+  std::size_t n = std::min(a.steps(), b.steps());
+  for (std::size_t i = 0; i < n; ++i) {
+    if (a.decisions[i] != b.decisions[i] || a.runnable[i] != b.runnable[i]) return static_cast<std::int64_t>(i);
+  }
+  return a.steps() == b.steps() ? -1 : static_cast<std::int64_t>(n);
+}
+
+// --check-determinism: the same schedule and seed must give the same run.
+void checkDeterminism(const Schedule& schedule, const RunOptions& options, RunResult* first) {
+  RunResult second = runIsolated(schedule, options);
+  std::int64_t step = firstDifference(first->trace, second.trace);
+  if (step < 0 && second.verdict == first->verdict) return;
+  first->verdict = Verdict::kDivergence;
+  first->message = "not deterministic: two runs with the same seed " +
+                   (step >= 0 ? "took different decisions from step " + std::to_string(step) + " (" +
+                                    std::to_string(first->trace.steps()) + " and " +
+                                    std::to_string(second.trace.steps()) + " steps)"
+                              : "ended with verdicts " + std::string(toString(first->verdict)) + " and " +
+                                    std::string(toString(second.verdict)));
+}
+
+// Runs one generated schedule (every dfs interleaving of it, within the
+// bound and --dfs-runs); returns the first failure, or a pass.
+RunResult runSchedule(const Campaign& c, Schedule& schedule, Tally& t) {
+  if (c.scheduler.name != "dfs") {
+    RunResult result = runIsolated(schedule, c.run);
+    ++t.runs;
+    if (c.check_determinism && result.verdict != Verdict::kHarness) checkDeterminism(schedule, c.run, &result);
+    return result;
+  }
+  DfsExplorer explorer(c.scheduler.preemptions);
+  RunOptions options = c.run;
+  options.trace_is_prefix = true;
+  RunResult result;
+  for (std::uint64_t n = 0; n < c.dfs_runs; ++n) {
+    auto prefix = explorer.next();
+    if (!prefix) break;
+    schedule.trace.decisions = *prefix;
+    result = runIsolated(schedule, options);
+    ++t.runs;
+    explorer.record(result.trace);
+    if (result.verdict != Verdict::kPass) break;
+  }
+  return result;
+}
+
+void reportFailure(const Campaign& c, const Schedule& schedule, const RunResult& result, Tally& t,
+                   double elapsed) {
+  ++t.failures;
+  if (t.first_failure_s < 0) t.first_failure_s = elapsed, t.first_failure_at = t.runs;
+  Schedule artifact = schedule;
+  artifact.trace = {result.trace.decisions, result.trace.checks};
+  std::string path = artifactPath(c, schedule.seed, result.verdict);
+  std::string error = writeFile(path, formatArtifact(artifact, result, path));
+  std::fprintf(stderr, "\nFAIL %s (seed %llu): %s\n  replay: lifeguard replay %s\n",
+               std::string(toString(result.verdict)).c_str(), static_cast<unsigned long long>(schedule.seed),
+               result.message.c_str(), path.c_str());
+  if (!error.empty()) std::fprintf(stderr, "  (%s)\n", error.c_str());
+}
+
+void printSummary(const Campaign& c, const Tally& t, double elapsed) {
+  std::printf("summary: engine %s, policy %s, scheduler %s, %llu runs in %.1f s (%.1f/s), %llu failures",
+              c.generator.engine.c_str(), c.generator.policy.c_str(), c.scheduler.name.c_str(),
+              static_cast<unsigned long long>(t.runs), elapsed,
+              elapsed > 0 ? static_cast<double>(t.runs) / elapsed : 0.0, static_cast<unsigned long long>(t.failures));
+  for (const auto& [verdict, count] : t.by_verdict) {
+    if (verdict != Verdict::kPass) {
+      std::printf(", %s %llu", std::string(toString(verdict)).c_str(), static_cast<unsigned long long>(count));
+    }
+  }
+  if (t.max_steps > 0) std::printf("; longest run %llu steps", static_cast<unsigned long long>(t.max_steps));
+  if (t.first_failure_s >= 0) {
+    std::printf("; first failure after %.2f s, run %llu", t.first_failure_s,
+                static_cast<unsigned long long>(t.first_failure_at));
+  }
+  std::printf("\n");
+}
+
+int runCampaign(Campaign& c) {
   auto start = Clock::now();
-  std::uint64_t done = 0, failures = 0;
-  std::map<Verdict, std::uint64_t> by_verdict;
-  double first_failure_s = -1;
-  std::uint64_t first_failure_at = 0;
   auto last_print = start;
+  Tally t;
   for (std::uint64_t i = 0;; ++i) {
-    if (c.iterations > 0 ? i >= c.iterations : secondsSince(start) >= c.seconds) break;
+    if (c.iterations > 0 ? t.runs >= c.iterations : secondsSince(start) >= c.seconds) break;
     std::uint64_t seed = c.seed + i;
     Schedule schedule = generateSchedule(seed, c.generator);
-    RunResult result = runIsolated(schedule, c.run);
-    ++done;
-    ++by_verdict[result.verdict];
+    schedule.scheduler = c.scheduler;
+    schedule.scheduler.seed = seed;
+    RunResult result = runSchedule(c, schedule, t);
+    ++t.by_verdict[result.verdict];
+    // PCT spreads its change points over the longest run seen so far.
+    t.max_steps = std::max<std::uint64_t>(t.max_steps, result.trace.steps());
+    c.run.pct_steps = std::max<std::uint64_t>(c.run.pct_steps, t.max_steps);
     if (result.verdict != Verdict::kPass) {
-      ++failures;
-      if (first_failure_s < 0) first_failure_s = secondsSince(start), first_failure_at = done;
-      std::string path = artifactPath(c, seed, result.verdict);
-      std::string error = writeFile(path, formatArtifact(schedule, result, path));
-      std::fprintf(stderr, "\nFAIL %s (seed %llu): %s\n  replay: lifeguard replay %s\n",
-                   std::string(toString(result.verdict)).c_str(), static_cast<unsigned long long>(seed),
-                   result.message.c_str(), path.c_str());
-      if (!error.empty()) std::fprintf(stderr, "  (%s)\n", error.c_str());
-      if (c.max_failures > 0 && failures >= c.max_failures) break;
+      reportFailure(c, schedule, result, t, secondsSince(start));
+      if (c.max_failures > 0 && t.failures >= c.max_failures) break;
     }
     if (secondsSince(last_print) > (c.tty ? 0.5 : 10.0)) {
-      printProgress(c, done, failures, secondsSince(start), false);
+      printProgress(c, t, secondsSince(start), false);
       last_print = Clock::now();
     }
   }
   double elapsed = secondsSince(start);
-  printProgress(c, done, failures, elapsed, true);
-  std::printf("summary: engine %s, policy %s, %llu schedules in %.1f s (%.1f/s), %llu failures",
-              c.generator.engine.c_str(), c.generator.policy.c_str(), static_cast<unsigned long long>(done), elapsed,
-              elapsed > 0 ? static_cast<double>(done) / elapsed : 0.0, static_cast<unsigned long long>(failures));
-  for (const auto& [verdict, count] : by_verdict) {
-    if (verdict != Verdict::kPass) std::printf(", %s %llu", std::string(toString(verdict)).c_str(), static_cast<unsigned long long>(count));
-  }
-  if (first_failure_s >= 0) {
-    std::printf("; first failure after %.2f s, schedule %llu", first_failure_s,
-                static_cast<unsigned long long>(first_failure_at));
-  }
-  std::printf("\n");
-  return failures == 0 ? 0 : 1;
+  printProgress(c, t, elapsed, true);
+  printSummary(c, t, elapsed);
+  return t.failures == 0 ? 0 : 1;
 }
 
 }  // namespace
@@ -96,8 +171,8 @@ int runCampaign(const Campaign& c) {
 int run(const std::vector<std::string>& argv) {
   std::string error;
   auto args = Args::parse(argv, {"engine", "policy", "seconds", "iterations", "seed", "actors", "out", "deadline-ms",
-                                 "max-failures"},
-                          {"quiet"}, &error);
+                                 "max-failures", "scheduler", "pct-depth", "preemptions", "dfs-runs", "max-steps"},
+                          {"quiet", "check-determinism"}, &error);
   if (!args) return std::fprintf(stderr, "lifeguard run: %s\n", error.c_str()), 2;
   Campaign c;
   c.generator.engine = args->get("engine", "lifeguard");
@@ -108,6 +183,13 @@ int run(const std::vector<std::string>& argv) {
   c.seed = args->number("seed", std::random_device{}(), &error);
   c.max_failures = args->number("max-failures", 10, &error);
   c.run.op_deadline = std::chrono::milliseconds(args->number("deadline-ms", 10'000, &error));
+  c.run.max_steps = args->number("max-steps", c.run.max_steps, &error);
+  c.dfs_runs = args->number("dfs-runs", 200, &error);
+  std::vector<std::string> spec_words{args->get("scheduler", "os")};
+  if (spec_words[0] == "pct") spec_words.push_back("depth=" + args->get("pct-depth", "3"));
+  if (spec_words[0] == "dfs") spec_words.push_back("preemptions=" + args->get("preemptions", "2"));
+  if (auto spec = parseSchedulerSpec(spec_words, &error)) c.scheduler = *spec;
+  c.check_determinism = args->has("check-determinism");
   c.out = args->get("out", "lifeguard-failures");
   c.quiet = args->has("quiet");
   c.tty = ::isatty(STDERR_FILENO) != 0;
@@ -116,13 +198,26 @@ int run(const std::vector<std::string>& argv) {
     return std::fprintf(stderr, "lifeguard run: --actors takes 1 to 8\n"), 2;
   }
   if (c.run.op_deadline.count() == 0) return std::fprintf(stderr, "lifeguard run: --deadline-ms must be > 0\n"), 2;
+  if (c.scheduler.controlled() && !testing::controlledCompiledIn()) {
+    return std::fprintf(stderr, "lifeguard run: --scheduler %s needs a build with sync points (dev, tsan, fuzz)\n",
+                        c.scheduler.name.c_str()), 2;
+  }
+  if (c.check_determinism && !c.scheduler.controlled()) {
+    return std::fprintf(stderr, "lifeguard run: --check-determinism needs a controlled --scheduler "
+                                "(random, pct or dfs); free-running threads are not deterministic\n"), 2;
+  }
   if (!makeAdapter(c.generator.engine, c.generator.policy, &error)) {
     return std::fprintf(stderr, "lifeguard run: %s\n", error.c_str()), 2;
   }
-  std::printf("lifeguard run: engine %s, policy %s, %d actors, seeds from %llu, %s\n", c.generator.engine.c_str(),
-              c.generator.policy.c_str(), c.generator.actors, static_cast<unsigned long long>(c.seed),
-              c.iterations > 0 ? (std::to_string(c.iterations) + " schedules").c_str()
-                               : (std::to_string(static_cast<int>(c.seconds)) + " s").c_str());
+  std::printf("lifeguard run: engine %s, policy %s, scheduler %s, %d actors, seeds from %llu, %s%s\n",
+              c.generator.engine.c_str(), c.generator.policy.c_str(),
+              (c.scheduler.name == "random" || c.scheduler.name == "pct" ? c.scheduler.name + " (seed = schedule seed)"
+               + (c.scheduler.name == "pct" ? ", depth " + std::to_string(c.scheduler.depth) : "")
+                                                                         : formatSchedulerSpec(c.scheduler)).c_str(),
+              c.generator.actors, static_cast<unsigned long long>(c.seed),
+              c.iterations > 0 ? (std::to_string(c.iterations) + " runs").c_str()
+                               : (std::to_string(static_cast<int>(c.seconds)) + " s").c_str(),
+              c.check_determinism ? ", each run twice (determinism check)" : "");
   std::fflush(stdout);
   return runCampaign(c);
 }

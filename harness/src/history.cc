@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "lifeguard/testing/hooks.h"
+
 namespace lifeguard::harness {
 namespace {
 constexpr std::string_view kTypes[] = {"invoke", "running", "return"};
@@ -72,6 +74,13 @@ bool History::reached(int actor, int index, EventType type) const {
 }
 
 void History::waitFor(int actor, int index, EventType type) {
+  if (testing::isControlledThread()) {  // blocking on mu_/cv_ would stall the whole controlled run
+    testing::controlledWaitUntil([&] {
+      std::lock_guard<std::mutex> lock(mu_);
+      return reached(actor, index, type);
+    });
+    return;
+  }
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [&] { return reached(actor, index, type); });
 }

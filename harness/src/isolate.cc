@@ -16,6 +16,37 @@ namespace lifeguard::harness {
 namespace {
 
 constexpr std::string_view kVerdictPrefix = "VERDICT ";
+constexpr std::string_view kTracePrefix = "TRACE ";
+
+// One line: per step "DECISION.RUNNABLE(hex).CURRENT", then "|" and the checks.
+std::string formatTraceLine(const testing::ControlledTrace& trace) {
+  std::string line(kTracePrefix);
+  char step[48];
+  for (std::size_t i = 0; i < trace.decisions.size(); ++i) {
+    std::snprintf(step, sizeof(step), "%u.%llx.%d ", trace.decisions[i],
+                  static_cast<unsigned long long>(trace.runnable[i]), trace.current[i]);
+    line += step;
+  }
+  line += "|";
+  for (std::uint32_t check : trace.checks) line += " " + std::to_string(check);
+  return line + "\n";
+}
+
+testing::ControlledTrace parseTraceLine(const std::string& text) {
+  testing::ControlledTrace trace;
+  std::istringstream in(text.substr(kTracePrefix.size()));
+  for (std::string word; in >> word && word != "|";) {
+    unsigned decision = 0;
+    unsigned long long runnable = 0;
+    int current = 0;
+    if (std::sscanf(word.c_str(), "%u.%llx.%d", &decision, &runnable, &current) != 3) break;
+    trace.decisions.push_back(static_cast<std::uint8_t>(decision));
+    trace.runnable.push_back(runnable);
+    trace.current.push_back(current);
+  }
+  for (std::uint32_t check; in >> check;) trace.checks.push_back(check);
+  return trace;
+}
 
 void writeAll(int fd, const std::string& text) {
   for (std::size_t done = 0; done < text.size();) {
@@ -31,7 +62,12 @@ extern "C" int __lsan_do_recoverable_leak_check() __attribute__((weak));
 [[noreturn]] void childMain(const Schedule& schedule, const RunOptions& options, int events_fd, int stderr_fd) {
   ::dup2(stderr_fd, STDERR_FILENO);
   std::mutex write_mu;
-  RunResult result = runInProcess(schedule, options, [&](const Event& event) {
+  RunOptions child_options = options;
+  child_options.on_trace = [&](const testing::ControlledTrace& trace) {
+    std::lock_guard<std::mutex> lock(write_mu);
+    writeAll(events_fd, formatTraceLine(trace));
+  };
+  RunResult result = runInProcess(schedule, child_options, [&](const Event& event) {
     std::lock_guard<std::mutex> lock(write_mu);
     writeAll(events_fd, formatEvent(event) + "\n");
   });
@@ -84,9 +120,13 @@ std::string sanitizerSummary(const std::string& errors) {
     begin = begin == std::string::npos ? 0 : begin + 1;
     std::string summary = errors.substr(begin, errors.find('\n', at) - begin);
     // The first frame in lifeguard code says where.
+    // The first frame in lifeguard code (past the sync layer's wrappers) says where.
     std::size_t frame = errors.find(" in lifeguard::", at);
+    while (frame != std::string::npos && errors.compare(frame + 4, 17, "lifeguard::sync::") == 0) {
+      frame = errors.find(" in lifeguard::", frame + 4);
+    }
     if (frame != std::string::npos) {
-      std::size_t end = errors.find_first_of("(\n", frame + 4);
+      std::size_t end = std::min(errors.find(" /", frame + 4), errors.find('\n', frame + 4));
       summary += " [" + errors.substr(frame + 4, end - frame - 4) + "]";
     }
     return summary;
@@ -99,6 +139,11 @@ void classify(int status, const std::string& errors, bool got_verdict, RunResult
   if (!sanitizer.empty()) {
     result->verdict = Verdict::kSanitizer;
     result->message = sanitizer;
+    result->report = errors;
+  } else if (WIFEXITED(status) && WEXITSTATUS(status) == testing::kControlledDivergenceExit) {
+    result->verdict = Verdict::kDivergence;
+    std::size_t at = errors.find("DIVERGENCE: ");
+    result->message = at == std::string::npos ? "the replay diverged" : errors.substr(at, errors.find('\n', at) - at);
     result->report = errors;
   } else if ((WIFEXITED(status) && WEXITSTATUS(status) == kHangExitCode) || errors.rfind("HANG: ", 0) == 0 ||
              errors.find("\nHANG: ") != std::string::npos) {
@@ -161,6 +206,8 @@ RunResult runIsolated(const Schedule& schedule, const RunOptions& options) {
       result.verdict = parseVerdict(rest.substr(0, space)).value_or(Verdict::kHarness);
       result.message = space == std::string::npos ? "" : rest.substr(space + 1);
       got_verdict = true;
+    } else if (line.rfind(kTracePrefix, 0) == 0) {
+      result.trace = parseTraceLine(line);
     } else if (Event event; parseEvent(line, &event)) {
       result.history.push_back(event);
     }

@@ -58,18 +58,29 @@ class Run {
 
   // Runs the actors, the teardown, then destroys the adapter (engine
   // destructors can hang too), all under the watchdog.
-  void execute(std::unique_ptr<EngineAdapter>& adapter) {
+  void execute(std::unique_ptr<EngineAdapter>& adapter, const testing::ControlledOptions* control) {
     std::thread watchdog([this] { watch(); });
-    std::vector<std::thread> actors;
-    for (std::size_t a = 0; a < schedule_.actors.size(); ++a) {
-      actors.emplace_back([this, a] { runActor(static_cast<int>(a)); });
+    auto finale = [&] {
+      teardown();
+      perform(teardownActor(), teardown_steps_, [&](std::vector<TableRows>*) {
+        adapter.reset();  // releases whatever is left, as a process exit would
+        return Answer::ok();
+      });
+    };
+    if (control != nullptr) {
+      std::vector<std::function<void()>> actors;
+      for (std::size_t a = 0; a < schedule_.actors.size(); ++a) {
+        actors.push_back([this, a] { runActor(static_cast<int>(a)); });
+      }
+      testing::runControlled(*control, std::move(actors), finale);
+    } else {
+      std::vector<std::thread> actors;
+      for (std::size_t a = 0; a < schedule_.actors.size(); ++a) {
+        actors.emplace_back([this, a] { runActor(static_cast<int>(a)); });
+      }
+      for (auto& actor : actors) actor.join();
+      finale();
     }
-    for (auto& actor : actors) actor.join();
-    teardown();
-    perform(teardownActor(), teardown_steps_, [&](std::vector<TableRows>*) {
-      adapter.reset();  // releases whatever is left, as a process exit would
-      return Answer::ok();
-    });
     {
       std::lock_guard<std::mutex> lock(stop_mu_);
       stopping_ = true;
@@ -226,13 +237,13 @@ class Run {
 }  // namespace
 
 std::string_view toString(Verdict verdict) {
-  static constexpr std::string_view kNames[] = {"pass", "contract", "data", "invariant",
-                                                "hang", "sanitizer", "crash", "harness"};
+  static constexpr std::string_view kNames[] = {"pass",      "contract", "data",    "invariant", "hang",
+                                                "sanitizer", "crash",    "harness", "divergence"};
   return kNames[static_cast<int>(verdict)];
 }
 
 std::optional<Verdict> parseVerdict(std::string_view name) {
-  for (int v = 0; v <= static_cast<int>(Verdict::kHarness); ++v) {
+  for (int v = 0; v <= static_cast<int>(Verdict::kDivergence); ++v) {
     if (toString(static_cast<Verdict>(v)) == name) return static_cast<Verdict>(v);
   }
   return std::nullopt;
@@ -246,6 +257,9 @@ RunResult runInProcess(const Schedule& schedule, const RunOptions& options,
                        std::function<void(const Event&)> observer) {
   RunResult result;
   std::string error = checkRunnable(schedule);
+  if (error.empty() && schedule.scheduler.controlled() && !testing::controlledCompiledIn()) {
+    error = "scheduler " + schedule.scheduler.name + " needs a build with sync points (dev, tsan or fuzz preset)";
+  }
   std::unique_ptr<EngineAdapter> adapter;
   if (error.empty()) adapter = makeAdapter(schedule.engine, schedule.policy, &error);
   if (adapter == nullptr) {
@@ -258,10 +272,37 @@ RunResult runInProcess(const Schedule& schedule, const RunOptions& options,
   Contract contract = adapter->contract();
   bool durable = adapter->capabilities().durable;
   Run run(schedule, options, *adapter, history);
-  run.execute(adapter);  // also releases the adapter, under the watchdog
+  std::optional<testing::ControlledOptions> control;
+  if (schedule.scheduler.controlled()) {
+    control = controlledOptions(schedule, options);
+    control->on_end = [&](const testing::ControlledTrace& trace) {
+      result.trace = trace;
+      if (options.on_trace) options.on_trace(trace);
+    };
+  }
+  run.execute(adapter, control ? &*control : nullptr);  // also releases the adapter, under the watchdog
   result.history = history.events();
   judge(schedule, contract, run.finalState(), &result, durable);
   return result;
+}
+
+testing::ControlledOptions controlledOptions(const Schedule& schedule, const RunOptions& options) {
+  using Strategy = testing::ControlledOptions::Strategy;
+  testing::ControlledOptions control;
+  const SchedulerSpec& spec = schedule.scheduler;
+  control.seed = spec.seed;
+  control.pct_depth = spec.depth;
+  control.pct_steps = options.pct_steps;
+  control.max_steps = options.max_steps;
+  control.chooser = options.chooser;
+  if (!schedule.trace.empty() || spec.name == "dfs" || options.trace_is_prefix) {
+    control.strategy = options.trace_is_prefix || schedule.trace.empty() ? Strategy::kPrefix : Strategy::kReplay;
+    control.decisions = schedule.trace.decisions;
+    control.checks = schedule.trace.checks;
+  } else {
+    control.strategy = spec.name == "pct" ? Strategy::kPct : Strategy::kRandom;
+  }
+  return control;
 }
 
 }  // namespace lifeguard::harness

@@ -232,12 +232,13 @@ std::string formatSchedule(const Schedule& s) {
       << "policy " << s.policy << "\n"
       << "actors " << s.actors.size() << "\n"
       << "seed " << s.seed << "\n"
-      << "scheduler " << s.scheduler << "\n";
+      << "scheduler " << formatSchedulerSpec(s.scheduler) << "\n";
   for (const auto& expectation : s.expectations) out << "expect " << expectation << "\n";
   for (std::size_t a = 0; a < s.actors.size(); ++a) {
     out << "\nactor " << a << "\n";
     for (const Op& op : s.actors[a]) out << "  " << formatOp(op) << "\n";
   }
+  if (!s.trace.empty()) out << "\n" << formatTrace(s.trace);
   return out.str();
 }
 
@@ -246,6 +247,7 @@ std::optional<Schedule> parseSchedule(const std::string& text, ParseError* error
   std::istringstream in(text);
   std::string line;
   int number = 0, declared_actors = -1;
+  std::int64_t declared_steps = -1;
   bool header_seen = false, body_started = false;
   auto fail = [&](std::string message) -> std::optional<Schedule> {
     if (error != nullptr) *error = {number, std::move(message)};
@@ -277,6 +279,9 @@ std::optional<Schedule> parseSchedule(const std::string& text, ParseError* error
       header_seen = true;
     } else if (!header_seen) {
       return fail("a schedule starts with 'lifeguard-schedule 1'");
+    } else if (w[0] == "trace" || w[0] == "decisions" || w[0] == "checks") {
+      std::string message = parseTraceLine(w, &s.trace, &declared_steps);
+      if (!message.empty()) return fail(message);
     } else if (w[0] == "actor") {
       if (w.size() != 2 || !parseInt(w[1], &value) || value != static_cast<std::int64_t>(s.actors.size())) {
         return fail("expected 'actor " + std::to_string(s.actors.size()) + "'");
@@ -287,7 +292,12 @@ std::optional<Schedule> parseSchedule(const std::string& text, ParseError* error
       if (w.size() < 2) return fail("header line '" + w[0] + "' needs a value");
       if (w[0] == "engine") s.engine = w[1];
       else if (w[0] == "policy") s.policy = w[1];
-      else if (w[0] == "scheduler") s.scheduler = w[1];
+      else if (w[0] == "scheduler") {
+        std::string message;
+        auto spec = parseSchedulerSpec({w.begin() + 1, w.end()}, &message);
+        if (!spec) return fail(message);
+        s.scheduler = *spec;
+      }
       else if (w[0] == "seed" && parseInt(w[1], &value)) s.seed = static_cast<std::uint64_t>(value);
       else if (w[0] == "actors" && parseInt(w[1], &value)) declared_actors = static_cast<int>(value);
       else if (w[0] == "expect" && w.size() == 3) s.expectations.push_back(w[1] + " " + w[2]);
@@ -303,6 +313,16 @@ std::optional<Schedule> parseSchedule(const std::string& text, ParseError* error
   if (declared_actors >= 0 && declared_actors != static_cast<int>(s.actors.size())) {
     return fail("header says " + std::to_string(declared_actors) + " actors, body has " +
                 std::to_string(s.actors.size()));
+  }
+  if (declared_steps != static_cast<std::int64_t>(s.trace.decisions.size()) &&
+      (declared_steps >= 0 || !s.trace.empty())) {
+    number = 0;
+    return fail("the trace line says " + std::to_string(declared_steps) + " steps, the decisions lines hold " +
+                std::to_string(s.trace.decisions.size()));
+  }
+  if (!s.trace.empty() && !s.scheduler.controlled()) {
+    number = 0;
+    return fail("a decision trace needs a controlled scheduler (random, pct or dfs), not os");
   }
   for (std::size_t a = 0; a < s.actors.size(); ++a) {
     for (const Op& op : s.actors[a]) {

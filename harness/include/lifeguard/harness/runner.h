@@ -1,10 +1,15 @@
-// Runner: executes a schedule against an engine adapter with one OS thread
-// per actor, records the history and judges it with the oracles.
+// Runner: executes a schedule against an engine adapter with one thread per
+// actor, records the history and judges it with the oracles. Under the `os`
+// scheduler the threads run free; under random, pct or dfs they run one at a
+// time under the controlled scheduler (lifeguard/testing/hooks.h), and a
+// schedule with a decision trace replays that exact interleaving.
 //
 // Verdicts, in the order they are checked:
 //   sanitizer  a sanitizer report (the process aborts, see runIsolated)
-//   hang       an operation ran past its deadline (watchdog; the process
-//              exits, see runIsolated)
+//   hang       an operation ran past its deadline (watchdog), or under a
+//              controlled scheduler a deadlock or the step bound (the
+//              process exits, see runIsolated)
+//   divergence a replayed decision trace no longer matches the run
 //   crash      the process died some other way
 //   contract   an answer the engine's contract does not allow for the state
 //              of the handles at that moment
@@ -22,16 +27,26 @@
 
 #include "lifeguard/harness/history.h"
 #include "lifeguard/harness/schedule.h"
+#include "lifeguard/testing/hooks.h"
 
 namespace lifeguard::harness {
 
-enum class Verdict { kPass, kContract, kData, kInvariant, kHang, kSanitizer, kCrash, kHarness };
+enum class Verdict { kPass, kContract, kData, kInvariant, kHang, kSanitizer, kCrash, kHarness, kDivergence };
 std::string_view toString(Verdict verdict);
 std::optional<Verdict> parseVerdict(std::string_view name);
 
 struct RunOptions {
-  // An operation running longer than this is a hang.
+  // An operation running longer than this is a hang (real time, both modes).
   std::chrono::milliseconds op_deadline{10'000};
+  // Controlled schedulers (the schedule's `scheduler` is not os):
+  std::uint64_t pct_steps = 2000;       // PCT's estimate of a run's length in steps
+  std::uint64_t max_steps = 2'000'000;  // the step bound (a livelock beyond it)
+  // The schedule's trace is a prefix to extend (dfs, fuzzing) rather than a
+  // run to replay exactly; after it `chooser` picks (see ControlledOptions).
+  bool trace_is_prefix = false;
+  std::function<int(std::uint64_t runnable, int current)> chooser;
+  // Sees the controlled run's trace however the run ends (isolate streams it).
+  std::function<void(const testing::ControlledTrace&)> on_trace;
 };
 
 struct RunResult {
@@ -39,6 +54,7 @@ struct RunResult {
   std::string message;         // the first failure, one paragraph
   std::string report;          // sanitizer or hang report text, if any
   std::vector<Event> history;
+  testing::ControlledTrace trace;  // controlled runs: the decisions taken
 };
 
 // Runs in this process. A hang or a sanitizer report ends the process (the
@@ -48,11 +64,17 @@ RunResult runInProcess(const Schedule& schedule, const RunOptions& options);
 RunResult runInProcess(const Schedule& schedule, const RunOptions& options,
                        std::function<void(const Event&)> observer);
 
+// The controlled scheduler's options for a schedule: its trace replayed
+// exactly if it has one (or extended, with options.trace_is_prefix), else
+// its scheduler's strategy and seed.
+testing::ControlledOptions controlledOptions(const Schedule& schedule, const RunOptions& options);
+
 // Runs in a forked child so that a crash, a sanitizer abort or a hang is
 // reported instead of ending the caller. REQUIRES: the calling process has no
 // other threads (fork).
 RunResult runIsolated(const Schedule& schedule, const RunOptions& options);
 
 inline constexpr int kHangExitCode = 86;
+static_assert(kHangExitCode == testing::kControlledHangExit);
 
 }  // namespace lifeguard::harness

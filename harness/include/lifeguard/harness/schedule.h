@@ -1,7 +1,7 @@
 // Schedule: the data a run executes, and its versioned text format (.sched).
 //
 // A schedule has a header (format version, engine, policy, actors, seed,
-// scheduler) and per actor an ordered list of operations on named handles:
+// scheduler, decision trace) and per actor an ordered list of operations on named handles:
 // the database `db`, connections `c1`, `c2`, ..., results `r1`, `r2`, ....
 // The format is documented with examples in harness/SCHEDULES.md.
 //
@@ -12,6 +12,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "lifeguard/harness/scheduler.h"
 
 namespace lifeguard::harness {
 
@@ -72,7 +74,8 @@ struct Schedule {
   std::string engine = "lifeguard";
   std::string policy = "complete";
   std::uint64_t seed = 0;
-  std::string scheduler = "os";
+  SchedulerSpec scheduler;  // how the actors' threads interleave
+  DecisionTrace trace;      // a recorded controlled run: replayed exactly
   std::vector<std::string> comments;  // leading '#' lines, without '#'
   std::vector<std::string> expectations;  // "expect POLICY VERDICT[|VERDICT]" lines
   std::vector<std::vector<Op>> actors;
