@@ -31,5 +31,6 @@ int replay(const std::vector<std::string>& args);
 int shrink(const std::vector<std::string>& args);
 int show(const std::vector<std::string>& args);
 int generate(const std::vector<std::string>& args);
+int explore(const std::vector<std::string>& args);
 
 }  // namespace lifeguard::harness::cli

@@ -107,6 +107,13 @@ int replay(const std::vector<std::string>& argv) {
   for (const std::string& path : args->positional()) {
     auto schedule = loadSchedule(path, &error);
     if (!schedule) return std::fprintf(stderr, "lifeguard replay: %s\n", error.c_str()), 2;
+    if (args->has("policy") && args->get("policy", "") != schedule->policy && !schedule->trace.empty()) {
+      // A trace belongs to the policy it was recorded under.
+      std::printf("%s: the decision trace was recorded under policy %s; running %s without it (scheduler %s)\n",
+                  path.c_str(), schedule->policy.c_str(), args->get("policy", "").c_str(),
+                  formatSchedulerSpec(schedule->scheduler).c_str());
+      schedule->trace = {};
+    }
     if (args->has("policy")) schedule->policy = args->get("policy", "");
     std::vector<Verdict> expected = args->has("expect") ? parseVerdicts(args->get("expect", ""), &error)
                                                         : expectedVerdicts(*schedule, schedule->policy);
@@ -139,6 +146,9 @@ int shrink(const std::vector<std::string>& argv) {
   const std::string path = args->positional()[0];
   auto schedule = loadSchedule(path, &error);
   if (!schedule || !error.empty()) return std::fprintf(stderr, "lifeguard shrink: %s\n", error.c_str()), 2;
+  // Operations removed make a recorded trace meaningless; a controlled
+  // scheduler's seed still gives one exact run per candidate.
+  schedule->trace = {};
   // Free-running threads do not fail every time: give it a few tries.
   RunResult first;
   for (int t = 0; t < 3 * tries && first.verdict == Verdict::kPass; ++t) first = runIsolated(*schedule, options);
@@ -169,6 +179,7 @@ int shrink(const std::vector<std::string>& argv) {
   for (int t = 0; t < 3 * tries && last.verdict != verdict; ++t) last = runIsolated(current, options);
   std::string stem = path.size() > 6 && path.ends_with(".sched") ? path.substr(0, path.size() - 6) : path;
   std::string out = stem + ".min.sched";
+  if (current.scheduler.controlled()) current.trace = {last.trace.decisions, last.trace.checks};
   last.message = "shrunk from " + path + " (" + std::to_string(opCount(*schedule)) + " to " +
                  std::to_string(opCount(current)) + " operations): " + last.message;
   error = writeFile(out, formatArtifact(current, last, out));

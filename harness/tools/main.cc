@@ -12,7 +12,14 @@ constexpr const char* kUsage = R"(usage: lifeguard <command> [options]
   run       random schedules against an engine, with a progress line and a summary
             [--engine lifeguard] [--policy complete] [--seconds S | --iterations N]
             [--seed X] [--actors K] [--out DIR] [--deadline-ms MS] [--max-failures N (0: no limit)]
-  replay    FILE... run saved schedules again and judge them
+            [--scheduler os|random|pct|dfs] [--pct-depth D] [--preemptions B] [--dfs-runs N]
+            [--max-steps N] [--check-determinism (each run twice, traces compared)]
+  explore   FILE  one schedule under scheduler seeds 1..N (or dfs) until it fails; saves
+            the failure with its decision trace [--policy P] [--scheduler pct] [--runs 100]
+            [--out PATH] [--confirm N (replay the artifact N times: same report?)]
+            [--want REGEX (only a failure whose report matches counts)] [--expect-none]
+  replay    FILE... run saved schedules again and judge them (a recorded decision trace
+            is replayed exactly; a departure from it is the verdict divergence)
             [--policy P] [--expect VERDICT[|VERDICT]] [--runs N]
   shrink    FILE  delta-debug a failing schedule to a smallest one that fails the
             same way (same verdict); writes NAME.min.sched beside it
@@ -20,7 +27,7 @@ constexpr const char* kUsage = R"(usage: lifeguard <command> [options]
   show      FILE  the history of a failure artifact as a per-actor timeline
   generate  print a random schedule   [--seed X] [--actors K] [--policy P]
 
-Verdicts: pass, contract, data, invariant, hang, sanitizer, crash, harness.
+Verdicts: pass, contract, data, invariant, hang, sanitizer, crash, harness, divergence.
 Options take a value as "--name value" or "--name=value".
 Schedules are documented in harness/SCHEDULES.md.
 )";
@@ -41,6 +48,7 @@ int main(int argc, char** argv) {
   if (command == "shrink") return shrink(args);
   if (command == "show") return show(args);
   if (command == "generate") return generate(args);
+  if (command == "explore") return explore(args);
   std::fprintf(stderr, "lifeguard: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return 2;
 }

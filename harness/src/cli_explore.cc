@@ -1,0 +1,124 @@
+// lifeguard explore: one schedule under many scheduler seeds (or every dfs
+// interleaving) until it fails; the failure is saved with its decision trace
+// and, with --confirm N, replayed N times to show it reproduces exactly.
+// Exit status: 0 when the (wanted) failure was found and confirmed; with
+// --expect-none, 0 when no run failed at all.
+#include <chrono>
+#include <cstdio>
+#include <regex>
+
+#include "cli.h"
+#include "dfs.h"
+#include "lifeguard/harness/artifact.h"
+#include "lifeguard/harness/runner.h"
+
+namespace lifeguard::harness::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+// A failure's message without what changes from process to process (pids,
+// addresses), so two reports of the same bug compare equal.
+std::string signature(const RunResult& result) {
+  static const std::regex kVolatile("==[0-9]+==|0x[0-9a-f]+");
+  return std::string(toString(result.verdict)) + " " + std::regex_replace(result.message, kVolatile, "_");
+}
+
+// Runs the schedule's next interleaving: seed `run` for random and pct, the
+// explorer's next prefix for dfs. False when dfs has nothing left.
+bool runNext(Schedule& schedule, const RunOptions& options, DfsExplorer& dfs, std::uint64_t run, RunResult* result) {
+  RunOptions o = options;
+  if (schedule.scheduler.name == "dfs") {
+    auto prefix = dfs.next();
+    if (!prefix) return false;
+    schedule.trace.decisions = *prefix;
+    o.trace_is_prefix = true;
+  } else {
+    schedule.scheduler.seed = run;
+  }
+  *result = runIsolated(schedule, o);
+  if (schedule.scheduler.name == "dfs") dfs.record(result->trace);
+  return true;
+}
+
+// Replays the artifact `times` times; all must give the same signature.
+int confirm(const std::string& path, const RunOptions& options, const std::string& expected, int times) {
+  std::string error;
+  auto artifact = loadSchedule(path, &error);
+  if (!artifact) return std::fprintf(stderr, "lifeguard explore: %s\n", error.c_str()), 2;
+  int same = 0;
+  for (int i = 0; i < times; ++i) {
+    RunResult again = runIsolated(*artifact, options);
+    bool match = signature(again) == expected;
+    same += match ? 1 : 0;
+    if (!match) std::printf("  replay %d differs: %s\n", i + 1, signature(again).c_str());
+  }
+  std::printf("replayed %s %d times: %d/%d the same failure, exactly\n", path.c_str(), times, same, times);
+  return same == times ? 0 : 1;
+}
+
+}  // namespace
+
+int explore(const std::vector<std::string>& argv) {
+  std::string error;
+  auto args = Args::parse(argv, {"policy", "scheduler", "pct-depth", "preemptions", "runs", "out", "confirm",
+                                 "deadline-ms", "max-steps", "want"},
+                          {"expect-none"}, &error);
+  if (!args || args->positional().size() != 1) {
+    return std::fprintf(stderr, "lifeguard explore: %s\n", args ? "name one .sched file" : error.c_str()), 2;
+  }
+  auto schedule = loadSchedule(args->positional()[0], &error);
+  if (!schedule) return std::fprintf(stderr, "lifeguard explore: %s\n", error.c_str()), 2;
+  if (args->has("policy")) schedule->policy = args->get("policy", "");
+  std::vector<std::string> spec_words{args->get("scheduler", "pct")};
+  if (spec_words[0] == "pct") spec_words.push_back("depth=" + args->get("pct-depth", "3"));
+  if (spec_words[0] == "dfs") spec_words.push_back("preemptions=" + args->get("preemptions", "2"));
+  auto spec = parseSchedulerSpec(spec_words, &error);
+  std::uint64_t runs = args->number("runs", 100, &error);
+  int confirm_times = static_cast<int>(args->number("confirm", 0, &error));
+  RunOptions options;
+  options.op_deadline = std::chrono::milliseconds(args->number("deadline-ms", 10'000, &error));
+  options.max_steps = args->number("max-steps", options.max_steps, &error);
+  if (!error.empty()) return std::fprintf(stderr, "lifeguard explore: %s\n", error.c_str()), 2;
+  if (!spec->controlled()) return std::fprintf(stderr, "lifeguard explore: --scheduler random, pct or dfs\n"), 2;
+  schedule->scheduler = *spec;
+  schedule->trace = {};
+  std::string out = args->get("out", "lifeguard-failures/explore-" + schedule->policy + ".sched");
+  DfsExplorer dfs(spec->preemptions);
+  auto start = Clock::now();
+  // --want: only a failure whose message or report matches counts.
+  std::optional<std::regex> want;
+  if (args->has("want")) want.emplace(args->get("want", ""));
+  RunResult result;
+  std::uint64_t run = 1, others = 0;
+  for (; run <= runs; ++run) {
+    if (!runNext(*schedule, options, dfs, run, &result)) break;
+    options.pct_steps = std::max<std::uint64_t>(options.pct_steps, result.trace.steps());
+    if (result.verdict == Verdict::kPass) continue;
+    if (!want || std::regex_search(result.message + "\n" + result.report, *want)) break;
+    ++others;
+    std::printf("  run %llu: %s (not the wanted failure)\n", static_cast<unsigned long long>(run),
+                signature(result).substr(0, 160).c_str());
+    result = {};
+  }
+  if (others > 0) std::printf("%llu other failures\n", static_cast<unsigned long long>(others));
+  const bool expect_none = args->has("expect-none");
+  if (result.verdict == Verdict::kPass) {
+    std::printf("no failure in %llu runs of %s under %s (%.1f s)\n", static_cast<unsigned long long>(run - 1),
+                args->positional()[0].c_str(), spec->name.c_str(), secondsSince(start));
+    return expect_none && others == 0 ? 0 : 1;
+  }
+  std::printf("found %s at run %llu (%s, %llu steps) in %.2f s: %s\n", std::string(toString(result.verdict)).c_str(),
+              static_cast<unsigned long long>(run), formatSchedulerSpec(schedule->scheduler).c_str(),
+              static_cast<unsigned long long>(result.trace.steps()), secondsSince(start), result.message.c_str());
+  schedule->trace = {result.trace.decisions, result.trace.checks};
+  error = writeFile(out, formatArtifact(*schedule, result, out));
+  if (!error.empty()) return std::fprintf(stderr, "lifeguard explore: %s\n", error.c_str()), 2;
+  std::printf("wrote %s\n  replay: lifeguard replay %s\n", out.c_str(), out.c_str());
+  if (expect_none) return 1;
+  return confirm_times > 0 ? confirm(out, options, signature(result), confirm_times) : 0;
+}
+
+}  // namespace lifeguard::harness::cli
