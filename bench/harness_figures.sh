@@ -16,7 +16,7 @@ times=() counts=() found=0
 for seed in $(seq 1 20); do
   line=$("$lifeguard" run --policy legacy --seconds 60 --max-failures 1 --seed $((seed * 7919)) --quiet \
            --out "$out" 2>/dev/null | grep '^summary' || true)
-  if [[ $line =~ first\ failure\ after\ ([0-9.]+)\ s,\ schedule\ ([0-9]+) ]]; then
+  if [[ $line =~ first\ failure\ after\ ([0-9.]+)\ s,\ run\ ([0-9]+) ]]; then
     found=$((found + 1))
     times+=("${BASH_REMATCH[1]}")
     counts+=("${BASH_REMATCH[2]}")
