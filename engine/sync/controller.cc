@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -327,6 +328,7 @@ class Controller {
     if (options_.on_end) options_.on_end(trace_);
     std::fprintf(stderr, "%s\n", report.c_str());
     std::fflush(stderr);
+    if (options_.abort_on_failure) std::abort();
     ::_exit(code);
   }
 

@@ -32,5 +32,6 @@ int shrink(const std::vector<std::string>& args);
 int show(const std::vector<std::string>& args);
 int generate(const std::vector<std::string>& args);
 int explore(const std::vector<std::string>& args);
+int importCrash(const std::vector<std::string>& args);
 
 }  // namespace lifeguard::harness::cli

@@ -7,12 +7,20 @@ namespace lifeguard::harness {
 namespace {
 
 // Builds one schedule; each method appends one kind of step to one actor.
+class SeededSource : public ChoiceSource {
+ public:
+  explicit SeededSource(std::uint64_t seed) : rng_(seed) {}
+  int uniform(int lo, int hi) override { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
+
+ private:
+  std::mt19937_64 rng_;
+};
+
 class Builder {
  public:
-  Builder(std::uint64_t seed, const GeneratorOptions& options) : rng_(seed), options_(options) {
+  Builder(ChoiceSource& source, const GeneratorOptions& options) : source_(source), options_(options) {
     schedule_.engine = options.engine;
     schedule_.policy = options.policy;
-    schedule_.seed = seed;
     schedule_.actors.resize(static_cast<std::size_t>(options.actors));
   }
 
@@ -35,8 +43,8 @@ class Builder {
     bool write;
   };
 
-  int uniform(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
-  bool chance(double p) { return std::bernoulli_distribution(p)(rng_); }
+  int uniform(int lo, int hi) { return source_.uniform(lo, hi); }
+  bool chance(double p) { return uniform(0, 999) < static_cast<int>(p * 1000); }
   template <typename T>
   const T& pick(const std::vector<T>& items) { return items[static_cast<std::size_t>(uniform(0, static_cast<int>(items.size()) - 1))]; }
 
@@ -82,15 +90,16 @@ class Builder {
     int roll = uniform(0, allow_transactions ? 99 : 74);
     if (roll < 20) {
       q.kind = QueryKind::kLong;
-      q.count = pick(std::vector<std::int64_t>{100'000, 3'000'000, 30'000'000});
+      q.count = options_.small_data ? pick(std::vector<std::int64_t>{1'000, 70'000, 200'000})
+                                    : pick(std::vector<std::int64_t>{100'000, 3'000'000, 30'000'000});
     } else if (roll < 30) {
       q.kind = QueryKind::kCount, q.table = table;
     } else if (roll < 50) {
       q.kind = QueryKind::kInsert, q.table = table, q.count = uniform(1, 40);
     } else if (roll < 65) {
-      q.kind = QueryKind::kCopy, q.table = table, q.count = uniform(50, 4000);
+      q.kind = QueryKind::kCopy, q.table = table, q.count = options_.small_data ? uniform(5, 60) : uniform(50, 4000);
     } else if (roll < 75) {
-      q.kind = QueryKind::kCopyBad, q.table = table, q.count = uniform(50, 4000);
+      q.kind = QueryKind::kCopyBad, q.table = table, q.count = options_.small_data ? uniform(5, 60) : uniform(50, 4000);
       q.bad_line = uniform(1, static_cast<int>(q.count));
     } else if (roll < 85) {
       q.kind = QueryKind::kBegin;
@@ -127,7 +136,7 @@ class Builder {
     int roll = uniform(0, 9);
     if (roll < 6) {
       Op o = op(OpKind::kIterate, result);
-      o.number = uniform(1, 3000);
+      o.number = uniform(1, options_.small_data ? 100 : 3000);
       add(a, o);
     } else if (roll < 9) {
       add(a, op(OpKind::kCloseResult, result));
@@ -167,7 +176,7 @@ class Builder {
     }
   }
 
-  std::mt19937_64 rng_;
+  ChoiceSource& source_;
   const GeneratorOptions& options_;
   Schedule schedule_;
   std::map<int, std::string> own_conn_;
@@ -179,7 +188,14 @@ class Builder {
 }  // namespace
 
 Schedule generateSchedule(std::uint64_t seed, const GeneratorOptions& options) {
-  return Builder(seed, options).build();
+  SeededSource source(seed);
+  Schedule schedule = Builder(source, options).build();
+  schedule.seed = seed;
+  return schedule;
+}
+
+Schedule generateSchedule(ChoiceSource& source, const GeneratorOptions& options) {
+  return Builder(source, options).build();
 }
 
 }  // namespace lifeguard::harness

@@ -294,8 +294,9 @@ testing::ControlledOptions controlledOptions(const Schedule& schedule, const Run
   control.pct_depth = spec.depth;
   control.pct_steps = options.pct_steps;
   control.max_steps = options.max_steps;
+  control.abort_on_failure = options.abort_on_failure;
   control.chooser = options.chooser;
-  if (!schedule.trace.empty() || spec.name == "dfs" || options.trace_is_prefix) {
+  if (!schedule.trace.empty() || spec.name == "dfs" || spec.name == "fuzz" || options.trace_is_prefix) {
     control.strategy = options.trace_is_prefix || schedule.trace.empty() ? Strategy::kPrefix : Strategy::kReplay;
     control.decisions = schedule.trace.decisions;
     control.checks = schedule.trace.checks;

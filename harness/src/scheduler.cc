@@ -28,8 +28,8 @@ std::optional<SchedulerSpec> parseSchedulerSpec(const std::vector<std::string>& 
   SchedulerSpec spec;
   if (words.empty()) return *error = "scheduler needs a name (os, random, pct, dfs)", std::nullopt;
   spec.name = words[0];
-  if (spec.name != "os" && spec.name != "random" && spec.name != "pct" && spec.name != "dfs") {
-    return *error = "unknown scheduler '" + spec.name + "' (os, random, pct, dfs)", std::nullopt;
+  if (spec.name != "os" && spec.name != "random" && spec.name != "pct" && spec.name != "dfs" && spec.name != "fuzz") {
+    return *error = "unknown scheduler '" + spec.name + "' (os, random, pct, dfs, fuzz)", std::nullopt;
   }
   for (std::size_t i = 1; i < words.size(); ++i) {
     std::size_t eq = words[i].find('=');

@@ -18,6 +18,10 @@ constexpr const char* kUsage = R"(usage: lifeguard <command> [options]
             the failure with its decision trace [--policy P] [--scheduler pct] [--runs 100]
             [--out PATH] [--confirm N (replay the artifact N times: same report?)]
             [--want REGEX (only a failure whose report matches counts)] [--expect-none]
+  import-crash FILE  a libFuzzer crash file becomes a regression test: for fuzz_lifecycle
+            a readable .sched with its decision trace and an expect line per policy in
+            tests/regressions/; for another --target (sql, copy_csv, wal) a copy in
+            fuzz/regressions/TARGET/   [--policy P (the crash's)] [--name N] [--out DIR]
   replay    FILE... run saved schedules again and judge them (a recorded decision trace
             is replayed exactly; a departure from it is the verdict divergence)
             [--policy P] [--expect VERDICT[|VERDICT]] [--runs N]
@@ -49,6 +53,7 @@ int main(int argc, char** argv) {
   if (command == "show") return show(args);
   if (command == "generate") return generate(args);
   if (command == "explore") return explore(args);
+  if (command == "import-crash") return importCrash(args);
   std::fprintf(stderr, "lifeguard: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return 2;
 }

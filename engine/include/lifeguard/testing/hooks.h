@@ -143,6 +143,9 @@ struct ControlledOptions {
   // answer that cannot run falls back to "keep the current thread".
   std::function<int(std::uint64_t runnable, int current)> chooser;
   std::uint64_t max_steps = 2'000'000;
+  // Deadlock, step bound and divergence call std::abort() after the report
+  // instead of _exit(code): a fuzzer (libFuzzer) then saves the input.
+  bool abort_on_failure = false;
   // Sees the trace when the run ends, however it ends.
   std::function<void(const ControlledTrace&)> on_end;
 };

@@ -25,8 +25,18 @@ struct GeneratorOptions {
   int actors = 3;
   int min_ops = 3;   // per actor, besides its connect
   int max_ops = 9;
+  bool small_data = false;  // short queries and small COPYs (fuzzing: many runs per second)
+};
+
+// Where the generator's choices come from: a seeded generator, or the bytes
+// of a fuzzer input (fuzz_input.h).
+class ChoiceSource {
+ public:
+  virtual ~ChoiceSource() = default;
+  virtual int uniform(int lo, int hi) = 0;  // inclusive
 };
 
 Schedule generateSchedule(std::uint64_t seed, const GeneratorOptions& options);
+Schedule generateSchedule(ChoiceSource& source, const GeneratorOptions& options);
 
 }  // namespace lifeguard::harness

@@ -45,6 +45,8 @@ struct RunOptions {
   // run to replay exactly; after it `chooser` picks (see ControlledOptions).
   bool trace_is_prefix = false;
   std::function<int(std::uint64_t runnable, int current)> chooser;
+  // A deadlock, the step bound or a divergence aborts (fuzzers save the input).
+  bool abort_on_failure = false;
   // Sees the controlled run's trace however the run ends (isolate streams it).
   std::function<void(const testing::ControlledTrace&)> on_trace;
 };

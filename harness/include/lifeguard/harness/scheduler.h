@@ -4,6 +4,8 @@
 //   scheduler random seed=42              controlled: uniform at each step
 //   scheduler pct depth=3 seed=42         controlled: PCT with d = 3
 //   scheduler dfs preemptions=2           controlled: exhaustive, bounded
+//   scheduler fuzz                        controlled: decisions from fuzzer bytes
+//                                         (fuzz_lifecycle; only its trace replays)
 //   trace 1234                            the recorded run had 1234 steps ...
 //   decisions 0*12 1 2*3 ...              ... and ran these threads (N*K: N, K times)
 //   checks 9f3a01c2 ...                   checksum per 256 steps (divergence)
@@ -21,7 +23,7 @@
 namespace lifeguard::harness {
 
 struct SchedulerSpec {
-  std::string name = "os";  // os | random | pct | dfs
+  std::string name = "os";  // os | random | pct | dfs | fuzz
   std::uint64_t seed = 0;
   int depth = 3;        // pct
   int preemptions = 2;  // dfs
