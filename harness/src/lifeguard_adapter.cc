@@ -56,9 +56,12 @@ class Slots {
     auto it = slots_.find(name);
     return it == slots_.end() ? nullptr : it->second;
   }
+  // The value replaced is released after the lock: its destructor may run
+  // engine code (a database's close), which must never run under mu_ (under
+  // the controlled scheduler another thread would block on mu_ for real).
   void put(const std::string& name, std::shared_ptr<T> value) {
     std::lock_guard<std::mutex> lock(mu_);
-    slots_[name] = std::move(value);
+    std::swap(slots_[name], value);
   }
   std::shared_ptr<T> take(const std::string& name) {
     std::lock_guard<std::mutex> lock(mu_);

@@ -292,7 +292,7 @@ testing::ControlledOptions controlledOptions(const Schedule& schedule, const Run
   const SchedulerSpec& spec = schedule.scheduler;
   control.seed = spec.seed;
   control.pct_depth = spec.depth;
-  control.pct_steps = options.pct_steps;
+  control.pct_steps = spec.steps;
   control.max_steps = options.max_steps;
   control.abort_on_failure = options.abort_on_failure;
   control.chooser = options.chooser;

@@ -18,7 +18,10 @@ constexpr std::size_t kTokensPerLine = 24;
 }  // namespace
 
 std::string formatSchedulerSpec(const SchedulerSpec& spec) {
-  if (spec.name == "pct") return "pct depth=" + std::to_string(spec.depth) + " seed=" + std::to_string(spec.seed);
+  if (spec.name == "pct") {
+    return "pct depth=" + std::to_string(spec.depth) + " seed=" + std::to_string(spec.seed) +
+           " steps=" + std::to_string(spec.steps);
+  }
   if (spec.name == "random") return "random seed=" + std::to_string(spec.seed);
   if (spec.name == "dfs") return "dfs preemptions=" + std::to_string(spec.preemptions);
   return spec.name;
@@ -40,6 +43,7 @@ std::optional<SchedulerSpec> parseSchedulerSpec(const std::vector<std::string>& 
     }
     if (key == "seed") spec.seed = value;
     else if (key == "depth" && spec.name == "pct" && value >= 1 && value <= 64) spec.depth = static_cast<int>(value);
+    else if (key == "steps" && spec.name == "pct" && value >= 1) spec.steps = value;
     else if (key == "preemptions" && spec.name == "dfs" && value <= 16) spec.preemptions = static_cast<int>(value);
     else return *error = "scheduler " + spec.name + " takes no option '" + words[i] + "'", std::nullopt;
   }

@@ -39,7 +39,6 @@ struct RunOptions {
   // An operation running longer than this is a hang (real time, both modes).
   std::chrono::milliseconds op_deadline{10'000};
   // Controlled schedulers (the schedule's `scheduler` is not os):
-  std::uint64_t pct_steps = 2000;       // PCT's estimate of a run's length in steps
   std::uint64_t max_steps = 2'000'000;  // the step bound (a livelock beyond it)
   // The schedule's trace is a prefix to extend (dfs, fuzzing) rather than a
   // run to replay exactly; after it `chooser` picks (see ControlledOptions).

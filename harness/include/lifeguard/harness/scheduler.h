@@ -2,7 +2,8 @@
 //
 //   scheduler os                          free-running OS threads
 //   scheduler random seed=42              controlled: uniform at each step
-//   scheduler pct depth=3 seed=42         controlled: PCT with d = 3
+//   scheduler pct depth=3 seed=42 steps=2000  controlled: PCT with d = 3, change
+//                                         points spread over 2000 steps
 //   scheduler dfs preemptions=2           controlled: exhaustive, bounded
 //   scheduler fuzz                        controlled: decisions from fuzzer bytes
 //                                         (fuzz_lifecycle; only its trace replays)
@@ -26,6 +27,7 @@ struct SchedulerSpec {
   std::string name = "os";  // os | random | pct | dfs | fuzz
   std::uint64_t seed = 0;
   int depth = 3;        // pct
+  std::uint64_t steps = 2000;  // pct: the run length its change points spread over
   int preemptions = 2;  // dfs
 
   bool controlled() const { return name != "os"; }
