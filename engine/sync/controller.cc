@@ -186,6 +186,17 @@ class Controller {
   }
 
   const testing::ControlledTrace& trace() const { return trace_; }
+
+  bool snapshot(std::string* report, testing::ControlledTrace* trace) {
+    std::unique_lock<std::mutex> lock(mu_, std::defer_lock);
+    for (int tries = 0; !lock.try_lock(); ++tries) {
+      if (tries == 100) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));  // a watchdog's patience, not a race
+    }
+    *report = "thread " + std::to_string(running_) + " is running" + threadReport();
+    *trace = trace_;
+    return true;
+  }
   const testing::ControlledOptions& options() const { return options_; }
 
  private:
@@ -392,6 +403,11 @@ namespace lifeguard::testing {
 bool controlledCompiledIn() { return true; }
 
 bool isControlledThread() { return sync::control::active(); }
+
+bool controlledSnapshot(std::string* report, ControlledTrace* trace) {
+  auto* controller = sync::control::g_controller;
+  return controller != nullptr && controller->snapshot(report, trace);
+}
 
 void controlledWaitUntil(const std::function<bool()>& ready) {
   sync::control::g_controller->waitUntil(sync::control::tl_self, ready);

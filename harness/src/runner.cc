@@ -216,6 +216,14 @@ class Run {
                                   std::to_string(static_cast<std::int64_t>(now) - started) + " ms";
       report += "\n";
     }
+    std::string controlled;
+    testing::ControlledTrace trace;
+    if (schedule_.scheduler.controlled() && testing::controlledSnapshot(&controlled, &trace)) {
+      // The running controlled thread is blocked outside the scheduler's
+      // model (a real lock or system call); the positions say where.
+      report += "Controlled scheduler: " + controlled + "\n";
+      if (options_.on_trace) options_.on_trace(trace);
+    }
     std::fputs(report.c_str(), stderr);
     std::fflush(stderr);
     ::_exit(kHangExitCode);  // hung engine threads cannot be joined

@@ -155,6 +155,10 @@ bool controlledCompiledIn();
 // them on thread 0, then runs `finale` on thread 0. Returns the trace.
 ControlledTrace runControlled(const ControlledOptions& options, std::vector<std::function<void()>> actors,
                               std::function<void()> finale);
+// From any thread while a run is in progress (a watchdog): every controlled
+// thread's position and the trace so far. False if no run is in progress or
+// the scheduler stays busy (its lock held) for a second.
+bool controlledSnapshot(std::string* report, ControlledTrace* trace);
 // Whether the calling thread runs under runControlled().
 bool isControlledThread();
 // On a controlled thread: blocks until `ready()` holds. The scheduler calls
