@@ -35,3 +35,26 @@ for scheduler in os pct; do
   printf '%-10s %5s/20 %22s %26s\n' "$scheduler" "${found[$scheduler]}" \
     "$(median ${runs[$scheduler]:-0})" "$(median ${times[$scheduler]:-0})"
 done
+
+# The same comparison on schedules that do not force the race (no `running`
+# await): tests/controlled/*.sched, each explored until the wanted failure.
+root=$(cd "$(dirname "$0")/.." && pwd)
+echo
+printf '%-34s %-10s %6s %18s %20s\n' schedule scheduler found "median runs" "median seconds"
+for spec in "h1_close_connection_during_query|heap-use-after-free|3" \
+            "h2_close_connection_during_copy|CopyParseTask::finalize|4"; do
+  IFS="|" read -r file want depth <<<"$spec"
+  for scheduler in os pct; do
+    r="" s="" n=0
+    for seed in $(seq 1 20); do
+      line=$("$lifeguard" explore "$root/tests/controlled/$file.sched" --policy legacy --scheduler $scheduler \
+               --pct-depth "$depth" --runs "$max_runs" --seed $((seed * 1000)) --want "$want" --out "$out/x.sched" \
+               2>/dev/null | grep '^found' || true)
+      if [[ $line =~ at\ run\ ([0-9]+)\ .*\ in\ ([0-9.]+)\ s ]]; then
+        n=$((n + 1)) r+=" ${BASH_REMATCH[1]}" s+=" ${BASH_REMATCH[2]}"
+      fi
+    done
+    # shellcheck disable=SC2086
+    printf '%-34s %-10s %3s/20 %18s %20s\n' "$file" "$scheduler" "$n" "$(median ${r:-0})" "$(median ${s:-0})"
+  done
+done

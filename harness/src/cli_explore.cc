@@ -1,5 +1,5 @@
 // lifeguard explore: one schedule under many scheduler seeds (or every dfs
-// interleaving) until it fails; the failure is saved with its decision trace
+// interleaving, or free-running threads again and again: os) until it fails; the failure is saved with its decision trace
 // and, with --confirm N, replayed N times to show it reproduces exactly.
 // Exit status: 0 when the (wanted) failure was found and confirmed; with
 // --expect-none, 0 when no run failed at all.
@@ -64,7 +64,7 @@ int confirm(const std::string& path, const RunOptions& options, const std::strin
 int explore(const std::vector<std::string>& argv) {
   std::string error;
   auto args = Args::parse(argv, {"policy", "scheduler", "pct-depth", "preemptions", "runs", "out", "confirm",
-                                 "deadline-ms", "max-steps", "want"},
+                                 "deadline-ms", "max-steps", "want", "seed"},
                           {"expect-none"}, &error);
   if (!args || args->positional().size() != 1) {
     return std::fprintf(stderr, "lifeguard explore: %s\n", args ? "name one .sched file" : error.c_str()), 2;
@@ -77,12 +77,12 @@ int explore(const std::vector<std::string>& argv) {
   if (spec_words[0] == "dfs") spec_words.push_back("preemptions=" + args->get("preemptions", "2"));
   auto spec = parseSchedulerSpec(spec_words, &error);
   std::uint64_t runs = args->number("runs", 100, &error);
+  std::uint64_t first_seed = args->number("seed", 1, &error);
   int confirm_times = static_cast<int>(args->number("confirm", 0, &error));
   RunOptions options;
   options.op_deadline = std::chrono::milliseconds(args->number("deadline-ms", 10'000, &error));
   options.max_steps = args->number("max-steps", options.max_steps, &error);
   if (!error.empty()) return std::fprintf(stderr, "lifeguard explore: %s\n", error.c_str()), 2;
-  if (!spec->controlled()) return std::fprintf(stderr, "lifeguard explore: --scheduler random, pct or dfs\n"), 2;
   schedule->scheduler = *spec;
   schedule->trace = {};
   std::string out = args->get("out", "lifeguard-failures/explore-" + schedule->policy + ".sched");
@@ -94,7 +94,7 @@ int explore(const std::vector<std::string>& argv) {
   RunResult result;
   std::uint64_t run = 1, others = 0;
   for (; run <= runs; ++run) {
-    if (!runNext(*schedule, options, dfs, run, &result)) break;
+    if (!runNext(*schedule, options, dfs, first_seed + run - 1, &result)) break;
     bool failed = result.verdict != Verdict::kPass;
     if (failed && (!want || std::regex_search(result.message + "\n" + result.report, *want))) break;
     // PCT's change points spread over the longest run so far (the artifact records it).

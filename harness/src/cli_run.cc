@@ -26,7 +26,7 @@ struct Campaign {
   std::uint64_t iterations = 0;
   std::uint64_t max_failures = 10;
   std::uint64_t dfs_runs = 200;  // per schedule
-  std::uint64_t pct_steps = 2000;  // grows to the longest run seen (recorded in each schedule)
+  std::uint64_t pct_steps = 200;  // grows to the longest run seen (recorded in each schedule)
   bool check_determinism = false;
   std::string out = "lifeguard-failures";
   bool quiet = false;

@@ -14,8 +14,8 @@ constexpr const char* kUsage = R"(usage: lifeguard <command> [options]
             [--seed X] [--actors K] [--out DIR] [--deadline-ms MS] [--max-failures N (0: no limit)]
             [--scheduler os|random|pct|dfs] [--pct-depth D] [--preemptions B] [--dfs-runs N]
             [--max-steps N] [--check-determinism (each run twice, traces compared)]
-  explore   FILE  one schedule under scheduler seeds 1..N (or dfs) until it fails; saves
-            the failure with its decision trace [--policy P] [--scheduler pct] [--runs 100]
+  explore   FILE  one schedule under scheduler seeds S..S+N-1 (or dfs, or os) until it fails; saves
+            the failure with its decision trace [--policy P] [--scheduler pct] [--runs 100] [--seed S]
             [--out PATH] [--confirm N (replay the artifact N times: same report?)]
             [--want REGEX (only a failure whose report matches counts)] [--expect-none]
   import-crash FILE  a libFuzzer crash file becomes a regression test: for fuzz_lifecycle

@@ -135,7 +135,7 @@ struct ControlledOptions {
   Strategy strategy = Strategy::kRandom;
   std::uint64_t seed = 0;
   int pct_depth = 3;
-  std::uint64_t pct_steps = 2000;  // PCT's estimate of the run's length
+  std::uint64_t pct_steps = 200;   // PCT's estimate of the run's length
   std::vector<std::uint8_t> decisions;
   std::vector<std::uint32_t> checks;  // kReplay: compared every kTraceCheckInterval steps
   // kPrefix after the decisions: returns the thread to run, given the mask of

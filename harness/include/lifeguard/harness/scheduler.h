@@ -27,7 +27,7 @@ struct SchedulerSpec {
   std::string name = "os";  // os | random | pct | dfs | fuzz
   std::uint64_t seed = 0;
   int depth = 3;        // pct
-  std::uint64_t steps = 2000;  // pct: the run length its change points spread over
+  std::uint64_t steps = 200;  // pct: the run length its change points spread over (grows in campaigns)
   int preemptions = 2;  // dfs
 
   bool controlled() const { return name != "os"; }
