@@ -18,12 +18,18 @@ class BytesSource : public ChoiceSource {
   FuzzedDataProvider& bytes_;
 };
 
-// The k-th runnable thread for the next byte; the current one when out of bytes.
+// One byte per step with a choice: below kKeep the current thread goes on
+// (if it can), else the byte picks among the runnable threads. Most steps
+// keep the thread, as most steps of a real run do, so an input spends its
+// bytes on the switches that matter (and a run needs few context switches).
+constexpr int kKeep = 160;
 int chooseFromBytes(FuzzedDataProvider& bytes, std::uint64_t runnable, int current) {
   int count = std::popcount(runnable);
   if (count <= 1 || bytes.remaining_bytes() == 0) return current;
-  int k = bytes.ConsumeIntegralInRange<int>(0, count - 1);
-  for (; k > 0; --k) runnable &= runnable - 1;
+  int byte = bytes.ConsumeIntegral<std::uint8_t>();
+  bool can_keep = current >= 0 && ((runnable >> current) & 1) != 0;
+  if (can_keep && byte < kKeep) return current;
+  for (int k = byte % count; k > 0; --k) runnable &= runnable - 1;
   return std::countr_zero(runnable);
 }
 

@@ -4,7 +4,7 @@
 // FuzzedDataProvider: first every choice of the schedule generator (actors,
 // operations, query kinds, sizes; small data, so a run takes milliseconds),
 // then one byte per scheduling step at which more than one thread can run
-// (which of them runs). When the bytes run out the current thread keeps
+// (below 160: the current thread goes on; else the byte picks which runs). When the bytes run out the current thread keeps
 // running. The same bytes give the same schedule and the same interleaving,
 // so a crash file replays exactly (fuzz_lifecycle, lifeguard import-crash).
 //
