@@ -1,6 +1,6 @@
 #include "lifeguard/harness/fuzz_input.h"
 
-#include <fuzzer/FuzzedDataProvider.h>
+#include LIFEGUARD_FUZZED_DATA_PROVIDER  // libFuzzer's FuzzedDataProvider.h (CMakeLists.txt)
 
 #include <bit>
 
