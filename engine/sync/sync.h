@@ -166,18 +166,21 @@ class CondVar {
   }
 #else
   void wait(MutexLock& lock) { waitUntil(lock, Clock::time_point::max()); }
-  bool waitUntil(MutexLock& lock, Clock::time_point deadline) {
+  bool waitUntil(MutexLock& lock, Clock::time_point deadline) { return waitStd(lock, deadline); }
+  void notifyOne() { cv_.notify_one(); }
+  void notifyAll() { cv_.notify_all(); }
+#endif
+
+ private:
+  // The standard library's wait on the lock's (held) mutex.
+  bool waitStd(MutexLock& lock, Clock::time_point deadline) {
     std::unique_lock<std::mutex> held(lock.mu_.mu_, std::adopt_lock);
     bool notified = deadline == Clock::time_point::max() ? (cv_.wait(held), true)
                                                          : cv_.wait_until(held, deadline) == std::cv_status::no_timeout;
     held.release();
     return notified;
   }
-  void notifyOne() { cv_.notify_one(); }
-  void notifyAll() { cv_.notify_all(); }
-#endif
 
- private:
   std::condition_variable cv_;
 };
 
@@ -190,11 +193,7 @@ inline bool CondVar::waitUntil(MutexLock& lock, Clock::time_point deadline, LG_W
     mu.mu_.lock();
     return notified;
   }
-  std::unique_lock<std::mutex> held(lock.mu_.mu_, std::adopt_lock);
-  bool notified = deadline == Clock::time_point::max() ? (cv_.wait(held), true)
-                                                       : cv_.wait_until(held, deadline) == std::cv_status::no_timeout;
-  held.release();
-  return notified;
+  return waitStd(lock, deadline);
 }
 #endif
 

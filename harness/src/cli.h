@@ -1,10 +1,13 @@
 // The `lifeguard` command line: one function per subcommand (private).
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "lifeguard/harness/scheduler.h"
 
 namespace lifeguard::harness::cli {
 
@@ -25,6 +28,11 @@ class Args {
   std::map<std::string, std::string> values_;
   std::vector<std::string> positional_;
 };
+
+// --scheduler NAME (default `fallback`) with --pct-depth and --preemptions;
+// nullopt with `error` on a bad value.
+std::optional<SchedulerSpec> schedulerFrom(const Args& args, const std::string& fallback, std::string* error);
+double secondsSince(std::chrono::steady_clock::time_point start);
 
 int run(const std::vector<std::string>& args);
 int replay(const std::vector<std::string>& args);

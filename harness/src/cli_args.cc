@@ -62,4 +62,15 @@ std::uint64_t Args::number(const std::string& name, std::uint64_t fallback, std:
   return value;
 }
 
+std::optional<SchedulerSpec> schedulerFrom(const Args& args, const std::string& fallback, std::string* error) {
+  std::vector<std::string> words{args.get("scheduler", fallback)};
+  if (words[0] == "pct") words.push_back("depth=" + args.get("pct-depth", "3"));
+  if (words[0] == "dfs") words.push_back("preemptions=" + args.get("preemptions", "2"));
+  return parseSchedulerSpec(words, error);
+}
+
+double secondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 }  // namespace lifeguard::harness::cli

@@ -17,8 +17,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double secondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
-
 // A failure's message without what changes from process to process (pids,
 // addresses), so two reports of the same bug compare equal.
 std::string signature(const RunResult& result) {
@@ -72,10 +70,7 @@ int explore(const std::vector<std::string>& argv) {
   auto schedule = loadSchedule(args->positional()[0], &error);
   if (!schedule) return std::fprintf(stderr, "lifeguard explore: %s\n", error.c_str()), 2;
   if (args->has("policy")) schedule->policy = args->get("policy", "");
-  std::vector<std::string> spec_words{args->get("scheduler", "pct")};
-  if (spec_words[0] == "pct") spec_words.push_back("depth=" + args->get("pct-depth", "3"));
-  if (spec_words[0] == "dfs") spec_words.push_back("preemptions=" + args->get("preemptions", "2"));
-  auto spec = parseSchedulerSpec(spec_words, &error);
+  auto spec = schedulerFrom(*args, "pct", &error);
   std::uint64_t runs = args->number("runs", 100, &error);
   std::uint64_t first_seed = args->number("seed", 1, &error);
   int confirm_times = static_cast<int>(args->number("confirm", 0, &error));
@@ -115,7 +110,7 @@ int explore(const std::vector<std::string>& argv) {
   std::printf("found %s at run %llu (%s, %llu steps) in %.2f s: %s\n", std::string(toString(result.verdict)).c_str(),
               static_cast<unsigned long long>(run), formatSchedulerSpec(schedule->scheduler).c_str(),
               static_cast<unsigned long long>(result.trace.steps()), secondsSince(start), result.message.c_str());
-  schedule->trace = {result.trace.decisions, result.trace.checks};
+  schedule->trace = decisionTrace(result.trace);
   error = writeFile(out, formatArtifact(*schedule, result, out));
   if (!error.empty()) return std::fprintf(stderr, "lifeguard explore: %s\n", error.c_str()), 2;
   std::printf("wrote %s\n  replay: lifeguard replay %s\n", out.c_str(), out.c_str());

@@ -65,7 +65,7 @@ int importCrash(const std::vector<std::string>& argv) {
     Verdict verdict = other == policy ? crash.verdict : verdictWithoutTrace(schedule, other);
     schedule.expectations.push_back(std::string(other) + " " + std::string(toString(verdict)));
   }
-  schedule.trace = {crash.trace.decisions, crash.trace.checks};
+  schedule.trace = decisionTrace(crash.trace);
   std::string name = args->get("name", "fuzz-" + std::filesystem::path(file).filename().string());
   std::string out = args->get("out", "tests/regressions") + "/" + name + ".sched";
   std::string text = formatArtifact(schedule, crash, out);

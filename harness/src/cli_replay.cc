@@ -179,7 +179,7 @@ int shrink(const std::vector<std::string>& argv) {
   for (int t = 0; t < 3 * tries && last.verdict != verdict; ++t) last = runIsolated(current, options);
   std::string stem = path.size() > 6 && path.ends_with(".sched") ? path.substr(0, path.size() - 6) : path;
   std::string out = stem + ".min.sched";
-  if (current.scheduler.controlled()) current.trace = {last.trace.decisions, last.trace.checks};
+  if (current.scheduler.controlled()) current.trace = decisionTrace(last.trace);
   last.message = "shrunk from " + path + " (" + std::to_string(opCount(*schedule)) + " to " +
                  std::to_string(opCount(current)) + " operations): " + last.message;
   error = writeFile(out, formatArtifact(current, last, out));

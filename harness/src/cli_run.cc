@@ -40,7 +40,6 @@ struct Tally {
   std::map<Verdict, std::uint64_t> by_verdict;
 };
 
-double secondsSince(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 // On a terminal the line redraws itself; otherwise (CI logs) it is a line.
 void printProgress(const Campaign& c, const Tally& t, double elapsed, bool final) {
@@ -110,7 +109,7 @@ void reportFailure(const Campaign& c, const Schedule& schedule, const RunResult&
   ++t.failures;
   if (t.first_failure_s < 0) t.first_failure_s = elapsed, t.first_failure_at = t.runs;
   Schedule artifact = schedule;
-  artifact.trace = {result.trace.decisions, result.trace.checks};
+  artifact.trace = decisionTrace(result.trace);
   std::string path = artifactPath(c, schedule.seed, result.verdict);
   std::string error = writeFile(path, formatArtifact(artifact, result, path));
   std::fprintf(stderr, "\nFAIL %s (seed %llu): %s\n  replay: lifeguard replay %s\n",
@@ -187,10 +186,7 @@ int run(const std::vector<std::string>& argv) {
   c.run.op_deadline = std::chrono::milliseconds(args->number("deadline-ms", 10'000, &error));
   c.run.max_steps = args->number("max-steps", c.run.max_steps, &error);
   c.dfs_runs = args->number("dfs-runs", 200, &error);
-  std::vector<std::string> spec_words{args->get("scheduler", "os")};
-  if (spec_words[0] == "pct") spec_words.push_back("depth=" + args->get("pct-depth", "3"));
-  if (spec_words[0] == "dfs") spec_words.push_back("preemptions=" + args->get("preemptions", "2"));
-  if (auto spec = parseSchedulerSpec(spec_words, &error)) c.scheduler = *spec;
+  if (auto spec = schedulerFrom(*args, "os", &error)) c.scheduler = *spec;
   c.check_determinism = args->has("check-determinism");
   c.out = args->get("out", "lifeguard-failures");
   c.quiet = args->has("quiet");

@@ -18,8 +18,10 @@ namespace {
 constexpr std::string_view kVerdictPrefix = "VERDICT ";
 constexpr std::string_view kTracePrefix = "TRACE ";
 
-// One line: per step "DECISION.RUNNABLE(hex).CURRENT", then "|" and the checks.
-std::string formatTraceLine(const testing::ControlledTrace& trace) {
+// The child's trace on the events pipe, one line: per step
+// "DECISION.RUNNABLE(hex).CURRENT", then "|" and the checks. (The .sched
+// file keeps only decisions and checks: scheduler.h.)
+std::string formatPipeTrace(const testing::ControlledTrace& trace) {
   std::string line(kTracePrefix);
   char step[48];
   for (std::size_t i = 0; i < trace.decisions.size(); ++i) {
@@ -32,7 +34,7 @@ std::string formatTraceLine(const testing::ControlledTrace& trace) {
   return line + "\n";
 }
 
-testing::ControlledTrace parseTraceLine(const std::string& text) {
+testing::ControlledTrace parsePipeTrace(const std::string& text) {
   testing::ControlledTrace trace;
   std::istringstream in(text.substr(kTracePrefix.size()));
   for (std::string word; in >> word && word != "|";) {
@@ -65,7 +67,7 @@ extern "C" int __lsan_do_recoverable_leak_check() __attribute__((weak));
   RunOptions child_options = options;
   child_options.on_trace = [&](const testing::ControlledTrace& trace) {
     std::lock_guard<std::mutex> lock(write_mu);
-    writeAll(events_fd, formatTraceLine(trace));
+    writeAll(events_fd, formatPipeTrace(trace));
   };
   RunResult result = runInProcess(schedule, child_options, [&](const Event& event) {
     std::lock_guard<std::mutex> lock(write_mu);
@@ -207,7 +209,7 @@ RunResult runIsolated(const Schedule& schedule, const RunOptions& options) {
       result.message = space == std::string::npos ? "" : rest.substr(space + 1);
       got_verdict = true;
     } else if (line.rfind(kTracePrefix, 0) == 0) {
-      result.trace = parseTraceLine(line);
+      result.trace = parsePipeTrace(line);
     } else if (Event event; parseEvent(line, &event)) {
       result.history.push_back(event);
     }

@@ -304,13 +304,13 @@ testing::ControlledOptions controlledOptions(const Schedule& schedule, const Run
   control.max_steps = options.max_steps;
   control.abort_on_failure = options.abort_on_failure;
   control.chooser = options.chooser;
-  if (!schedule.trace.empty() || spec.name == "dfs" || spec.name == "fuzz" || options.trace_is_prefix) {
-    control.strategy = options.trace_is_prefix || schedule.trace.empty() ? Strategy::kPrefix : Strategy::kReplay;
-    control.decisions = schedule.trace.decisions;
-    control.checks = schedule.trace.checks;
-  } else {
-    control.strategy = spec.name == "pct" ? Strategy::kPct : Strategy::kRandom;
-  }
+  control.decisions = schedule.trace.decisions;
+  control.checks = schedule.trace.checks;
+  if (options.trace_is_prefix) control.strategy = Strategy::kPrefix;
+  else if (!schedule.trace.empty()) control.strategy = Strategy::kReplay;
+  else if (spec.name == "pct") control.strategy = Strategy::kPct;
+  else if (spec.name == "random") control.strategy = Strategy::kRandom;
+  else control.strategy = Strategy::kPrefix;  // dfs, fuzz: no preemption beyond the (empty) trace
   return control;
 }
 

@@ -70,6 +70,9 @@ RunResult runInProcess(const Schedule& schedule, const RunOptions& options,
 // its scheduler's strategy and seed.
 testing::ControlledOptions controlledOptions(const Schedule& schedule, const RunOptions& options);
 
+// What a .sched file keeps of a controlled run: its decisions and checksums.
+inline DecisionTrace decisionTrace(const testing::ControlledTrace& trace) { return {trace.decisions, trace.checks}; }
+
 // Runs in a forked child so that a crash, a sanitizer abort or a hang is
 // reported instead of ending the caller. REQUIRES: the calling process has no
 // other threads (fork).
