@@ -214,6 +214,8 @@ int show(const std::vector<std::string>& argv) {
       cell = "> " + (teardown ? "step " + std::to_string(e.index) : formatOp(schedule->actors[e.actor][e.index]));
     } else if (e.type == EventType::kRunning) {
       cell = "  ...running";
+    } else if (e.type == EventType::kStarted) {
+      cell = "  ...started";
     } else {
       cell = "< " + e.answer.toString();
     }

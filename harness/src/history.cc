@@ -7,7 +7,7 @@
 
 namespace lifeguard::harness {
 namespace {
-constexpr std::string_view kTypes[] = {"invoke", "running", "return"};
+constexpr std::string_view kTypes[] = {"invoke", "running", "return", "started"};
 }  // namespace
 
 std::string formatEvent(const Event& e) {
@@ -18,6 +18,9 @@ std::string formatEvent(const Event& e) {
   if (e.type == EventType::kReturn) {
     line += " " + std::string(toString(e.answer.kind));
     if (e.answer.value) line += " value=" + std::to_string(*e.answer.value);
+    for (std::size_t t = 0; t < e.row_counts.size(); ++t) {
+      line += (t == 0 ? " rows=" : ",") + std::to_string(e.row_counts[t]);
+    }
     if (!e.answer.message.empty()) line += " " + e.answer.message;
   }
   return line;
@@ -34,7 +37,7 @@ bool parseEvent(const std::string& line, Event* e) {
   if (!(in >> a >> e->actor >> hash >> e->index >> type) || a != 'a' || hash != '#') return false;
   e->seq = seq;
   bool known = false;
-  for (int t = 0; t < 3; ++t) {
+  for (int t = 0; t < 4; ++t) {
     if (kTypes[t] == type) e->type = static_cast<EventType>(t), known = true;
   }
   if (!known) return false;
@@ -49,6 +52,12 @@ bool parseEvent(const std::string& line, Event* e) {
   if (rest.rfind(" value=", 0) == 0) {
     std::size_t end = rest.find(' ', 7);
     e->answer.value = std::stoll(rest.substr(7, end - 7));
+    rest = end == std::string::npos ? "" : rest.substr(end);
+  }
+  if (rest.rfind(" rows=", 0) == 0) {
+    std::size_t end = rest.find(' ', 6);
+    std::istringstream counts(rest.substr(6, end - 6));
+    for (std::string count; std::getline(counts, count, ',');) e->row_counts.push_back(std::stoll(count));
     rest = end == std::string::npos ? "" : rest.substr(end);
   }
   if (!rest.empty() && rest[0] == ' ') rest.erase(0, 1);

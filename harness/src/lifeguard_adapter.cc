@@ -96,10 +96,8 @@ class LifeguardAdapter : public EngineAdapter {
     if (testing::syncPointsCompiledIn()) {
       auto& points = testing::SyncPoints::instance();
       points.clear();
-      points.setCallback("QueryProcessor::execute", [this](void*) {
-        RunningCallback callback = running_callback_.load();
-        if (callback != nullptr) callback(running_context_.load());
-      });
+      points.setCallback("ClientContext::parse_bind", [this](void*) { report(QueryPoint::kStarted); });
+      points.setCallback("QueryProcessor::execute", [this](void*) { report(QueryPoint::kRunning); });
       points.enable();
     }
   }
@@ -264,6 +262,11 @@ class LifeguardAdapter : public EngineAdapter {
   }
 
  private:
+  void report(QueryPoint point) {
+    RunningCallback callback = running_callback_.load();
+    if (callback != nullptr) callback(running_context_.load(), point);
+  }
+
   // The first failing result of the chain decides; value = statements that succeeded.
   static Answer chainAnswer(QueryResult& head) {
     std::int64_t succeeded = 0;

@@ -24,12 +24,14 @@ struct ActorStatus {
   std::atomic<int> index{0};
 };
 
-// The operation the current thread runs, for the engine's "running" event.
+// The operation the current thread runs, for the engine's "started" and
+// "running" events.
 struct Cursor {
   History* history;
   int actor;
   int index;
   Clock::time_point start;
+  bool started_recorded;
   bool running_recorded;
 };
 thread_local Cursor* tl_cursor = nullptr;
@@ -38,15 +40,20 @@ double msSince(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-void onRunning(void*) {
+// Records the first start and the first execution of the current query (a
+// multi-statement query reports them per statement).
+void onQueryPoint(void*, EngineAdapter::QueryPoint point) {
   Cursor* cursor = tl_cursor;
-  if (cursor == nullptr || cursor->running_recorded) return;
-  cursor->running_recorded = true;
+  if (cursor == nullptr) return;
+  bool started = point == EngineAdapter::QueryPoint::kStarted;
+  bool& recorded = started ? cursor->started_recorded : cursor->running_recorded;
+  if (recorded) return;
+  recorded = true;
   Event event;
   event.at_ms = msSince(cursor->start);
   event.actor = cursor->actor;
   event.index = cursor->index;
-  event.type = EventType::kRunning;
+  event.type = started ? EventType::kStarted : EventType::kRunning;
   cursor->history->record(event);
 }
 
@@ -115,7 +122,7 @@ class Run {
   // actor's operation, which is timed on its own thread).
   template <typename F>
   void perform(int actor, int index, F&& call, bool watched = true) {
-    Cursor cursor{&history_, actor, index, start_, false};
+    Cursor cursor{&history_, actor, index, start_, false, false};
     ActorStatus& status = status_[actor];
     status.index = index;
     Event event;
@@ -131,7 +138,10 @@ class Run {
     status.started_ms = -1;
     event.type = EventType::kReturn;
     event.at_ms = msSince(start_);
-    for (auto& table : tables) event.tables.push_back(std::move(table));
+    for (auto& table : tables) {
+      event.row_counts.push_back(static_cast<std::int64_t>(table.size()));
+      event.tables.push_back(std::move(table));
+    }
     history_.record(event);
   }
 
@@ -276,7 +286,7 @@ RunResult runInProcess(const Schedule& schedule, const RunOptions& options,
     return result;
   }
   History history(std::move(observer));
-  adapter->setRunningCallback(onRunning, nullptr);
+  adapter->setRunningCallback(onQueryPoint, nullptr);
   Contract contract = adapter->contract();
   bool durable = adapter->capabilities().durable;
   Run run(schedule, options, *adapter, history);

@@ -87,9 +87,11 @@ class EngineAdapter {
   virtual Answer readTables(std::vector<TableRows>* tables) = 0;
   virtual EngineState state() = 0;
 
-  // Called on the actor's thread when the query it runs starts executing,
-  // if capabilities().running_event. The runner installs it before a run.
-  using RunningCallback = void (*)(void* context);
+  // Called on the actor's thread when the query it runs is started by the
+  // engine (parse/bind) and when it starts executing, if
+  // capabilities().running_event. The runner installs it before a run.
+  enum class QueryPoint { kStarted, kRunning };
+  using RunningCallback = void (*)(void* context, QueryPoint point);
   virtual void setRunningCallback(RunningCallback callback, void* context) = 0;
 };
 

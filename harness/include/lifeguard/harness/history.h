@@ -1,5 +1,6 @@
-// History: every operation's invocation, start of execution (queries, when
-// the engine reports it) and return, with the answer, in one global order.
+// History: every operation's invocation, for queries the engine's start
+// (parse/bind) and start of execution (when the engine reports them), and
+// its return with the answer, in one global order.
 //
 // Thread-safety: record() and wait() may be called from any thread.
 #pragma once
@@ -16,7 +17,8 @@
 
 namespace lifeguard::harness {
 
-enum class EventType { kInvoke, kRunning, kReturn };
+// kStarted comes last only to keep the text names' order stable.
+enum class EventType { kInvoke, kRunning, kReturn, kStarted };
 
 struct Event {
   std::uint64_t seq = 0;   // global order
@@ -26,11 +28,12 @@ struct Event {
   EventType type = EventType::kInvoke;
   Answer answer;           // kReturn only
   std::vector<std::vector<std::string>> tables;  // kReturn of `check`: rows read
+  std::vector<std::int64_t> row_counts;  // ... and their numbers (formatEvent carries these, not the rows)
 };
 
 // "seq 12 +3.1ms a1#4 return ok(3)", one line, for artifacts and streams.
 std::string formatEvent(const Event& event);
-// Reads a line written by formatEvent (tables are not carried).
+// Reads a line written by formatEvent (tables are not carried, row counts are).
 bool parseEvent(const std::string& line, Event* event);
 
 class History {
