@@ -180,9 +180,10 @@ void checkHazard(const Hazard& h, const std::string& policy, int tries) {
   PropertyRun run{h.fullName(), policy, tries, h.extra};
   CaseOutcome outcome = runCase(c, run);
   if (outcome.ok) return;
-  RC_FAIL(h.id + " (" + h.statement + ") failed under " + policy + ": " + outcome.message + "\n" +
-          std::to_string(c.size()) + " operations; saved as " + failureFile(run) + "\n" +
-          harness::formatSchedule(outcome.schedule));
+  const std::string counterexample = h.id + " (" + h.statement + ") failed under " + policy + ": " +
+                                     outcome.message + "\n" + std::to_string(c.size()) + " operations; saved as " +
+                                     failureFile(run) + "\n" + harness::formatSchedule(outcome.schedule);
+  RC_FAIL(counterexample);
 }
 
 }  // namespace lifeguard::properties

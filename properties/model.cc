@@ -64,6 +64,20 @@ bool leewayFailure(Model& m, const std::string& c, AnswerKind kind, const Leeway
   return allowed;
 }
 
+void closeDatabase(Model& m) {
+  m.db = Model::Db::kClosed;
+  if (m.owner) endTransaction(m, false);
+  for (auto& [c, open] : m.conns) open = false;
+}
+
+// In memory: a new, empty database. Connections and results of the old one
+// stay closed.
+void openDatabase(Model& m) {
+  m.db = Model::Db::kOpen;
+  ++m.generation;
+  for (auto& [table, rows] : m.committed) rows = 0;
+}
+
 std::string expected(AnswerKind kind) { return "the model answers " + std::string(harness::toString(kind)); }
 
 bool query(Model& m, const Op& op, const Answer& answer, const Leeway& leeway, std::string* why) {
@@ -73,8 +87,8 @@ bool query(Model& m, const Op& op, const Answer& answer, const Leeway& leeway, s
     *why = expected(AnswerKind::kGone);
     return answer.kind == AnswerKind::kGone;
   }
-  auto keep = [&](std::int64_t rows) {
-    if (op.result != "-") m.results[op.result] = {rows, false};
+  auto keep = [&](std::int64_t rows) {  // the result belongs to the connection's database
+    if (op.result != "-") m.results[op.result] = {rows, false, m.conn_generation[c]};
   };
   if (!conn->second || m.db != Model::Db::kOpen) {
     keep(0);
@@ -111,10 +125,11 @@ bool query(Model& m, const Op& op, const Answer& answer, const Leeway& leeway, s
 
 bool iterate(Model& m, const Op& op, const Answer& answer, const Leeway& leeway, std::string* why) {
   auto it = m.results.find(op.handle);
-  AnswerKind kind = it == m.results.end()      ? AnswerKind::kGone
-                    : m.db != Model::Db::kOpen ? AnswerKind::kDatabaseClosed
-                    : it->second.closed        ? AnswerKind::kInvalidUse
-                                               : AnswerKind::kOk;
+  bool db_open = m.db == Model::Db::kOpen && it != m.results.end() && it->second.generation == m.generation;
+  AnswerKind kind = it == m.results.end() ? AnswerKind::kGone
+                    : !db_open            ? AnswerKind::kDatabaseClosed
+                    : it->second.closed   ? AnswerKind::kInvalidUse
+                                          : AnswerKind::kOk;
   if (kind != AnswerKind::kOk || answer.kind != AnswerKind::kOk) {
     *why = expected(kind);
     if (kind == answer.kind) return true;
@@ -177,20 +192,20 @@ bool step(Model& m, const Op& op, const Answer& answer, const Leeway& leeway,
     return answer.kind == kind;
   };
   switch (op.kind) {
-    case OpKind::kOpenDb:
-      m = Model{};  // in memory: a new, empty database; the old handles are the old database's
-      m.db = Model::Db::kOpen;
+    case OpKind::kOpenDb: openDatabase(m); return simple(AnswerKind::kOk);
+    case OpKind::kReopen:
+      if (m.db != Model::Db::kNone) closeDatabase(m);
+      openDatabase(m);
       return simple(AnswerKind::kOk);
     case OpKind::kCloseDb:
       if (m.db == Model::Db::kNone) return simple(AnswerKind::kGone);
-      m.db = Model::Db::kClosed;
-      if (m.owner) endTransaction(m, false);
-      for (auto& [c, open] : m.conns) open = false;
+      closeDatabase(m);
       return simple(AnswerKind::kOk);
     case OpKind::kConnect:
       if (m.db == Model::Db::kNone) return simple(AnswerKind::kGone);
       if (m.db == Model::Db::kClosed) return simple(AnswerKind::kDatabaseClosed);
       m.conns[op.handle] = true;
+      m.conn_generation[op.handle] = m.generation;
       return simple(AnswerKind::kOk);
     case OpKind::kDisconnect:
     case OpKind::kInterrupt: {
@@ -217,9 +232,9 @@ bool step(Model& m, const Op& op, const Answer& answer, const Leeway& leeway,
 
 std::string Model::key() const {
   std::ostringstream out;
-  out << static_cast<int>(db) << '|' << owner.value_or("-") << '|';
+  out << static_cast<int>(db) << generation << '|' << owner.value_or("-") << '|';
   for (const auto& [c, open] : conns) out << c << open << ',';
-  for (const auto& [r, res] : results) out << r << res.rows << res.closed << ',';
+  for (const auto& [r, res] : results) out << r << res.rows << res.closed << res.generation << ',';
   for (const auto& [t, rows] : committed) out << t << rows << '/' << pending.at(t) << ',';
   return out.str();
 }

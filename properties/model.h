@@ -49,12 +49,15 @@ using harness::QuerySpec;
 struct ResultModel {
   std::int64_t rows = 0;  // left to read
   bool closed = false;
+  int generation = 0;  // of the database it came from
 };
 
 struct Model {
   enum class Db { kNone, kOpen, kClosed };
   Db db = Db::kNone;
+  int generation = 0;  // databases opened so far
   std::map<std::string, bool> conns;  // name -> open
+  std::map<std::string, int> conn_generation;  // name -> the database it was opened on
   std::map<std::string, ResultModel> results;
   std::optional<std::string> owner;  // the connection holding the manual transaction
   std::map<std::string, std::int64_t> committed{{"t1", 0}, {"t2", 0}};

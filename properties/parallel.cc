@@ -49,7 +49,11 @@ void progress(const PropertyRun& run, bool failed) {
     Clock::time_point start = Clock::now(), shown;
   };
   static std::map<std::string, Count> counts;
-  Count& count = counts[run.name + " " + run.policy];
+  static std::string last;
+  std::string key = run.name + " " + run.policy;
+  if (key != last && !last.empty()) std::fputs("\n", stderr);  // keep the last line of the one before
+  last = key;
+  Count& count = counts[key];
   ++count.cases;
   count.failed += failed ? 1 : 0;
   auto now = Clock::now();

@@ -1,174 +1,134 @@
 // Sequential stateful property (rapidcheck rc::state): random sequences of
 // lifecycle operations, run through the harness's engine adapter one at a
-// time, each answer checked against a model of tables, the single writer's
-// transaction and handle states. rapidcheck shrinks a failure to the
-// shortest sequence that still fails.
+// time, each exact answer checked against the model (model.h). rapidcheck
+// shrinks a failure to the shortest sequence that still fails.
 //
-// The model (one thread, so no "closing" state here; see issue 7's parallel
-// part): the database is open or closed; each connection is open, or closed
-// because the database closed under it; at most one connection holds the
-// manual write transaction, whose rows are pending until COMMIT.
+// One class per operation: it generates its arguments, states its
+// precondition, applies the model's answer to the model, runs the operation
+// and checks the engine's answer, and shows itself as a schedule line.
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 #include <rapidcheck/state.h>
 
-#include <map>
-#include <optional>
-
 #include "lifeguard/harness/engine_adapter.h"
+#include "model.h"
+#include "ops.h"
 
-namespace lifeguard::harness {
+namespace lifeguard::properties {
 namespace {
 
-struct Model {
-  bool db_open = false;
-  std::map<int, bool> conns;  // id -> open (false: its database was closed)
-  std::optional<int> owner;   // holder of the manual transaction
-  std::map<std::string, std::int64_t> committed{{"t1", 0}, {"t2", 0}};
-  std::map<std::string, std::int64_t> pending{{"t1", 0}, {"t2", 0}};
+using harness::EngineAdapter;
+using harness::OpKind;
+using harness::QueryKind;
+using harness::TableRows;
 
-  void endTransaction(bool commit) {
-    for (auto& [table, rows] : pending) {
-      if (commit) committed[table] += rows;
-      rows = 0;
+// Runs one operation on the adapter, as the runner does.
+Answer perform(EngineAdapter& sut, const Op& op, std::vector<std::int64_t>* row_counts) {
+  switch (op.kind) {
+    case OpKind::kOpenDb: return sut.openDatabase();
+    case OpKind::kCloseDb: return sut.closeDatabase();
+    case OpKind::kReopen: return sut.reopenDatabase();
+    case OpKind::kConnect: return sut.connect(op.handle);
+    case OpKind::kDisconnect: return sut.disconnect(op.handle);
+    case OpKind::kQuery: return sut.query(op.handle, op.result, op.query, 1);
+    case OpKind::kIterate: return sut.iterate(op.handle, op.number);
+    case OpKind::kCloseResult: return sut.closeResult(op.handle);
+    case OpKind::kCheck: {
+      std::vector<TableRows> tables;
+      Answer answer = sut.readTables(&tables);
+      for (const auto& table : tables) row_counts->push_back(static_cast<std::int64_t>(table.size()));
+      return answer;
     }
-    owner.reset();
+    default: return {AnswerKind::kInternal, "not generated", std::nullopt};
   }
-  bool usable(int c) const { return db_open && conns.count(c) != 0 && conns.at(c); }
-};
+}
 
-using Cmd = rc::state::Command<Model, EngineAdapter>;
-std::string name(int c) { return "c" + std::to_string(c); }
-bool closedKind(AnswerKind kind) { return kind == AnswerKind::kConnectionClosed || kind == AnswerKind::kDatabaseClosed; }
-
-struct OpenDb : Cmd {
-  void checkPreconditions(const Model& m) const override { RC_PRE(!m.db_open); }
-  void apply(Model& m) const override {
-    m.db_open = true;
-    m.committed = {{"t1", 0}, {"t2", 0}};  // in memory: a new database
-  }
-  void run(const Model&, EngineAdapter& sut) const override { RC_ASSERT(sut.openDatabase().isOk()); }
-  void show(std::ostream& os) const override { os << "open_db"; }
-};
-
-struct CloseDb : Cmd {
-  void checkPreconditions(const Model& m) const override { RC_PRE(m.db_open); }
-  void apply(Model& m) const override {
-    m.db_open = false;
-    m.endTransaction(false);  // complete: close rolls back
-    for (auto& [c, open] : m.conns) open = false;
-  }
-  void run(const Model&, EngineAdapter& sut) const override { RC_ASSERT(sut.closeDatabase().isOk()); }
-  void show(std::ostream& os) const override { os << "close_db"; }
-};
-
-struct Connect : Cmd {
-  int c = *rc::gen::inRange(1, 4);
-  void checkPreconditions(const Model& m) const override { RC_PRE(m.db_open && m.conns.count(c) == 0); }
-  void apply(Model& m) const override { m.conns[c] = true; }
-  void run(const Model&, EngineAdapter& sut) const override { RC_ASSERT(sut.connect(name(c)).isOk()); }
-  void show(std::ostream& os) const override { os << "connect " << name(c); }
-};
-
-struct Disconnect : Cmd {
-  int c = *rc::gen::inRange(1, 4);
-  void checkPreconditions(const Model& m) const override { RC_PRE(m.conns.count(c) != 0); }
-  void apply(Model& m) const override {
-    if (m.owner == c) m.endTransaction(false);
-    m.conns.erase(c);
-  }
-  void run(const Model&, EngineAdapter& sut) const override {
-    RC_ASSERT(sut.disconnect(name(c)).isOk());
-    RC_ASSERT(sut.dropConnection(name(c)).isOk());
-  }
-  void show(std::ostream& os) const override { os << "disconnect " << name(c); }
-};
-
-// One statement on a connection; `expect` says what the model predicts.
-struct Statement : Cmd {
-  int c = *rc::gen::inRange(1, 4);
-  QuerySpec spec = *rc::gen::exec([] {
-    QuerySpec q;
-    q.kind = *rc::gen::element(QueryKind::kInsert, QueryKind::kCopy, QueryKind::kCopyBad, QueryKind::kCount,
-                               QueryKind::kBegin, QueryKind::kCommit, QueryKind::kRollback);
-    q.table = *rc::gen::element<std::string>("t1", "t2");
-    q.count = *rc::gen::inRange<std::int64_t>(1, 30);
-    q.bad_line = *rc::gen::inRange<std::int64_t>(1, q.count + 1);
-    return q;
-  });
-
-  void checkPreconditions(const Model& m) const override { RC_PRE(m.conns.count(c) != 0); }
-
-  AnswerKind expect(const Model& m) const {
-    if (!m.usable(c)) return AnswerKind::kConnectionClosed;  // or DatabaseClosed: run() accepts both
-    bool other_writer = m.owner && *m.owner != c;
-    switch (spec.kind) {
-      case QueryKind::kBegin: return m.owner ? (other_writer ? AnswerKind::kWriteConflict : AnswerKind::kUserError)
-                                             : AnswerKind::kOk;
-      case QueryKind::kCommit:
-      case QueryKind::kRollback: return m.owner == c ? AnswerKind::kOk : AnswerKind::kUserError;
-      case QueryKind::kCount: return AnswerKind::kOk;
-      case QueryKind::kCopyBad: return other_writer ? AnswerKind::kWriteConflict : AnswerKind::kCopyError;
-      default: return other_writer ? AnswerKind::kWriteConflict : AnswerKind::kOk;
+// The answer the model gives: the one candidate step() accepts (the model is
+// deterministic up to which closed error a closed handle reports).
+Answer modelAnswer(const Model& m, const Op& op) {
+  std::vector<Answer> candidates;
+  auto parts = static_cast<std::int64_t>(op.query.kind == QueryKind::kMulti ? op.query.parts.size() : 1);
+  for (std::int64_t v = 0; v <= std::max<std::int64_t>(parts, op.number); ++v) candidates.push_back(Answer::ok(v));
+  candidates.push_back(Answer::ok());
+  for (std::int64_t part = 0; part < parts; ++part) {
+    for (AnswerKind kind : {AnswerKind::kGone, AnswerKind::kConnectionClosed, AnswerKind::kDatabaseClosed,
+                            AnswerKind::kWriteConflict, AnswerKind::kCopyError, AnswerKind::kUserError,
+                            AnswerKind::kInvalidUse}) {
+      candidates.push_back({kind, "", part});
     }
   }
-
-  void apply(Model& m) const override {
-    AnswerKind kind = expect(m);
-    bool own = m.owner == c;
-    if (kind != AnswerKind::kOk && own) m.endTransaction(false);  // any failed statement ends it
-    if (kind != AnswerKind::kOk) return;
-    if (spec.kind == QueryKind::kBegin) m.owner = c;
-    if (spec.kind == QueryKind::kCommit || spec.kind == QueryKind::kRollback) {
-      m.endTransaction(spec.kind == QueryKind::kCommit);
-    }
-    if (spec.kind == QueryKind::kInsert || spec.kind == QueryKind::kCopy) {
-      (own ? m.pending : m.committed)[spec.table] += spec.count;
-    }
+  std::vector<std::int64_t> committed;  // what a check reads, if the database is open
+  for (const auto& [table, rows] : m.committed) committed.push_back(rows);
+  for (const Answer& answer : candidates) {
+    Model copy = m;
+    std::string why;
+    if (step(copy, op, answer, {}, committed, &why)) return answer;
   }
+  return {AnswerKind::kInternal, "the model has no answer", std::nullopt};
+}
 
+struct OpCommand : rc::state::Command<Model, EngineAdapter> {
+  Op op;
+  explicit OpCommand(Op o) : op(std::move(o)) {}
+  void apply(Model& m) const override {
+    std::string why;
+    std::vector<std::int64_t> committed;
+    for (const auto& [table, rows] : m.committed) committed.push_back(rows);
+    step(m, op, modelAnswer(m, op), {}, committed, &why);
+  }
   void run(const Model& m, EngineAdapter& sut) const override {
-    Answer answer = sut.query(name(c), "-", spec, 1);
-    AnswerKind expected = expect(m);
-    if (closedKind(expected)) {
-      RC_ASSERT(closedKind(answer.kind));
-    } else {
-      RC_ASSERT(toString(answer.kind) == toString(expected));
+    std::vector<std::int64_t> row_counts;
+    Answer answer = perform(sut, op, &row_counts);
+    Model copy = m;
+    std::string why;
+    if (!step(copy, op, answer, {}, row_counts, &why)) {
+      RC_FAIL(harness::formatOp(op) + " answered " + answer.toString() + ", but " + why);
     }
   }
-  void show(std::ostream& os) const override {
-    Op op;
-    op.kind = OpKind::kQuery;
-    op.handle = name(c);
-    op.result = "-";
-    op.query = spec;
-    os << formatOp(op);
-  }
+  void show(std::ostream& os) const override { os << harness::formatOp(op); }
 };
 
-// The committed rows, read through a fresh connection, match the model.
-struct Check : Cmd {
-  void checkPreconditions(const Model& m) const override { RC_PRE(m.db_open); }
-  void run(const Model& m, EngineAdapter& sut) const override {
-    std::vector<TableRows> tables;
-    RC_ASSERT(sut.readTables(&tables).isOk());
-    RC_ASSERT(tables.size() == 2u);
-    RC_ASSERT(static_cast<std::int64_t>(tables[0].size()) == m.committed.at("t1"));
-    RC_ASSERT(static_cast<std::int64_t>(tables[1].size()) == m.committed.at("t2"));
-  }
-  void show(std::ostream& os) const override { os << "check"; }
+std::string conn() { return *rc::gen::element<std::string>("c1", "c2", "c3"); }
+
+struct OpenDb : OpCommand {
+  OpenDb() : OpCommand(ops::make(OpKind::kOpenDb)) {}
+  void checkPreconditions(const Model& m) const override { RC_PRE(m.db != Model::Db::kOpen); }
+};
+struct CloseDb : OpCommand {
+  CloseDb() : OpCommand(ops::make(OpKind::kCloseDb)) {}
+};
+struct Reopen : OpCommand {
+  Reopen() : OpCommand(ops::make(OpKind::kReopen)) {}
+};
+struct Connect : OpCommand {
+  Connect() : OpCommand(ops::make(OpKind::kConnect, conn())) {}
+  void checkPreconditions(const Model& m) const override { RC_PRE(m.conns.count(op.handle) == 0); }
+};
+struct Disconnect : OpCommand {
+  Disconnect() : OpCommand(ops::make(OpKind::kDisconnect, conn())) {}
+};
+struct Query : OpCommand {
+  Query() : OpCommand(*ops::queryOn(conn(), ops::anyStatement(), /*results=*/true)) {}
+};
+struct Iterate : OpCommand {
+  Iterate() : OpCommand(*ops::iterateSome()) {}
+};
+struct CloseResult : OpCommand {
+  CloseResult() : OpCommand(*ops::closeSomeResult()) {}
+};
+struct Check : OpCommand {
+  Check() : OpCommand(ops::make(OpKind::kCheck)) {}
 };
 
 RC_GTEST_PROP(SequentialModel, EveryAnswerIsTheModelsAnswer, ()) {
   std::string error;
-  auto adapter = makeAdapter("lifeguard", "complete", &error);
+  auto adapter = harness::makeAdapter("lifeguard", "complete", &error);
   RC_ASSERT(adapter != nullptr);
-  Model initial;
-  rc::state::check(initial, *adapter,
-                   rc::state::gen::execOneOfWithArgs<OpenDb, CloseDb, Connect, Disconnect, Statement, Statement,
-                                                     Statement, Statement, Check>());
+  rc::state::check(Model{}, *adapter,
+                   rc::state::gen::execOneOfWithArgs<OpenDb, CloseDb, Reopen, Connect, Disconnect, Query, Query,
+                                                     Query, Query, Iterate, CloseResult, Check>());
 }
 
 }  // namespace
-}  // namespace lifeguard::harness
+}  // namespace lifeguard::properties
