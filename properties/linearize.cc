@@ -1,5 +1,7 @@
 #include "linearize.h"
 
+#include <algorithm>
+#include <deque>
 #include <map>
 #include <set>
 
@@ -24,6 +26,10 @@ struct Observed {
   std::vector<std::int64_t> row_counts;
   Leeway leeway;
 };
+
+bool closedOrGone(AnswerKind kind) {
+  return kind == AnswerKind::kGone || kind == AnswerKind::kConnectionClosed || kind == AnswerKind::kDatabaseClosed;
+}
 
 bool overlap(const Observed& x, const Observed& y) { return x.invoke < y.ret && y.invoke < x.ret; }
 
@@ -127,6 +133,31 @@ class Search {
   std::size_t deepest_ = 0;
 };
 
+// A multi-statement query whose result is not kept is one operation per
+// statement that ran: each commits on its own, so another thread may see the
+// database between them. (A kept result stays one operation: its rows are
+// the chain's.) The parts share the query's interval and answer in order:
+// ok up to the failing one, which gets the query's answer.
+void splitChain(const Observed& o, std::deque<Op>& storage, std::vector<Observed>& out) {
+  const Op& op = *o.op;
+  if (op.kind != OpKind::kQuery || op.query.kind != harness::QueryKind::kMulti || op.result != "-" ||
+      closedOrGone(o.answer.kind)) {
+    out.push_back(o);
+    return;
+  }
+  std::size_t ran = o.answer.isOk() ? op.query.parts.size()
+                                    : std::min(op.query.parts.size(), static_cast<std::size_t>(o.answer.value.value_or(0)) + 1);
+  for (std::size_t i = 0; i < ran; ++i) {
+    Observed part = o;
+    storage.push_back(op);
+    storage.back().query = op.query.parts[i];
+    part.op = &storage.back();
+    bool failed = !o.answer.isOk() && i + 1 == ran;
+    part.answer = failed ? Answer{o.answer.kind, o.answer.message, 0} : Answer::ok(1);
+    out.push_back(part);
+  }
+}
+
 }  // namespace
 
 Linearization linearize(const harness::Schedule& schedule, const std::vector<Event>& history) {
@@ -148,13 +179,14 @@ Linearization linearize(const harness::Schedule& schedule, const std::vector<Eve
   }
   std::vector<std::vector<Observed>> per_actor(static_cast<std::size_t>(actors));
   std::vector<Observed*> all;
+  std::deque<Op> parts;  // the statements of split chains (stable addresses)
   Observed final_check;
   for (auto& [key, o] : by_op) {
     if (o.ret == kNever) return {false, "a" + std::to_string(key.first) + "#" + std::to_string(key.second) +
                                             " '" + harness::formatOp(*o.op) + "' never returned"};
     if (o.op->kind == OpKind::kAwait) continue;
     if (o.actor < 0) final_check = o;
-    else per_actor[static_cast<std::size_t>(o.actor)].push_back(o);
+    else splitChain(o, parts, per_actor[static_cast<std::size_t>(o.actor)]);
   }
   if (final_check.op == nullptr) return {false, "the run has no final check"};
   for (auto& ops : per_actor) {

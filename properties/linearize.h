@@ -9,6 +9,8 @@
 //     before another was invoked comes first), and
 //   - through step() explains every answer, with the Leeway each operation
 //     earned from what overlapped it.
+// A multi-statement query (result not kept) counts as one operation per
+// statement that ran: each commits on its own.
 // The search is depth first with a memo of (position, model state); the
 // histories the properties make are a few operations per actor.
 //

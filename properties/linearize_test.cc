@@ -103,5 +103,25 @@ TEST(Linearize, ResultsAndTransactionsFollowTheModel) {
   EXPECT_FALSE(run(user_error, Answer::ok(1), closed_result, 0).ok);     // the insert's rows lost
 }
 
+// Found by the H3 campaign: a chain's statements commit one by one, so a
+// check may see the first and not the second, but never the reverse.
+TEST(Linearize, AChainCommitsStatementByStatement) {
+  auto s = harness::test::parseInline(
+      "actor 0\n  open_db\n  connect c1\n  query c1 - multi insert:t2:1;insert:t1:1\n"
+      "actor 1\n  await 0.1 returned\n  check\n");
+  auto run = [&](std::size_t t1_seen, std::size_t t2_seen) {
+    auto history = HistoryBuilder()
+                       .call(0, 0, Answer::ok()).call(0, 1, Answer::ok()).call(1, 0, Answer::ok())
+                       .invoke(0, 2).call(1, 1, Answer::ok(), rows(t1_seen, t2_seen)).ret(0, 2, Answer::ok(2))
+                       .call(2, 0, Answer::ok(), rows(1, 1))
+                       .events();
+    return linearize(s, history).ok;
+  };
+  EXPECT_TRUE(run(0, 0));
+  EXPECT_TRUE(run(0, 1));
+  EXPECT_TRUE(run(1, 1));
+  EXPECT_FALSE(run(1, 0));
+}
+
 }  // namespace
 }  // namespace lifeguard::properties
