@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "lifeguard/harness/history_index.h"
 #include "model.h"
 
 namespace lifeguard::properties {
@@ -12,9 +13,8 @@ namespace {
 
 using harness::Event;
 using harness::EventType;
+using harness::kNever;
 using harness::OpKind;
-
-constexpr std::uint64_t kNever = UINT64_MAX;
 
 struct Observed {
   const Op* op = nullptr;
@@ -27,27 +27,12 @@ struct Observed {
   Leeway leeway;
 };
 
-bool closedOrGone(AnswerKind kind) {
-  return kind == AnswerKind::kGone || kind == AnswerKind::kConnectionClosed || kind == AnswerKind::kDatabaseClosed;
-}
-
 bool overlap(const Observed& x, const Observed& y) { return x.invoke < y.ret && y.invoke < x.ret; }
 
-// Whether `y` closes or interrupts what `x` uses.
-bool closesFor(const Observed& x, const Observed& y) {
-  const Op& a = *x.op;
-  const Op& b = *y.op;
-  if (b.kind == OpKind::kCloseDb) return a.kind != OpKind::kCloseDb && a.kind != OpKind::kOpenDb;
-  std::string conn = connectionOf(a);
-  if ((b.kind == OpKind::kDisconnect || b.kind == OpKind::kInterrupt) && !conn.empty() && b.handle == conn) {
-    return a.kind == OpKind::kQuery;
-  }
-  return b.kind == OpKind::kCloseResult && a.kind == OpKind::kIterate && b.handle == a.handle;
-}
-
-// A write on another connection that may have held the write transaction.
+// A write (a query) on another connection that may have held the write
+// transaction.
 bool rivalWriter(const Observed& x, const Observed& y) {
-  return isWrite(*y.op) && connectionOf(*y.op) != connectionOf(*x.op) &&
+  return isWrite(*y.op) && y.op->handle != x.op->handle &&
          y.answer.kind != AnswerKind::kWriteConflict && y.answer.kind != AnswerKind::kGone;
 }
 
@@ -140,8 +125,7 @@ class Search {
 // ok up to the failing one, which gets the query's answer.
 void splitChain(const Observed& o, std::deque<Op>& storage, std::vector<Observed>& out) {
   const Op& op = *o.op;
-  if (op.kind != OpKind::kQuery || op.query.kind != harness::QueryKind::kMulti || op.result != "-" ||
-      closedOrGone(o.answer.kind)) {
+  if (op.kind != OpKind::kQuery || op.query.kind != harness::QueryKind::kMulti || op.result != "-") {
     out.push_back(o);
     return;
   }
@@ -181,10 +165,15 @@ Linearization linearize(const harness::Schedule& schedule, const std::vector<Eve
   std::vector<Observed*> all;
   std::deque<Op> parts;  // the statements of split chains (stable addresses)
   Observed final_check;
+  const harness::HistoryIndex index(schedule, history);
   for (auto& [key, o] : by_op) {
     if (o.ret == kNever) return {false, "a" + std::to_string(key.first) + "#" + std::to_string(key.second) +
                                             " '" + harness::formatOp(*o.op) + "' never returned"};
     if (o.op->kind == OpKind::kAwait) continue;
+    if (o.actor >= 0) {  // a close of its handles, or an interrupt of its connection, overlapped it
+      harness::OpContext context = index.contextOf(o.actor, o.index);
+      o.leeway.abort = context.state == harness::HandleState::kClosing || context.interrupted;
+    }
     if (o.actor < 0) final_check = o;
     else splitChain(o, parts, per_actor[static_cast<std::size_t>(o.actor)]);
   }
@@ -195,7 +184,6 @@ Linearization linearize(const harness::Schedule& schedule, const std::vector<Eve
   for (Observed* x : all) {
     for (const Observed* y : all) {
       if (x == y || !overlap(*x, *y)) continue;
-      x->leeway.abort = x->leeway.abort || closesFor(*x, *y);
       x->leeway.conflict = x->leeway.conflict || (isWrite(*x->op) && rivalWriter(*x, *y));
     }
   }

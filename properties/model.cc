@@ -175,16 +175,6 @@ bool isWrite(const Op& op) {
   return q.isWrite() || q.kind == QueryKind::kBegin;
 }
 
-std::string connectionOf(const Op& op) {
-  bool on_connection = op.kind == OpKind::kQuery || op.kind == OpKind::kDisconnect || op.kind == OpKind::kInterrupt ||
-                       op.kind == OpKind::kConnect || op.kind == OpKind::kSetTimeout;
-  return on_connection ? op.handle : "";
-}
-
-std::string resultOf(const Op& op) {
-  return op.kind == OpKind::kIterate || op.kind == OpKind::kCloseResult ? op.handle : "";
-}
-
 bool step(Model& m, const Op& op, const Answer& answer, const Leeway& leeway,
           const std::vector<std::int64_t>& row_counts, std::string* why) {
   auto simple = [&](AnswerKind kind) {

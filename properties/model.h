@@ -79,10 +79,8 @@ struct Leeway {
 bool step(Model& model, const Op& op, const Answer& answer, const Leeway& leeway,
           const std::vector<std::int64_t>& row_counts, std::string* why);
 
-// Whether an operation writes (takes the single write transaction).
+// Whether an operation is a query that writes (takes the single write
+// transaction).
 bool isWrite(const Op& op);
-// The connection an operation runs on, the result it reads ("" if none).
-std::string connectionOf(const Op& op);
-std::string resultOf(const Op& op);
 
 }  // namespace lifeguard::properties

@@ -133,6 +133,8 @@ std::string failureFile(const PropertyRun& run) {
 
 std::string policyFromEnvironment() { return environment("LIFEGUARD_POLICY", "complete"); }
 
+int triesFromEnvironment() { return std::max(1, std::atoi(environment("LIFEGUARD_PROPERTY_TRIES", "1").c_str())); }
+
 CaseOutcome runCase(const ParallelCase& c, const PropertyRun& run) {
   harness::RunOptions options;
   options.max_steps = 500'000;

@@ -73,5 +73,7 @@ std::string failureFile(const PropertyRun& run);
 
 // The policy properties run under: $LIFEGUARD_POLICY, default "complete".
 std::string policyFromEnvironment();
+// Seeds tried per case: $LIFEGUARD_PROPERTY_TRIES, default 1.
+int triesFromEnvironment();
 
 }  // namespace lifeguard::properties

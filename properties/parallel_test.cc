@@ -4,17 +4,12 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
-#include <cstdlib>
+#include <iterator>
 
 #include "hazards.h"
 
 namespace lifeguard::properties {
 namespace {
-
-int triesFromEnvironment() {
-  const char* value = std::getenv("LIFEGUARD_PROPERTY_TRIES");
-  return value != nullptr ? std::max(1, std::atoi(value)) : 1;
-}
 
 void check(const char* id) { checkHazard(hazard(id), policyFromEnvironment(), triesFromEnvironment()); }
 

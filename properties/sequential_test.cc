@@ -23,27 +23,6 @@ using harness::OpKind;
 using harness::QueryKind;
 using harness::TableRows;
 
-// Runs one operation on the adapter, as the runner does.
-Answer perform(EngineAdapter& sut, const Op& op, std::vector<std::int64_t>* row_counts) {
-  switch (op.kind) {
-    case OpKind::kOpenDb: return sut.openDatabase();
-    case OpKind::kCloseDb: return sut.closeDatabase();
-    case OpKind::kReopen: return sut.reopenDatabase();
-    case OpKind::kConnect: return sut.connect(op.handle);
-    case OpKind::kDisconnect: return sut.disconnect(op.handle);
-    case OpKind::kQuery: return sut.query(op.handle, op.result, op.query, 1);
-    case OpKind::kIterate: return sut.iterate(op.handle, op.number);
-    case OpKind::kCloseResult: return sut.closeResult(op.handle);
-    case OpKind::kCheck: {
-      std::vector<TableRows> tables;
-      Answer answer = sut.readTables(&tables);
-      for (const auto& table : tables) row_counts->push_back(static_cast<std::int64_t>(table.size()));
-      return answer;
-    }
-    default: return {AnswerKind::kInternal, "not generated", std::nullopt};
-  }
-}
-
 // The answer the model gives: the one candidate step() accepts (the model is
 // deterministic up to which closed error a closed handle reports).
 Answer modelAnswer(const Model& m, const Op& op) {
@@ -78,8 +57,10 @@ struct OpCommand : rc::state::Command<Model, EngineAdapter> {
     step(m, op, modelAnswer(m, op), {}, committed, &why);
   }
   void run(const Model& m, EngineAdapter& sut) const override {
+    std::vector<TableRows> tables;
+    Answer answer = harness::callAdapter(sut, op, /*tag=*/1, &tables);
     std::vector<std::int64_t> row_counts;
-    Answer answer = perform(sut, op, &row_counts);
+    for (const auto& table : tables) row_counts.push_back(static_cast<std::int64_t>(table.size()));
     Model copy = m;
     std::string why;
     if (!step(copy, op, answer, {}, row_counts, &why)) {

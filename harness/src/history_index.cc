@@ -1,4 +1,4 @@
-#include "model.h"
+#include "lifeguard/harness/history_index.h"
 
 #include <algorithm>
 

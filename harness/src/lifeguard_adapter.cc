@@ -122,9 +122,9 @@ class LifeguardAdapter : public EngineAdapter {
     return capabilities;
   }
   const Contract& contract() const override { return contract_; }
-  void setRunningCallback(RunningCallback callback, void* context) override {
-    running_context_ = context;
-    running_callback_ = callback;
+  void setQueryPointCallback(QueryPointCallback callback, void* context) override {
+    query_point_context_ = context;
+    query_point_callback_ = callback;
   }
 
   Answer openDatabase() override {
@@ -263,8 +263,8 @@ class LifeguardAdapter : public EngineAdapter {
 
  private:
   void report(QueryPoint point) {
-    RunningCallback callback = running_callback_.load();
-    if (callback != nullptr) callback(running_context_.load(), point);
+    QueryPointCallback callback = query_point_callback_.load();
+    if (callback != nullptr) callback(query_point_context_.load(), point);
   }
 
   // The first failing result of the chain decides; value = statements that succeeded.
@@ -329,8 +329,8 @@ class LifeguardAdapter : public EngineAdapter {
   Slots<Database> databases_;
   Slots<Connection> connections_;
   Slots<QueryResult> results_;
-  std::atomic<RunningCallback> running_callback_{nullptr};
-  std::atomic<void*> running_context_{nullptr};
+  std::atomic<QueryPointCallback> query_point_callback_{nullptr};
+  std::atomic<void*> query_point_context_{nullptr};
 };
 
 std::filesystem::path scratchDirectory() {

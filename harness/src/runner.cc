@@ -113,7 +113,9 @@ class Run {
           return Answer::ok();
         }, /*watched=*/false);
       } else {
-        perform(actor, i, [&](std::vector<TableRows>* tables) { return dispatch(op, actor, i, tables); });
+        perform(actor, i, [&](std::vector<TableRows>* tables) {
+          return callAdapter(adapter_, op, opTag(actor, i), tables);
+        });
       }
     }
   }
@@ -143,27 +145,6 @@ class Run {
       event.tables.push_back(std::move(table));
     }
     history_.record(event);
-  }
-
-  Answer dispatch(const Op& op, int actor, int index, std::vector<TableRows>* tables) {
-    switch (op.kind) {
-      case OpKind::kOpenDb: return adapter_.openDatabase();
-      case OpKind::kCloseDb: return adapter_.closeDatabase();
-      case OpKind::kReopen: return adapter_.reopenDatabase();
-      case OpKind::kDropDb: return adapter_.dropDatabase();
-      case OpKind::kConnect: return adapter_.connect(op.handle);
-      case OpKind::kDisconnect: return adapter_.disconnect(op.handle);
-      case OpKind::kDrop:
-        return op.handle[0] == 'c' ? adapter_.dropConnection(op.handle) : adapter_.dropResult(op.handle);
-      case OpKind::kQuery: return adapter_.query(op.handle, op.result, op.query, opTag(actor, index));
-      case OpKind::kIterate: return adapter_.iterate(op.handle, op.number);
-      case OpKind::kCloseResult: return adapter_.closeResult(op.handle);
-      case OpKind::kInterrupt: return adapter_.interrupt(op.handle);
-      case OpKind::kSetTimeout: return adapter_.setTimeout(op.handle, op.number);
-      case OpKind::kCheck: return adapter_.readTables(tables);
-      case OpKind::kAwait: break;
-    }
-    return {AnswerKind::kInternal, "unknown operation", std::nullopt};
   }
 
   // Final check, then close every result and connection, read the engine's
@@ -286,7 +267,7 @@ RunResult runInProcess(const Schedule& schedule, const RunOptions& options,
     return result;
   }
   History history(std::move(observer));
-  adapter->setRunningCallback(onQueryPoint, nullptr);
+  adapter->setQueryPointCallback(onQueryPoint, nullptr);
   Contract contract = adapter->contract();
   bool durable = adapter->capabilities().durable;
   Run run(schedule, options, *adapter, history);

@@ -36,7 +36,7 @@ struct Capabilities {
   bool copy = true;             // COPY from CSV
   bool multi_statement = true;  // ';'-separated queries
   bool durable = false;         // data survives reopen (on-disk)
-  bool running_event = false;   // can report when a query starts executing
+  bool running_event = false;   // can report when a query starts and when it starts executing
 };
 
 // What the engine is doing now (the harness's end-of-run invariants).
@@ -91,9 +91,14 @@ class EngineAdapter {
   // engine (parse/bind) and when it starts executing, if
   // capabilities().running_event. The runner installs it before a run.
   enum class QueryPoint { kStarted, kRunning };
-  using RunningCallback = void (*)(void* context, QueryPoint point);
-  virtual void setRunningCallback(RunningCallback callback, void* context) = 0;
+  using QueryPointCallback = void (*)(void* context, QueryPoint point);
+  virtual void setQueryPointCallback(QueryPointCallback callback, void* context) = 0;
 };
+
+// Performs one schedule operation on the adapter, as the runner does.
+// `tag` makes a query's rows unique (workload.h: opTag); a `check` fills
+// `tables`. An `await` is the runner's own and answers kInternal here.
+Answer callAdapter(EngineAdapter& adapter, const Op& op, std::int64_t tag, std::vector<TableRows>* tables);
 
 // The adapters this build knows: "lifeguard" (the embedded engine).
 // Returns null for an unknown name or policy.
