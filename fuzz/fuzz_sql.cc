@@ -7,9 +7,14 @@
 
 #include "lifeguard/file_system.h"
 #include "lifeguard/lifeguard.h"
+#include "lifeguard/testing/hooks.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace lifeguard;
+  // Each input's database runs its workers on OS threads the last one left
+  // idle: creating threads would cost more than the input (fuzz/README.md).
+  static const bool reuse = (testing::reuseOsThreads(true), true);
+  (void)reuse;
   // A fresh database per input keeps runs independent and deterministic.
   // Its files live in memory, so COPY cannot read the host's files.
   auto files = memoryFileSystem();
@@ -19,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   options.file_system = files;
   Database db(":memory:", options);
   Connection conn(&db);
-  conn.setQueryTimeout(200);  // range() can be made arbitrarily long
+  conn.setQueryTimeout(20);  // range() can be made arbitrarily long (fuzz/README.md)
   if (!conn.query("CREATE TABLE t(a INT64, b STRING); INSERT INTO t VALUES (1, 'x'), (2, 'y')")->isSuccess()) {
     std::abort();
   }

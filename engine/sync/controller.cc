@@ -419,7 +419,10 @@ ControlledTrace runControlled(const ControlledOptions& options, std::vector<std:
   Controller controller(options);
   sync::control::g_controller = &controller;
   detail::controlled_runs.fetch_add(1);
-  if (__sanitizer_set_death_callback != nullptr) __sanitizer_set_death_callback(sync::control::onSanitizerDeath);
+  // Under a fuzzer the death callback is the fuzzer's: it saves the input.
+  if (__sanitizer_set_death_callback != nullptr && !options.abort_on_failure) {
+    __sanitizer_set_death_callback(sync::control::onSanitizerDeath);
+  }
   auto* root = controller.spawn(
       [&] {
         std::vector<sync::Thread> threads;

@@ -6,7 +6,8 @@
 //
 // Two implementations, chosen at compile time:
 //   - release builds (no LIFEGUARD_SYNC_POINTS): thin wrappers over the
-//     standard library, nothing added (Atomic is std::atomic itself);
+//     standard library, nothing added (Atomic is std::atomic itself) but one
+//     flag read when a Thread starts (thread reuse, sync/thread_cache.h);
 //   - every other build: the same, plus a check of one thread-local flag per
 //     operation. On a thread that runs under the controlled scheduler the
 //     operation is a scheduling point: the thread yields to the scheduler,
@@ -20,11 +21,13 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <utility>
 
 #include "sync/thread_annotations.h"
+#include "sync/thread_cache.h"
 
 #if defined(LIFEGUARD_SYNC_POINTS)
 #define LG_CONTROLLED 1
@@ -198,7 +201,9 @@ inline bool CondVar::waitUntil(MutexLock& lock, Clock::time_point deadline, LG_W
 #endif
 
 // A joinable thread. The destructor joins if the owner did not. Started from
-// a controlled thread, the new thread is controlled too.
+// a controlled thread, the new thread is controlled too. Otherwise, with
+// thread reuse on (sync/thread_cache.h), the body runs on a cached OS thread
+// and join() waits for the body to return.
 class Thread {
  public:
   Thread() = default;
@@ -212,21 +217,32 @@ class Thread {
       return;
     }
 #endif
+    if (detail::threadReuseEnabled()) {
+      cached_ = detail::startCached(std::function<void()>(std::forward<F>(body)));
+      return;
+    }
     thread_ = std::thread(std::forward<F>(body));
   }
-  Thread(Thread&& other) noexcept : thread_(std::move(other.thread_)), handle_(std::exchange(other.handle_, nullptr)) {}
+  Thread(Thread&& other) noexcept
+      : thread_(std::move(other.thread_)), cached_(std::move(other.cached_)),
+        handle_(std::exchange(other.handle_, nullptr)) {}
   Thread& operator=(Thread&& other) noexcept {
     if (joinable()) join();
     thread_ = std::move(other.thread_);
+    cached_ = std::move(other.cached_);
     handle_ = std::exchange(other.handle_, nullptr);
     return *this;
   }
   ~Thread() {
-    if (thread_.joinable()) join();
+    if (joinable()) join();
   }
 
-  bool joinable() const { return thread_.joinable(); }
+  bool joinable() const { return thread_.joinable() || cached_ != nullptr; }
   void join() {
+    if (cached_ != nullptr) {
+      detail::waitCached(*std::exchange(cached_, nullptr));
+      return;
+    }
 #if LG_CONTROLLED
     if (handle_ != nullptr && control::active()) control::join(handle_);
 #endif
@@ -235,7 +251,8 @@ class Thread {
 
  private:
   std::thread thread_;
-  void* handle_ = nullptr;  // the controlled thread, if started under control
+  std::shared_ptr<detail::CachedRun> cached_;  // the body's run on a cached thread (thread_cache.h)
+  void* handle_ = nullptr;                     // the controlled thread, if started under control
 };
 
 }  // namespace lifeguard::sync

@@ -127,4 +127,6 @@ void SyncPoints::process(std::string_view point, void* arg) {
   state_->cv.notifyAll();
 }
 
+void reuseOsThreads(bool enabled) { sync::detail::setThreadReuse(enabled); }
+
 }  // namespace lifeguard::testing

@@ -144,9 +144,11 @@ struct ControlledOptions {
   std::function<int(std::uint64_t runnable, int current)> chooser;
   std::uint64_t max_steps = 2'000'000;
   // Deadlock, step bound and divergence call std::abort() after the report
-  // instead of _exit(code): a fuzzer (libFuzzer) then saves the input.
+  // instead of _exit(code): a fuzzer (libFuzzer) then saves the input. The
+  // sanitizer's death callback is left to the fuzzer too (it saves the input
+  // there), so on_end does not see a run that a sanitizer report ends.
   bool abort_on_failure = false;
-  // Sees the trace when the run ends, however it ends.
+  // Sees the trace when the run ends, however it ends (but see above).
   std::function<void(const ControlledTrace&)> on_end;
 };
 
@@ -165,6 +167,14 @@ bool isControlledThread();
 // ready() at scheduling points, on whichever thread runs then, so it must be
 // cheap and must not block or touch the engine.
 void controlledWaitUntil(const std::function<bool()>& ready);
+
+// Engine threads started from now on (a Database's workers) run on OS threads
+// that finished engine threads left idle, instead of new ones; join still
+// waits for the thread's work to end. Off by default. For fuzz targets that
+// open a database per input: under AddressSanitizer creating and joining an
+// OS thread costs more than a small query. Never affects controlled threads.
+// Thread-safe.
+void reuseOsThreads(bool enabled);
 
 }  // namespace lifeguard::testing
 
