@@ -43,8 +43,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace lifeguard;
   // Each input's database runs its workers on OS threads the last one left
   // idle: creating threads would cost more than the input (fuzz/README.md).
-  static const bool reuse = (testing::reuseOsThreads(true), true);
-  (void)reuse;
+  [[maybe_unused]] static const bool reuse = (testing::reuseOsThreads(true), true);
   std::string_view text(reinterpret_cast<const char*>(data), size);
   auto files = memoryFileSystem();
   std::unique_ptr<WritableFile> csv;

@@ -13,8 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace lifeguard;
   // Each input's database runs its workers on OS threads the last one left
   // idle: creating threads would cost more than the input (fuzz/README.md).
-  static const bool reuse = (testing::reuseOsThreads(true), true);
-  (void)reuse;
+  [[maybe_unused]] static const bool reuse = (testing::reuseOsThreads(true), true);
   // A fresh database per input keeps runs independent and deterministic.
   // Its files live in memory, so COPY cannot read the host's files.
   auto files = memoryFileSystem();

@@ -14,8 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace lifeguard;
   // Each input's database runs its workers on OS threads the last one left
   // idle: creating threads would cost more than the input (fuzz/README.md).
-  static const bool reuse = (testing::reuseOsThreads(true), true);
-  (void)reuse;
+  [[maybe_unused]] static const bool reuse = (testing::reuseOsThreads(true), true);
   auto files = memoryFileSystem();
   std::unique_ptr<WritableFile> wal;
   if (!files->createDirectories("/db").isOk() || !files->openWritable("/db/wal", true, &wal).isOk() ||

@@ -11,6 +11,7 @@
 
 #include "hazards.h"
 #include "lifeguard/harness/artifact.h"
+#include "support/lifecycle_test.h"
 
 namespace lifeguard::properties {
 namespace {
@@ -37,14 +38,7 @@ bool propertyFails(const Hazard& h, const std::string& policy, int max_success) 
 // it a case fails only when freed memory happens to crash or hang the run:
 // each demonstration took 6 minutes in the tsan configuration (2026-11-26)
 // and showed nothing the ASan builds (dev, fuzz) do not.
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define LIFEGUARD_SKIP_UNDER_TSAN() GTEST_SKIP() << "use-after-free needs AddressSanitizer, not ThreadSanitizer"
-#endif
-#endif
-#ifndef LIFEGUARD_SKIP_UNDER_TSAN
-#define LIFEGUARD_SKIP_UNDER_TSAN() (void)0
-#endif
+constexpr const char* kNeedsAsan = "the counterexamples are AddressSanitizer reports";
 
 // Operations in a saved counterexample (awaits are the harness's, not the case's).
 int operations(const harness::Schedule& s) {
@@ -64,7 +58,7 @@ harness::Schedule counterexample(const Hazard& h, const std::string& policy) {
 }
 
 TEST(Demonstration, LegacyH1IsFoundAndShrunkToAtMostFourOperations) {
-  LIFEGUARD_SKIP_UNDER_TSAN();
+  if (!test::kHasAsan) GTEST_SKIP() << kNeedsAsan;
   const Hazard& h1 = hazard("H1");
   ASSERT_TRUE(propertyFails(h1, "legacy", 100));
   harness::Schedule minimal = counterexample(h1, "legacy");
@@ -75,7 +69,7 @@ TEST(Demonstration, LegacyH1IsFoundAndShrunkToAtMostFourOperations) {
 TEST(Demonstration, ExecuteDrainLeavesARaceThePropertiesFind) {
   // The published fix brackets execute only: closing a connection while a
   // query is on its way in (H1) or holds an open transaction (H4).
-  LIFEGUARD_SKIP_UNDER_TSAN();
+  if (!test::kHasAsan) GTEST_SKIP() << kNeedsAsan;
   std::string found;
   for (const char* id : {"H1", "H4"}) {
     if (propertyFails(hazard(id), "execute_drain", 200)) found += std::string(found.empty() ? "" : ", ") + id;

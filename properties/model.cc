@@ -95,7 +95,7 @@ bool query(Model& m, const Op& op, const Answer& answer, const Leeway& leeway, s
     *why = "the model answers a closed error";
     return closedKind(answer.kind);
   }
-  std::vector<QuerySpec> parts = op.query.kind == QueryKind::kMulti ? op.query.parts : std::vector<QuerySpec>{op.query};
+  std::vector<QuerySpec> parts = op.query.statements();
   // A chain runs part by part and stops at the first failure; a failure's
   // value says how many parts succeeded before it.
   std::size_t failing = answer.isOk() ? parts.size() : static_cast<std::size_t>(answer.value.value_or(0));
@@ -166,14 +166,7 @@ bool check(const Model& m, const Answer& answer, const std::vector<std::int64_t>
 
 }  // namespace
 
-bool isWrite(const Op& op) {
-  if (op.kind != OpKind::kQuery) return false;
-  const QuerySpec& q = op.query;
-  if (q.kind == QueryKind::kMulti) {
-    return std::any_of(q.parts.begin(), q.parts.end(), [](const QuerySpec& p) { return p.isWrite() || p.kind == QueryKind::kBegin; });
-  }
-  return q.isWrite() || q.kind == QueryKind::kBegin;
-}
+bool isWrite(const Op& op) { return op.kind == OpKind::kQuery && op.query.isWrite(); }
 
 bool step(Model& m, const Op& op, const Answer& answer, const Leeway& leeway,
           const std::vector<std::int64_t>& row_counts, std::string* why) {

@@ -12,6 +12,7 @@
 #include <rapidcheck/state.h>
 
 #include "lifeguard/harness/engine_adapter.h"
+#include "lifeguard/harness/history.h"
 #include "model.h"
 #include "ops.h"
 
@@ -23,11 +24,12 @@ using harness::OpKind;
 using harness::QueryKind;
 using harness::TableRows;
 
-// The answer the model gives: the one candidate step() accepts (the model is
-// deterministic up to which closed error a closed handle reports).
-Answer modelAnswer(const Model& m, const Op& op) {
+// Applies the answer the model gives: the one candidate step() accepts (the
+// model is deterministic up to which closed error a closed handle reports;
+// it answers every operation in every state, so one always is).
+void modelStep(Model& m, const Op& op) {
   std::vector<Answer> candidates;
-  auto parts = static_cast<std::int64_t>(op.query.kind == QueryKind::kMulti ? op.query.parts.size() : 1);
+  auto parts = static_cast<std::int64_t>(op.query.statements().size());
   for (std::int64_t v = 0; v <= std::max<std::int64_t>(parts, op.number); ++v) candidates.push_back(Answer::ok(v));
   candidates.push_back(Answer::ok());
   for (std::int64_t part = 0; part < parts; ++part) {
@@ -42,28 +44,23 @@ Answer modelAnswer(const Model& m, const Op& op) {
   for (const Answer& answer : candidates) {
     Model copy = m;
     std::string why;
-    if (step(copy, op, answer, {}, committed, &why)) return answer;
+    if (step(copy, op, answer, {}, committed, &why)) {
+      m = std::move(copy);
+      return;
+    }
   }
-  return {AnswerKind::kInternal, "the model has no answer", std::nullopt};
 }
 
 struct OpCommand : rc::state::Command<Model, EngineAdapter> {
   Op op;
   explicit OpCommand(Op o) : op(std::move(o)) {}
-  void apply(Model& m) const override {
-    std::string why;
-    std::vector<std::int64_t> committed;
-    for (const auto& [table, rows] : m.committed) committed.push_back(rows);
-    step(m, op, modelAnswer(m, op), {}, committed, &why);
-  }
+  void apply(Model& m) const override { modelStep(m, op); }
   void run(const Model& m, EngineAdapter& sut) const override {
     std::vector<TableRows> tables;
     Answer answer = harness::callAdapter(sut, op, /*tag=*/1, &tables);
-    std::vector<std::int64_t> row_counts;
-    for (const auto& table : tables) row_counts.push_back(static_cast<std::int64_t>(table.size()));
     Model copy = m;
     std::string why;
-    if (!step(copy, op, answer, {}, row_counts, &why)) {
+    if (!step(copy, op, answer, {}, harness::rowCounts(tables), &why)) {
       RC_FAIL(harness::formatOp(op) + " answered " + answer.toString() + ", but " + why);
     }
   }

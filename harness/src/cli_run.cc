@@ -26,7 +26,6 @@ struct Campaign {
   std::uint64_t iterations = 0;
   std::uint64_t max_failures = 10;
   std::uint64_t dfs_runs = 200;  // per schedule
-  std::uint64_t pct_steps = 200;  // grows to the longest run seen (recorded in each schedule)
   bool check_determinism = false;
   std::string out = "lifeguard-failures";
   bool quiet = false;
@@ -146,12 +145,11 @@ int runCampaign(Campaign& c) {
     Schedule schedule = generateSchedule(seed, c.generator);
     schedule.scheduler = c.scheduler;
     schedule.scheduler.seed = seed;
-    schedule.scheduler.steps = c.pct_steps;
     RunResult result = runSchedule(c, schedule, t);
     ++t.by_verdict[result.verdict];
     // PCT spreads its change points over the longest run seen so far.
     t.max_steps = std::max<std::uint64_t>(t.max_steps, result.trace.steps());
-    c.pct_steps = std::max<std::uint64_t>(c.pct_steps, t.max_steps);
+    c.scheduler.steps = std::max<std::uint64_t>(c.scheduler.steps, t.max_steps);
     if (result.verdict != Verdict::kPass) {
       reportFailure(c, schedule, result, t, secondsSince(start));
       if (c.max_failures > 0 && t.failures >= c.max_failures) break;

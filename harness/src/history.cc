@@ -10,6 +10,12 @@ namespace {
 constexpr std::string_view kTypes[] = {"invoke", "running", "return", "started"};
 }  // namespace
 
+std::vector<std::int64_t> rowCounts(const std::vector<std::vector<std::string>>& tables) {
+  std::vector<std::int64_t> counts;
+  for (const auto& table : tables) counts.push_back(static_cast<std::int64_t>(table.size()));
+  return counts;
+}
+
 std::string formatEvent(const Event& e) {
   char head[96];
   std::snprintf(head, sizeof(head), "seq %llu +%.1fms a%d#%d %s", static_cast<unsigned long long>(e.seq), e.at_ms,

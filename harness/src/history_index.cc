@@ -39,6 +39,12 @@ std::uint64_t HistoryIndex::invoked(int actor, int index) const { return times(a
 std::uint64_t HistoryIndex::returned(int actor, int index) const { return times(actor, index).ret; }
 const Event* HistoryIndex::returnEvent(int actor, int index) const { return times(actor, index).ret_event; }
 
+bool HistoryIndex::overlap(int actor, int index, int other_actor, int other_index) const {
+  const Times& x = times(actor, index);
+  const Times& y = times(other_actor, other_index);
+  return x.invoke != 0 && overlaps(y.invoke, y.ret, x.invoke, x.ret);
+}
+
 namespace {
 bool createsDatabase(const Op& op) { return op.kind == OpKind::kReopen || op.kind == OpKind::kOpenDb; }
 }  // namespace

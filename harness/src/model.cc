@@ -33,10 +33,6 @@ struct ConnectionState {
   std::vector<std::size_t> pending;  // indices into the writes
 };
 
-std::vector<QuerySpec> partsOf(const QuerySpec& spec) {
-  return spec.kind == QueryKind::kMulti ? spec.parts : std::vector<QuerySpec>{spec};
-}
-
 bool writesRows(const QuerySpec& part) {
   return (part.kind == QueryKind::kInsert || part.kind == QueryKind::kCopy || part.kind == QueryKind::kCopyBad) &&
          part.count > 0;
@@ -56,10 +52,7 @@ std::set<std::string> sharedConnections(const Schedule& s, const HistoryIndex& i
   for (const auto& [conn, ops] : queries) {
     for (const auto& x : ops) {
       for (const auto& y : ops) {
-        if (x.first != y.first && index.invoked(x.first, x.second) < index.returned(y.first, y.second) &&
-            index.invoked(y.first, y.second) < index.returned(x.first, x.second)) {
-          shared.insert(conn);
-        }
+        if (x.first != y.first && index.overlap(x.first, x.second, y.first, y.second)) shared.insert(conn);
       }
     }
   }
@@ -89,7 +82,7 @@ void modelQueries(const Schedule& s, const HistoryIndex& index, std::vector<Writ
     auto [ca, ci] = index.connectOf(op.handle);
     int generation = ca < 0 ? -1 : index.generation(index.returned(ca, ci));
     bool generation_known = ca < 0 || !index.overlapsDatabaseCreation(index.invoked(ca, ci), index.returned(ca, ci));
-    std::vector<QuerySpec> parts = partsOf(op.query);
+    std::vector<QuerySpec> parts = op.query.statements();
     const Answer& answer = ret->answer;
     std::size_t succeeded = answer.isOk() ? parts.size() : static_cast<std::size_t>(answer.value.value_or(0));
     auto commit = [&](std::size_t w) {

@@ -140,10 +140,8 @@ class Run {
     status.started_ms = -1;
     event.type = EventType::kReturn;
     event.at_ms = msSince(start_);
-    for (auto& table : tables) {
-      event.row_counts.push_back(static_cast<std::int64_t>(table.size()));
-      event.tables.push_back(std::move(table));
-    }
+    event.row_counts = rowCounts(tables);
+    event.tables = std::move(tables);
     history_.record(event);
   }
 

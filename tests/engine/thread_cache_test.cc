@@ -13,6 +13,7 @@
 
 #include "lifeguard/lifeguard.h"
 #include "lifeguard/testing/hooks.h"
+#include "support/lifecycle_test.h"
 #include "sync/sync.h"
 
 namespace lifeguard {
@@ -93,11 +94,9 @@ TEST_F(ThreadCacheTest, DatabasesRunTheirWorkersOnCachedThreads) {
 }
 
 TEST_F(ThreadCacheTest, AForkedChildStartsWithAnEmptyCache) {
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-  GTEST_SKIP() << "ThreadSanitizer ends a child that starts threads after a multi-threaded fork (die_after_fork)";
-#endif
-#endif
+  if (test::kHasTsan) {
+    GTEST_SKIP() << "ThreadSanitizer ends a child that starts threads after a multi-threaded fork (die_after_fork)";
+  }
   runAndJoin();  // the parent now has an idle cached thread
   pid_t child = fork();
   ASSERT_GE(child, 0);

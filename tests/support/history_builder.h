@@ -13,11 +13,9 @@ namespace lifeguard::harness::test {
 class HistoryBuilder {
  public:
   HistoryBuilder& invoke(int actor, int index) { return add(actor, index, EventType::kInvoke, {}); }
-  HistoryBuilder& started(int actor, int index) { return add(actor, index, EventType::kStarted, {}); }
-  HistoryBuilder& running(int actor, int index) { return add(actor, index, EventType::kRunning, {}); }
   HistoryBuilder& ret(int actor, int index, Answer answer, std::vector<std::vector<std::string>> tables = {}) {
     add(actor, index, EventType::kReturn, std::move(answer));
-    for (const auto& table : tables) events_.back().row_counts.push_back(static_cast<std::int64_t>(table.size()));
+    events_.back().row_counts = rowCounts(tables);
     events_.back().tables = std::move(tables);
     return *this;
   }

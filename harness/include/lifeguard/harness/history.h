@@ -31,6 +31,9 @@ struct Event {
   std::vector<std::int64_t> row_counts;  // ... and their numbers (formatEvent carries these, not the rows)
 };
 
+// The number of rows of each table read (Event::row_counts of `tables`).
+std::vector<std::int64_t> rowCounts(const std::vector<std::vector<std::string>>& tables);
+
 // "seq 12 +3.1ms a1#4 return ok(3)", one line, for artifacts and streams.
 std::string formatEvent(const Event& event);
 // Reads a line written by formatEvent (tables are not carried, row counts are).

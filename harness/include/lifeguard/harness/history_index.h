@@ -28,6 +28,8 @@ class HistoryIndex {
   std::uint64_t invoked(int actor, int index) const;   // 0 if never invoked
   std::uint64_t returned(int actor, int index) const;  // kNever if it did not return
   const Event* returnEvent(int actor, int index) const;
+  // Whether both operations were invoked and their [invoke, return] overlap.
+  bool overlap(int actor, int index, int other_actor, int other_index) const;
 
   // The state of the handles an operation touches, and what overlapped it.
   OpContext contextOf(int actor, int index) const;
@@ -41,8 +43,6 @@ class HistoryIndex {
   // Whether an open_db or reopen overlapped [invoke, ret]: which database an
   // operation then met is not in the history.
   bool overlapsDatabaseCreation(std::uint64_t invoke, std::uint64_t ret) const;
-
-  const Schedule& schedule() const { return schedule_; }
 
  private:
   struct Times {

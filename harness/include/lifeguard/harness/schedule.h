@@ -56,6 +56,8 @@ struct QuerySpec {
   std::vector<QuerySpec> parts;  // kMulti
 
   bool isWrite() const;
+  // The statements it runs: its parts (kMulti), else itself.
+  std::vector<QuerySpec> statements() const { return kind == QueryKind::kMulti ? parts : std::vector<QuerySpec>{*this}; }
 };
 
 struct Op {
