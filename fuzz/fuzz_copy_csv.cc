@@ -6,9 +6,9 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz_process.h"
 #include "lifeguard/file_system.h"
 #include "lifeguard/lifeguard.h"
-#include "lifeguard/testing/hooks.h"
 
 namespace {
 
@@ -41,9 +41,7 @@ std::int64_t tableRows(lifeguard::Connection& conn) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace lifeguard;
-  // Each input's database runs its workers on OS threads the last one left
-  // idle: creating threads would cost more than the input (fuzz/README.md).
-  [[maybe_unused]] static const bool reuse = (testing::reuseOsThreads(true), true);
+  fuzz::prepareProcess();  // thread reuse, one CPU (fuzz_process.h)
   std::string_view text(reinterpret_cast<const char*>(data), size);
   auto files = memoryFileSystem();
   std::unique_ptr<WritableFile> csv;

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "fuzz_process.h"
 #include "lifeguard/harness/fuzz_input.h"
 #include "lifeguard/harness/runner.h"
 
@@ -24,6 +25,7 @@ std::string policy() {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace lifeguard::harness;
+  lifeguard::fuzz::prepareProcess();  // one CPU, thread reuse (fuzz_process.h)
   static const std::string kPolicy = policy();
   FuzzCase fuzz_case = decodeFuzzInput(data, size, kPolicy);
   fuzz_case.options.abort_on_failure = true;

@@ -5,15 +5,13 @@
 #include <cstdlib>
 #include <string>
 
+#include "fuzz_process.h"
 #include "lifeguard/file_system.h"
 #include "lifeguard/lifeguard.h"
-#include "lifeguard/testing/hooks.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace lifeguard;
-  // Each input's database runs its workers on OS threads the last one left
-  // idle: creating threads would cost more than the input (fuzz/README.md).
-  [[maybe_unused]] static const bool reuse = (testing::reuseOsThreads(true), true);
+  fuzz::prepareProcess();  // thread reuse, one CPU (fuzz_process.h)
   // A fresh database per input keeps runs independent and deterministic.
   // Its files live in memory, so COPY cannot read the host's files.
   auto files = memoryFileSystem();

@@ -6,15 +6,13 @@
 #include <cstdlib>
 #include <string>
 
+#include "fuzz_process.h"
 #include "lifeguard/file_system.h"
 #include "lifeguard/lifeguard.h"
-#include "lifeguard/testing/hooks.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace lifeguard;
-  // Each input's database runs its workers on OS threads the last one left
-  // idle: creating threads would cost more than the input (fuzz/README.md).
-  [[maybe_unused]] static const bool reuse = (testing::reuseOsThreads(true), true);
+  fuzz::prepareProcess();  // thread reuse, one CPU (fuzz_process.h)
   auto files = memoryFileSystem();
   std::unique_ptr<WritableFile> wal;
   if (!files->createDirectories("/db").isOk() || !files->openWritable("/db/wal", true, &wal).isOk() ||

@@ -11,7 +11,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -210,15 +209,15 @@ class Controller {
   }
 
   void acquire(ThreadCtl* self, const void* mu, std::unique_lock<std::mutex>& lock) {
-    while (owners_.count(mu) != 0) {
+    while (std::find(owned_.begin(), owned_.end(), mu) != owned_.end()) {
       block(self, State::kMutex, mu);
       yield(self, lock);
     }
-    owners_[mu] = self->id;
+    owned_.push_back(mu);
   }
 
   void release(const void* mu) {
-    owners_.erase(mu);
+    owned_.erase(std::remove(owned_.begin(), owned_.end(), mu), owned_.end());
     for (auto& t : threads_) {
       if (t->state == State::kMutex && t->on == mu) unblock(*t);
     }
@@ -349,7 +348,7 @@ class Controller {
   std::mutex mu_;
   std::vector<std::unique_ptr<ThreadCtl>> threads_;
   int running_ = -1;
-  std::map<const void*, int> owners_;
+  std::vector<const void*> owned_;  // the mutexes held (a few at a time; a map node per lock cost more)
   std::uint64_t wait_seq_ = 0;
   std::chrono::steady_clock::duration virtual_elapsed_{0};
   testing::ControlledTrace trace_;
@@ -432,7 +431,7 @@ ControlledTrace runControlled(const ControlledOptions& options, std::vector<std:
       },
       {__FILE__, __LINE__});
   controller.start(root);
-  std::thread os_thread(sync::control::threadMain, root);
+  sync::Thread os_thread([root] { sync::control::threadMain(root); });  // a cached thread if reuse is on
   controller.awaitEnd();
   os_thread.join();
   detail::controlled_runs.fetch_sub(1);

@@ -201,9 +201,9 @@ inline bool CondVar::waitUntil(MutexLock& lock, Clock::time_point deadline, LG_W
 #endif
 
 // A joinable thread. The destructor joins if the owner did not. Started from
-// a controlled thread, the new thread is controlled too. Otherwise, with
-// thread reuse on (sync/thread_cache.h), the body runs on a cached OS thread
-// and join() waits for the body to return.
+// a controlled thread, the new thread is controlled too. With thread reuse on
+// (sync/thread_cache.h), the body runs on a cached OS thread and join() waits
+// for the body to return.
 class Thread {
  public:
   Thread() = default;
@@ -212,7 +212,11 @@ class Thread {
 #if LG_CONTROLLED
     if (control::active()) {
       handle_ = control::spawn(std::function<void()>(std::forward<F>(body)));
-      thread_ = std::thread(control::threadMain, handle_);
+      if (detail::threadReuseEnabled()) {
+        cached_ = detail::startCached([handle = handle_] { control::threadMain(handle); });
+      } else {
+        thread_ = std::thread(control::threadMain, handle_);
+      }
       control::point("thread start", {__FILE__, __LINE__});
       return;
     }
@@ -239,13 +243,13 @@ class Thread {
 
   bool joinable() const { return thread_.joinable() || cached_ != nullptr; }
   void join() {
+#if LG_CONTROLLED
+    if (handle_ != nullptr && control::active()) control::join(handle_);
+#endif
     if (cached_ != nullptr) {
       detail::waitCached(*std::exchange(cached_, nullptr));
       return;
     }
-#if LG_CONTROLLED
-    if (handle_ != nullptr && control::active()) control::join(handle_);
-#endif
     thread_.join();
   }
 

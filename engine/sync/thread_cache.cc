@@ -2,11 +2,41 @@
 
 #include <pthread.h>
 
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <vector>
 
-#include "sync/sync.h"
+#include "sync/thread_annotations.h"
 
 namespace lifeguard::sync::detail {
+namespace {
+
+// A std::mutex, annotated. The cache never uses sync::Mutex: controlled
+// threads start and join cached threads too, and the cache's locking must
+// not add scheduling points (a replay is the same with reuse on or off).
+class LG_CAPABILITY("mutex") PlainMutex {
+ public:
+  void lock() LG_ACQUIRE() { mu_.lock(); }
+  void unlock() LG_RELEASE() { mu_.unlock(); }
+
+ private:
+  std::mutex mu_;
+};
+
+class LG_SCOPED_CAPABILITY PlainLock {
+ public:
+  explicit PlainLock(PlainMutex& mu) LG_ACQUIRE(mu) : mu_(mu) { mu_.lock(); }
+  ~PlainLock() LG_RELEASE() { mu_.unlock(); }
+  PlainLock(const PlainLock&) = delete;
+  PlainLock& operator=(const PlainLock&) = delete;
+
+ private:
+  PlainMutex& mu_;
+};
+
+}  // namespace
 
 class CachedRun {
  public:
@@ -17,19 +47,19 @@ class CachedRun {
     body_ = nullptr;  // the body's captures die before join() returns
   }
   void finish() {
-    MutexLock lock(mu_);
+    PlainLock lock(mu_);
     done_ = true;
-    finished_.notifyAll();
+    finished_.notify_all();
   }
   void wait() {
-    MutexLock lock(mu_);
-    while (!done_) finished_.wait(lock);
+    PlainLock lock(mu_);
+    while (!done_) finished_.wait(mu_);  // releases and re-takes mu_
   }
 
  private:
   std::function<void()> body_;  // touched only by the thread running it
-  Mutex mu_;
-  CondVar finished_;
+  PlainMutex mu_;
+  std::condition_variable_any finished_;
   bool done_ LG_GUARDED_BY(mu_) = false;
 };
 
@@ -42,12 +72,12 @@ class Cache {
  public:
   void start(std::shared_ptr<CachedRun> run) {
     {
-      MutexLock lock(mu_);
+      PlainLock lock(mu_);
       if (!idle_.empty()) {
         Idle* idle = idle_.back();
         idle_.pop_back();
         idle->run = std::move(run);
-        idle->assigned.notifyOne();
+        idle->assigned.notify_one();
         return;
       }
     }
@@ -56,7 +86,7 @@ class Cache {
 
  private:
   struct Idle {
-    CondVar assigned;
+    std::condition_variable_any assigned;
     std::shared_ptr<CachedRun> run;  // guarded by Cache::mu_
   };
 
@@ -68,20 +98,20 @@ class Cache {
       run->run();
       bool stays;
       {
-        MutexLock lock(mu_);
+        PlainLock lock(mu_);
         stays = idle_.size() < kMaxIdle;
         if (stays) idle_.push_back(&self);
       }
       run->finish();
       run.reset();
       if (!stays) return;
-      MutexLock lock(mu_);
-      while (self.run == nullptr) self.assigned.wait(lock);
+      PlainLock lock(mu_);
+      while (self.run == nullptr) self.assigned.wait(mu_);
       run = std::move(self.run);
     }
   }
 
-  Mutex mu_;
+  PlainMutex mu_;
   std::vector<Idle*> idle_ LG_GUARDED_BY(mu_);
 };
 

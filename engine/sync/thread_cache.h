@@ -8,7 +8,9 @@
 // The engine cannot tell: join() still returns only after the body has
 // returned, with the same happens-before as std::thread::join.
 //
-// Not used under the controlled scheduler, whose threads stay real threads.
+// Controlled threads (sync/control.h) run on cached threads too: which OS
+// thread runs a controlled thread does not change who the controller lets
+// run, so a replay is the same with reuse on or off.
 // After fork() the child starts with an empty cache (the parent's idle
 // threads do not exist there).
 //

@@ -1,5 +1,5 @@
-// Runs a schedule in this process: one OS thread per actor, a watchdog, the
-// final check and teardown, then the oracles.
+// Runs a schedule in this process: one OS thread per actor, under the
+// watchdog (watchdog.h), the final check and teardown, then the oracles.
 #include "lifeguard/harness/runner.h"
 
 #include <unistd.h>
@@ -12,6 +12,7 @@
 #include "lifeguard/harness/engine_adapter.h"
 #include "lifeguard/harness/workload.h"
 #include "oracles.h"
+#include "watchdog.h"
 
 namespace lifeguard::harness {
 namespace {
@@ -66,7 +67,7 @@ class Run {
   // Runs the actors, the teardown, then destroys the adapter (engine
   // destructors can hang too), all under the watchdog.
   void execute(std::unique_ptr<EngineAdapter>& adapter, const testing::ControlledOptions* control) {
-    std::thread watchdog([this] { watch(); });
+    WatchdogScope watchdog([this] { checkDeadlines(); });
     auto finale = [&] {
       teardown();
       perform(teardownActor(), teardown_steps_, [&](std::vector<TableRows>*) {
@@ -88,12 +89,6 @@ class Run {
       for (auto& actor : actors) actor.join();
       finale();
     }
-    {
-      std::lock_guard<std::mutex> lock(stop_mu_);
-      stopping_ = true;
-    }
-    stop_cv_.notify_all();
-    watchdog.join();
   }
 
   const EngineState& finalState() const { return final_state_; }
@@ -175,16 +170,13 @@ class Run {
     teardown_steps_ = index;
   }
 
-  void watch() {
-    std::unique_lock<std::mutex> lock(stop_mu_);
-    while (!stopping_) {
-      stop_cv_.wait_for(lock, std::chrono::milliseconds(50));
-      double now = msSince(start_);
-      for (std::size_t a = 0; a < status_.size(); ++a) {
-        std::int64_t started = status_[a].started_ms.load();
-        if (started >= 0 && now - static_cast<double>(started) > static_cast<double>(options_.op_deadline.count())) {
-          reportHang(static_cast<int>(a), now);
-        }
+  // On the watchdog's thread (watchdog.h).
+  void checkDeadlines() {
+    double now = msSince(start_);
+    for (std::size_t a = 0; a < status_.size(); ++a) {
+      std::int64_t started = status_[a].started_ms.load();
+      if (started >= 0 && now - static_cast<double>(started) > static_cast<double>(options_.op_deadline.count())) {
+        reportHang(static_cast<int>(a), now);
       }
     }
   }
@@ -224,9 +216,6 @@ class Run {
   History& history_;
   std::vector<ActorStatus> status_;
   const Clock::time_point start_;
-  std::mutex stop_mu_;
-  std::condition_variable stop_cv_;
-  bool stopping_ = false;
   EngineState final_state_;
   int teardown_steps_ = 0;
 };

@@ -93,6 +93,43 @@ TEST_F(ThreadCacheTest, DatabasesRunTheirWorkersOnCachedThreads) {
   EXPECT_LE(workers.size(), 4u);
 }
 
+#if defined(LIFEGUARD_SYNC_POINTS)
+// Two connections race a query each, under control; the kernel ids of the OS
+// threads that ran the queries go into `tids`.
+testing::ControlledTrace raceUnderControl(std::set<pid_t>* tids) {
+  auto record = [tids] { tids->insert(gettid()); };  // one controlled thread runs at a time
+  testing::ControlledOptions options;
+  options.strategy = testing::ControlledOptions::Strategy::kPct;
+  options.seed = 7;
+  return testing::runControlled(options, {[record] {
+    Database db(":memory:");
+    Connection a(&db), b(&db);
+    sync::Thread t1([&] { record(), (void)a.query("SELECT sum(x) FROM range(0, 100000)"); });
+    sync::Thread t2([&] { record(), (void)b.query("SELECT count(*) FROM range(0, 50000)"); });
+    t1.join();
+    t2.join();
+  }}, [] {});
+}
+
+TEST_F(ThreadCacheTest, ControlledRunsMakeTheSameDecisionsOnCachedThreads) {
+  testing::reuseOsThreads(false);
+  std::set<pid_t> fresh;
+  testing::ControlledTrace expected = raceUnderControl(&fresh);
+  testing::reuseOsThreads(true);
+  std::set<pid_t> cached;
+  for (int round = 0; round < 5; ++round) {
+    testing::ControlledTrace trace = raceUnderControl(&cached);
+    EXPECT_GT(trace.steps(), 50u);
+    EXPECT_EQ(trace.decisions, expected.decisions) << "round " << round;
+    EXPECT_EQ(trace.runnable, expected.runnable) << "round " << round;
+  }
+  // 10 query threads in 5 runs (each run has 6 controlled threads) on the
+  // few OS threads that the first run left idle.
+  EXPECT_EQ(fresh.size(), 2u);
+  EXPECT_LE(cached.size(), 6u);
+}
+#endif
+
 TEST_F(ThreadCacheTest, AForkedChildStartsWithAnEmptyCache) {
   if (test::kHasTsan) {
     GTEST_SKIP() << "ThreadSanitizer ends a child that starts threads after a multi-threaded fork (die_after_fork)";

@@ -49,6 +49,17 @@ TEST(RunnerTest, HangIsReportedWithEveryActorsPosition) {
       << result.report;
 }
 
+TEST(RunnerTest, HangIsReportedInAChildForkedAfterARunInThisProcess) {
+  // The run in this process starts the watchdog's thread, which a forked
+  // child does not have: the child must start its own.
+  Schedule pass = parse("policy complete\n" + std::string(kCloseUnderQuery));
+  ASSERT_EQ(runInProcess(pass, {}).verdict, Verdict::kPass);
+  Schedule hang = parse("actor 0\n  open_db\n  connect c1\n  query c1 r1 long 4000000000000000000\n");
+  RunOptions options;
+  options.op_deadline = std::chrono::milliseconds(300);
+  EXPECT_EQ(runIsolated(hang, options).verdict, Verdict::kHang);
+}
+
 TEST(RunnerTest, UnknownEngineIsAHarnessError) {
   Schedule s = parse("engine nosuch\nactor 0\n  open_db\n");
   RunResult result = runIsolated(s, {});

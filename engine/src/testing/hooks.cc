@@ -122,7 +122,7 @@ void SyncPoints::process(std::string_view point, void* arg) {
   if (callback) callback(arg);
   {
     sync::MutexLock lock(state_->mu);
-    state_->passed.emplace(point);
+    if (state_->passed.find(point) == state_->passed.end()) state_->passed.emplace(point);  // no allocation when known
   }
   state_->cv.notifyAll();
 }

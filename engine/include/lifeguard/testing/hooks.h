@@ -168,12 +168,12 @@ bool isControlledThread();
 // cheap and must not block or touch the engine.
 void controlledWaitUntil(const std::function<bool()>& ready);
 
-// Engine threads started from now on (a Database's workers) run on OS threads
-// that finished engine threads left idle, instead of new ones; join still
-// waits for the thread's work to end. Off by default. For fuzz targets that
-// open a database per input: under AddressSanitizer creating and joining an
-// OS thread costs more than a small query. Never affects controlled threads.
-// Thread-safe.
+// Engine threads started from now on (a Database's workers, and the threads
+// of runControlled) run on OS threads that finished engine threads left idle,
+// instead of new ones; join still waits for the thread's work to end. Off by
+// default. For fuzz targets that open a database per input: under
+// AddressSanitizer creating and joining an OS thread costs more than a small
+// query. A controlled run makes the same decisions either way. Thread-safe.
 void reuseOsThreads(bool enabled);
 
 }  // namespace lifeguard::testing
