@@ -34,7 +34,14 @@ class ClientContext::InFlight {
  public:
   explicit InFlight(ClientContext& context) : context_(context) { context_.in_flight_.fetch_add(1); }
   ~InFlight() {
-    if (context_.policy_ == TeardownPolicy::kComplete) context_.resetInterrupt();
+    if (context_.policy_ != TeardownPolicy::kComplete) {
+      context_.in_flight_.fetch_sub(1);
+      return;
+    }
+    // Under task_mu_, where interrupt() checks in_flight_ and sets the flag:
+    // an interrupt lands before this clear or finds no query in flight.
+    sync::MutexLock lock(context_.task_mu_);
+    context_.resetInterrupt();
     context_.in_flight_.fetch_sub(1);
   }
   InFlight(const InFlight&) = delete;
@@ -182,8 +189,17 @@ void ClientContext::rollbackOpenTransaction() {
 }
 
 void ClientContext::interrupt() {
-  // kComplete: a no-op while idle, so it cannot hit a later query.
-  if (policy_ == TeardownPolicy::kComplete && in_flight_.load() == 0) return;
+  if (policy_ == TeardownPolicy::kComplete) {
+    // A no-op while idle, so it cannot hit a later query. The check and the
+    // flag are one step under task_mu_, which the end of a query (InFlight)
+    // takes to clear the flag; checked apart, a query could end between
+    // them and leave the flag to the next one (found by fuzz_lifecycle).
+    sync::MutexLock lock(task_mu_);
+    if (in_flight_.load() == 0) return;
+    interrupted_.store(true);
+    if (current_task_ != nullptr) current_task_->wake();
+    return;
+  }
   interrupted_.store(true);
   sync::MutexLock lock(task_mu_);
   if (current_task_ != nullptr) current_task_->wake();
