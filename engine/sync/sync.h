@@ -212,20 +212,12 @@ class Thread {
 #if LG_CONTROLLED
     if (control::active()) {
       handle_ = control::spawn(std::function<void()>(std::forward<F>(body)));
-      if (detail::threadReuseEnabled()) {
-        cached_ = detail::startCached([handle = handle_] { control::threadMain(handle); });
-      } else {
-        thread_ = std::thread(control::threadMain, handle_);
-      }
+      startOsThread([handle = handle_] { control::threadMain(handle); });
       control::point("thread start", {__FILE__, __LINE__});
       return;
     }
 #endif
-    if (detail::threadReuseEnabled()) {
-      cached_ = detail::startCached(std::function<void()>(std::forward<F>(body)));
-      return;
-    }
-    thread_ = std::thread(std::forward<F>(body));
+    startOsThread(std::forward<F>(body));
   }
   Thread(Thread&& other) noexcept
       : thread_(std::move(other.thread_)), cached_(std::move(other.cached_)),
@@ -254,6 +246,16 @@ class Thread {
   }
 
  private:
+  // Runs `body` on a cached OS thread if reuse is on, else on a new one.
+  template <typename F>
+  void startOsThread(F&& body) {
+    if (detail::threadReuseEnabled()) {
+      cached_ = detail::startCached(std::function<void()>(std::forward<F>(body)));
+    } else {
+      thread_ = std::thread(std::forward<F>(body));
+    }
+  }
+
   std::thread thread_;
   std::shared_ptr<detail::CachedRun> cached_;  // the body's run on a cached thread (thread_cache.h)
   void* handle_ = nullptr;                     // the controlled thread, if started under control

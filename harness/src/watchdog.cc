@@ -36,6 +36,7 @@ struct Watchdog {
   std::uint64_t next_id = 0;                              // guarded by mu
   std::uint64_t generation = 0;                           // guarded by mu; a stop starts the next one
   std::thread thread;                                     // guarded by mu; runs loop() of this generation
+  bool idle = false;                                      // guarded by mu; loop() waits for a first check
 
   // Polls while a run is registered and sleeps while none is, until its
   // generation ends. A check runs under mu, so a scope's destructor waits
@@ -44,7 +45,9 @@ struct Watchdog {
     std::unique_lock<std::mutex> lock(mu);
     while (generation == mine) {
       if (checks.empty()) {
+        idle = true;
         changed.wait(lock);
+        idle = false;
       } else {
         changed.wait_for(lock, std::chrono::milliseconds(50));  // the polling period, not a race
       }
@@ -75,7 +78,9 @@ WatchdogScope::WatchdogScope(std::function<void()> check) {
   id_ = w.next_id++;
   w.checks.emplace(id_, std::move(check));
   if (!w.thread.joinable()) w.thread = std::thread([&w, mine = w.generation] { w.loop(mine); });
-  w.changed.notify_all();
+  // Only an idle thread needs waking: a polling one sees the check within
+  // 50 ms (waking it for every run of a fuzz loop would cost a switch each).
+  if (w.idle) w.changed.notify_all();
 }
 
 WatchdogScope::~WatchdogScope() {

@@ -189,19 +189,17 @@ void ClientContext::rollbackOpenTransaction() {
 }
 
 void ClientContext::interrupt() {
-  if (policy_ == TeardownPolicy::kComplete) {
+  const bool complete = policy_ == TeardownPolicy::kComplete;
+  if (!complete) interrupted_.store(true);
+  sync::MutexLock lock(task_mu_);
+  if (complete) {
     // A no-op while idle, so it cannot hit a later query. The check and the
     // flag are one step under task_mu_, which the end of a query (InFlight)
     // takes to clear the flag; checked apart, a query could end between
     // them and leave the flag to the next one (found by fuzz_lifecycle).
-    sync::MutexLock lock(task_mu_);
     if (in_flight_.load() == 0) return;
     interrupted_.store(true);
-    if (current_task_ != nullptr) current_task_->wake();
-    return;
   }
-  interrupted_.store(true);
-  sync::MutexLock lock(task_mu_);
   if (current_task_ != nullptr) current_task_->wake();
 }
 
