@@ -11,6 +11,7 @@
 #include "lifeguard/harness/workload.h"
 #include "lifeguard/lifeguard.h"
 #include "lifeguard/testing/hooks.h"
+#include "scratch_dir.h"
 
 namespace lifeguard::harness {
 namespace {
@@ -86,13 +87,13 @@ class Slots {
 
 class LifeguardAdapter : public EngineAdapter {
  public:
-  // `on_disk`: the database lives in a directory under `scratch` and
+  // `scratch`: an existing, empty directory (scratch_dir.h) the adapter owns
+  // and removes. `on_disk`: the database lives in a directory under it and
   // survives close and reopen (engine "lifeguard-disk").
   LifeguardAdapter(TeardownPolicy policy, std::filesystem::path scratch, bool on_disk)
       : policy_(policy), scratch_(std::move(scratch)), on_disk_(on_disk), contract_(drainingEngineContract()) {
     options_.policy = policy;
     options_.checkpoint_wait_ms = 200;
-    std::filesystem::create_directories(scratch_);
     if (testing::syncPointsCompiledIn()) {
       auto& points = testing::SyncPoints::instance();
       points.clear();
@@ -333,12 +334,6 @@ class LifeguardAdapter : public EngineAdapter {
   std::atomic<void*> query_point_context_{nullptr};
 };
 
-std::filesystem::path scratchDirectory() {
-  static std::atomic<int> counter{0};
-  return std::filesystem::temp_directory_path() /
-         fmt::format("lifeguard-{}-{}", static_cast<long>(::getpid()), counter.fetch_add(1));
-}
-
 }  // namespace
 
 std::unique_ptr<EngineAdapter> makeAdapter(const std::string& engine, const std::string& policy,
@@ -352,7 +347,7 @@ std::unique_ptr<EngineAdapter> makeAdapter(const std::string& engine, const std:
     if (error != nullptr) *error = "unknown policy '" + policy + "' (legacy, execute_drain, complete)";
     return nullptr;
   }
-  return std::make_unique<LifeguardAdapter>(*parsed, scratchDirectory(), engine == "lifeguard-disk");
+  return std::make_unique<LifeguardAdapter>(*parsed, makeScratchDirectory(), engine == "lifeguard-disk");
 }
 
 }  // namespace lifeguard::harness

@@ -55,18 +55,11 @@ TEST_F(CompleteLifecycleTest, DestroyConnectionDuringQueryWaitsForTheQuery) {
   EXPECT_EQ(result->status().code(), ErrorCode::kInterrupted);
 }
 
-std::string writeCsv(const std::string& name, int rows) {
-  auto path = std::filesystem::path(::testing::TempDir()) / (std::to_string(::getpid()) + "_" + name);
-  std::ofstream out(path);
-  for (int i = 0; i < rows; ++i) out << i << "\n";
-  return path.string();
-}
-
 // H2: the connection is closed while COPY's finalize() writes through the context.
 TEST_F(CompleteLifecycleTest, CloseConnectionDuringCopyFinalizeKeepsAllOrNothing) {
   auto conn = std::make_unique<Connection>(&db_);
   ASSERT_TRUE(conn->query("CREATE TABLE t(a INT64)")->isSuccess());
-  std::string csv = writeCsv("finalize.csv", 5000);
+  std::string csv = test::writeNumbersCsv("finalize.csv", 5000);
   holdAt("Task::finalize:inside", "Connection::close:before_drain");
   std::unique_ptr<QueryResult> copy;
   std::thread query([&] { copy = conn->query("COPY t FROM '" + csv + "'"); });
@@ -85,7 +78,7 @@ TEST_F(CompleteLifecycleTest, CloseAfterSecondWritersConflictIsSafe) {
   auto writer = std::make_unique<Connection>(&db_);
   Connection second(&db_);
   ASSERT_TRUE(writer->query("CREATE TABLE t(a INT64)")->isSuccess());
-  std::string csv = writeCsv("conflict.csv", 3000);
+  std::string csv = test::writeNumbersCsv("conflict.csv", 3000);
   holdAt("Task::finalize:inside", "Connection::close:before_drain");
   std::unique_ptr<QueryResult> copy;
   std::thread query([&] { copy = writer->query("COPY t FROM '" + csv + "'"); });

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -14,8 +15,21 @@
 
 namespace lifeguard::test {
 
+// The test process that owns the files this test writes. A threadsafe death
+// test's child runs the test body again and dies inside it, so the child must
+// name (and write) the same file as its parent, which removes it once: the
+// parent's pid goes to the child through the environment.
+inline std::string fileOwnerPid() {
+  constexpr const char* kVariable = "LIFEGUARD_TEST_FILE_OWNER";
+  if (const char* owner = std::getenv(kVariable)) return owner;
+  std::string pid = std::to_string(::getpid());
+  ::setenv(kVariable, pid.c_str(), 0);
+  return pid;
+}
+
+// Writes 0..rows-1, one per line, to a file the caller removes.
 inline std::string writeNumbersCsv(const std::string& name, int rows) {
-  auto path = std::filesystem::path(::testing::TempDir()) / (std::to_string(::getpid()) + "_" + name);
+  auto path = std::filesystem::path(::testing::TempDir()) / ("lifeguard_test_" + fileOwnerPid() + "_" + name);
   std::ofstream out(path);
   for (int i = 0; i < rows; ++i) out << i << "\n";
   return path.string();
