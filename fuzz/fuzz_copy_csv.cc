@@ -1,6 +1,8 @@
 // fuzz_copy_csv: any bytes as a CSV file through COPY into t(a INT64, b STRING).
 // Either every record loads (the count is checked) or COPY fails with a clear
-// CopyError and the table is unchanged: all or nothing.
+// CopyError that names a line holding a record, and the table is unchanged:
+// all or nothing. COPY buffers are small (kBufferBytes), so a longer input
+// spans several buffers, which both workers parse in parallel.
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -26,6 +28,25 @@ std::int64_t recordCount(std::string_view text) {
   return records;
 }
 
+// Whether line `number` (from 1) of `text` exists and holds a record.
+bool holdsARecord(std::string_view text, std::int64_t number) {
+  std::size_t pos = 0;
+  for (std::int64_t line = 1; line < number; ++line) {
+    pos = text.find('\n', pos);
+    if (pos == std::string_view::npos) return false;
+    ++pos;
+  }
+  if (number < 1 || pos >= text.size()) return false;
+  std::string_view line = text.substr(pos, text.find('\n', pos) - pos);
+  return !line.empty() && line != "\r";
+}
+
+// The line a COPY error names ("COPY t failed at line N: ..."), or -1.
+std::int64_t blamedLine(const std::string& message) {
+  auto at = message.find(" at line ");
+  return at == std::string::npos ? -1 : std::atoll(message.c_str() + at + 9);
+}
+
 std::int64_t tableRows(lifeguard::Connection& conn) {
   auto result = conn.query("SELECT count(*) FROM t");
   if (!result->isSuccess()) std::abort();
@@ -36,6 +57,8 @@ std::int64_t tableRows(lifeguard::Connection& conn) {
   std::fprintf(stderr, "fuzz_copy_csv: %s\n", what.c_str());
   std::abort();
 }
+
+constexpr std::size_t kBufferBytes = 256;  // the engine's default is 64 KiB
 
 }  // namespace
 
@@ -48,6 +71,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!files->openWritable("/in.csv", true, &csv).isOk() || !csv->append(text).isOk()) std::abort();
   Options options;
   options.file_system = files;
+  options.copy_buffer_bytes = kBufferBytes;
   Database db(":memory:", options);
   Connection conn(&db);
   if (!conn.query("CREATE TABLE t(a INT64, b STRING); INSERT INTO t VALUES (7, 'before')")->isSuccess()) std::abort();
@@ -59,6 +83,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (rows != 1 + copied) fail("table has " + std::to_string(rows) + " rows after copying " + std::to_string(copied));
   } else {
     if (copy->status().code() != ErrorCode::kCopyError) fail("unexpected " + copy->status().toString());
+    if (!holdsARecord(text, blamedLine(copy->getErrorMessage()))) fail("blames no record: " + copy->getErrorMessage());
     if (rows != 1) fail("a failed COPY changed the table: " + std::to_string(rows) + " rows");
   }
   return 0;

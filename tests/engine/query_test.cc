@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "lifeguard/file_system.h"
 #include "support/lifecycle_test.h"
 
 namespace lifeguard {
@@ -153,6 +154,50 @@ TEST_F(QueryTest, CopyWithABadRowLoadsNothingAndNamesTheLine) {
   EXPECT_EQ(scalar("SELECT count(*) FROM t"), 1);
   auto short_row = run("COPY t FROM '" + writeFile("short.csv", "1,a\n2\n") + "'");
   EXPECT_EQ(short_row->getErrorMessage(), "COPY t failed at line 2: expected 2 values but found 1");
+}
+
+// What COPY of `csv` into t(a INT64, b STRING) answers, and then the table,
+// with COPY buffers of `buffer_bytes`.
+std::string copyOutcome(const std::string& csv, bool header, std::size_t buffer_bytes) {
+  auto files = memoryFileSystem();
+  std::unique_ptr<WritableFile> file;
+  EXPECT_TRUE(files->openWritable("/in.csv", true, &file).isOk());
+  EXPECT_TRUE(file->append(csv).isOk());
+  Options options;
+  options.file_system = files;
+  options.copy_buffer_bytes = buffer_bytes;
+  Database db(":memory:", options);
+  Connection conn(&db);
+  EXPECT_TRUE(conn.query("CREATE TABLE t(a INT64, b STRING)")->isSuccess());
+  auto copy = conn.query(std::string("COPY t FROM '/in.csv'") + (header ? " (HEADER)" : ""));
+  return (copy->isSuccess() ? copy->toString() : copy->getErrorMessage()) + "--\n" +
+         conn.query("SELECT * FROM t")->toString();
+}
+
+// The workers parse the buffers in parallel: how the file is split must not
+// change the rows loaded, their order, or the line an error names.
+TEST(CopyBufferTest, TheBufferSizeChangesNeitherTheRowsNorTheLineAnErrorNames) {
+  std::string rows = "a,b\n";
+  for (int i = 0; i < 300; ++i) rows += std::to_string(i) + (i % 7 ? ",v\n" : ",\"x,\"\"y\"\"\"\r\n\n");
+  std::string two_bad = rows;
+  two_bad.replace(two_bad.find("\n150,"), 6, "\n150x,");  // the first bad line
+  two_bad.replace(two_bad.find("\n160,"), 6, "\n160,1,");
+  std::string long_line = "1," + std::string(5000, 'z') + "\n2,short\n3\n";
+  const std::pair<std::string, std::string> cases[] = {
+      {rows, "300\n--\n"}, {two_bad, "at line 174: '150x' is not an INT64"}, {long_line, "at line 3: expected 2"}};
+  for (const auto& [csv, expected] : cases) {
+    std::string whole = copyOutcome(csv, true, 64 * 1024);
+    EXPECT_NE(whole.find(expected), std::string::npos) << whole.substr(0, 200);
+    for (std::size_t bytes : {1, 5, 64, 1000}) {
+      EXPECT_EQ(copyOutcome(csv, true, bytes), whole) << bytes << "-byte buffers";
+    }
+  }
+}
+
+TEST(CopyBufferTest, AZeroBufferSizeIsRefused) {
+  Options options;
+  options.copy_buffer_bytes = 0;
+  EXPECT_THROW(Database(":memory:", options), Error);
 }
 
 TEST_F(QueryTest, CopyOfAMissingFileIsACopyError) {

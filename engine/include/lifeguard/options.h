@@ -44,6 +44,10 @@ struct Options {
   TeardownPolicy policy = TeardownPolicy::kComplete;
   // Worker threads of the TaskScheduler, shared by all connections (>= 1).
   std::size_t num_threads = 2;
+  // COPY reads its file into line-aligned buffers of at least this many bytes
+  // (or one whole line, if longer; >= 1), which the workers parse in parallel.
+  // Tests and fuzz targets make it small so small files span many buffers.
+  std::size_t copy_buffer_bytes = 64 * 1024;
   // How long closing the database lets its checkpoint wait for an open write
   // transaction before giving up (the stall of hazard H4 under kLegacy and
   // kExecuteDrain; kComplete rolls back first and never waits).

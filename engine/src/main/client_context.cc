@@ -148,7 +148,7 @@ std::unique_ptr<QueryResult> ClientContext::runPlannedStatement(const Statement&
     LG_SYNC_POINT("ClientContext::parse_bind");
     PhysicalPlan plan = planStatement(statement, {this, database_->storage_.get(), statement_transaction_,
                                                   database_->memory_manager_.get(), maxThreads(),
-                                                  database_->fileSystem()});
+                                                  database_->fileSystem(), database_->options().copy_buffer_bytes});
     database_->processor_->execute(plan, this);
     LG_SYNC_POINT("ClientContext::after_execute_before_commit");
     endStatementTransaction(true);

@@ -20,6 +20,9 @@ namespace lifeguard {
 Database::Database(std::string_view path, Options options)
     : path_(path), options_(options), lifecycle_(std::make_shared<Lifecycle>(options.policy)) {
   if (options_.num_threads == 0) throw Error(ErrorCode::kInvalidUse, "Options::num_threads must be at least 1");
+  if (options_.copy_buffer_bytes == 0) {
+    throw Error(ErrorCode::kInvalidUse, "Options::copy_buffer_bytes must be at least 1");
+  }
   storage_ = std::make_unique<Storage>();
   if (path_ != ":memory:") {
     wal_ = std::make_unique<Wal>(fileSystem(), path_);

@@ -15,7 +15,6 @@
 namespace lifeguard {
 namespace {
 
-constexpr std::size_t kCopyBufferBytes = 64 * 1024;
 constexpr std::size_t kLinesPerBatch = 1024;
 
 [[noreturn]] void copyError(std::string message) { throw Error(ErrorCode::kCopyError, std::move(message)); }
@@ -35,20 +34,18 @@ struct CopyState {
 
 class CopyReadTask : public Task {
  public:
-  CopyReadTask(ClientContext* context, std::shared_ptr<CopyState> state, std::shared_ptr<FileSystem> file_system,
-               std::string path, bool header)
-      : Task(context, 1), state_(std::move(state)), file_system_(std::move(file_system)), path_(std::move(path)),
-        header_(header) {}
+  CopyReadTask(ClientContext* context, std::shared_ptr<CopyState> state, CopySource source)
+      : Task(context, 1), state_(std::move(state)), source_(std::move(source)) {}
 
  protected:
   void run() override {
     // Through the database's file system, like every file access. Only
     // regular files: a FIFO could block close forever.
     std::string contents;
-    Status read = file_system_->readFile(path_, &contents);
+    Status read = source_.file_system->readFile(source_.path, &contents);
     if (!read.isOk()) copyError(read.message());
     checkInterrupted();
-    for (const TextChunk& chunk : splitLines(contents, kCopyBufferBytes, header_ ? 1 : 0)) {
+    for (const TextChunk& chunk : splitLines(contents, source_.buffer_bytes, source_.header ? 1 : 0)) {
       checkInterrupted();
       Page* page = state_->memory->allocate();
       state_->buffers.push_back(page);
@@ -63,9 +60,7 @@ class CopyReadTask : public Task {
 
  private:
   const std::shared_ptr<CopyState> state_;
-  const std::shared_ptr<FileSystem> file_system_;
-  const std::string path_;
-  const bool header_;
+  const CopySource source_;
 };
 
 std::optional<std::string> convertRecord(const std::vector<std::string>& fields, const TableSchema& schema, Row& row) {
@@ -146,12 +141,10 @@ class CopyParseTask : public Task {
 }  // namespace
 
 std::shared_ptr<Task> makeCopyTask(ClientContext* context, std::size_t threads, TableSchema schema,
-                                   std::shared_ptr<FileSystem> file_system, std::string path, bool header,
-                                   std::shared_ptr<ResultSink> sink) {
+                                   CopySource source, std::shared_ptr<ResultSink> sink) {
   auto state = std::make_shared<CopyState>(sink->memory());
   auto parse = std::make_shared<CopyParseTask>(context, threads, state, std::move(schema), std::move(sink));
-  parse->addChild(
-      std::make_shared<CopyReadTask>(context, std::move(state), std::move(file_system), std::move(path), header));
+  parse->addChild(std::make_shared<CopyReadTask>(context, std::move(state), std::move(source)));
   return parse;
 }
 

@@ -80,7 +80,8 @@ PhysicalPlan planStatement(const Statement& s, const PlanInputs& in) {
     case StatementKind::kCopy: {
       BoundTable table = bindTable(s.table, in);
       auto out = sink({"rows_copied"});
-      return {makeCopyTask(in.context, in.threads, std::move(table.schema), in.file_system, s.path, s.header, out),
+      return {makeCopyTask(in.context, in.threads, std::move(table.schema),
+                           {in.file_system, s.path, s.header, in.copy_buffer_bytes}, out),
               out};
     }
     case StatementKind::kCount: {

@@ -27,6 +27,7 @@ struct PlanInputs {
   MemoryManager* memory;
   std::size_t threads;
   std::shared_ptr<FileSystem> file_system;  // where COPY reads its input
+  std::size_t copy_buffer_bytes;
 };
 
 // Throws Error(kBindError) for an unknown or duplicate table, a row of the

@@ -58,8 +58,13 @@ std::shared_ptr<Task> makeCreateTableTask(ClientContext* context, TableSchema sc
 // A read task (child: the file into line-aligned buffer pages) under a parse
 // task (parallel over the buffers; finalize() writes the rows through the
 // context's transaction, all or nothing).
+struct CopySource {
+  std::shared_ptr<FileSystem> file_system;
+  std::string path;
+  bool header;               // skip the first line
+  std::size_t buffer_bytes;  // Options::copy_buffer_bytes
+};
 std::shared_ptr<Task> makeCopyTask(ClientContext* context, std::size_t threads, TableSchema schema,
-                                   std::shared_ptr<FileSystem> file_system, std::string path, bool header,
-                                   std::shared_ptr<ResultSink> sink);
+                                   CopySource source, std::shared_ptr<ResultSink> sink);
 
 }  // namespace lifeguard
