@@ -156,9 +156,9 @@ TEST_F(QueryTest, CopyWithABadRowLoadsNothingAndNamesTheLine) {
   EXPECT_EQ(short_row->getErrorMessage(), "COPY t failed at line 2: expected 2 values but found 1");
 }
 
-// What COPY of `csv` into t(a INT64, b STRING) answers, and then the table,
-// with COPY buffers of `buffer_bytes`.
-std::string copyOutcome(const std::string& csv, bool header, std::size_t buffer_bytes) {
+// What COPY of `csv` (with a header line) into t(a INT64, b STRING) answers,
+// and then the table, with COPY buffers of `buffer_bytes`.
+std::string copyOutcome(const std::string& csv, std::size_t buffer_bytes) {
   auto files = memoryFileSystem();
   std::unique_ptr<WritableFile> file;
   EXPECT_TRUE(files->openWritable("/in.csv", true, &file).isOk());
@@ -169,7 +169,7 @@ std::string copyOutcome(const std::string& csv, bool header, std::size_t buffer_
   Database db(":memory:", options);
   Connection conn(&db);
   EXPECT_TRUE(conn.query("CREATE TABLE t(a INT64, b STRING)")->isSuccess());
-  auto copy = conn.query(std::string("COPY t FROM '/in.csv'") + (header ? " (HEADER)" : ""));
+  auto copy = conn.query("COPY t FROM '/in.csv' (HEADER)");
   return (copy->isSuccess() ? copy->toString() : copy->getErrorMessage()) + "--\n" +
          conn.query("SELECT * FROM t")->toString();
 }
@@ -182,14 +182,14 @@ TEST(CopyBufferTest, TheBufferSizeChangesNeitherTheRowsNorTheLineAnErrorNames) {
   std::string two_bad = rows;
   two_bad.replace(two_bad.find("\n150,"), 6, "\n150x,");  // the first bad line
   two_bad.replace(two_bad.find("\n160,"), 6, "\n160,1,");
-  std::string long_line = "1," + std::string(5000, 'z') + "\n2,short\n3\n";
+  std::string long_line = "a,b\n1," + std::string(5000, 'z') + "\n2,short\n3\n";
   const std::pair<std::string, std::string> cases[] = {
-      {rows, "300\n--\n"}, {two_bad, "at line 174: '150x' is not an INT64"}, {long_line, "at line 3: expected 2"}};
+      {rows, "300\n--\n"}, {two_bad, "at line 174: '150x' is not an INT64"}, {long_line, "at line 4: expected 2"}};
   for (const auto& [csv, expected] : cases) {
-    std::string whole = copyOutcome(csv, true, 64 * 1024);
+    std::string whole = copyOutcome(csv, 64 * 1024);
     EXPECT_NE(whole.find(expected), std::string::npos) << whole.substr(0, 200);
     for (std::size_t bytes : {1, 5, 64, 1000}) {
-      EXPECT_EQ(copyOutcome(csv, true, bytes), whole) << bytes << "-byte buffers";
+      EXPECT_EQ(copyOutcome(csv, bytes), whole) << bytes << "-byte buffers";
     }
   }
 }
