@@ -55,15 +55,16 @@ std::shared_ptr<Task> makeScanTask(ClientContext* context, std::size_t threads, 
                                    std::optional<std::uint64_t> limit, std::shared_ptr<ResultSink> sink);
 std::shared_ptr<Task> makeInsertTask(ClientContext* context, std::string table, std::vector<Row> rows);
 std::shared_ptr<Task> makeCreateTableTask(ClientContext* context, TableSchema schema);
-// A read task (child: the file into line-aligned buffer pages) under a parse
-// task (parallel over the buffers; finalize() writes the rows through the
-// context's transaction, all or nothing).
+// What COPY reads: a file, through the database's file system.
 struct CopySource {
   std::shared_ptr<FileSystem> file_system;
   std::string path;
   bool header;               // skip the first line
   std::size_t buffer_bytes;  // Options::copy_buffer_bytes
 };
+// A read task (child: the file into line-aligned buffer pages) under a parse
+// task (parallel over the buffers; finalize() writes the rows through the
+// context's transaction, all or nothing).
 std::shared_ptr<Task> makeCopyTask(ClientContext* context, std::size_t threads, TableSchema schema,
                                    CopySource source, std::shared_ptr<ResultSink> sink);
 
