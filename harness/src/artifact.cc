@@ -6,12 +6,19 @@
 
 namespace lifeguard::harness {
 
-std::string formatArtifact(const Schedule& schedule, const RunResult& result, const std::string& path) {
+std::string formatArtifact(const Schedule& schedule, const RunResult& result, const std::string& path,
+                           const std::string& note) {
   Schedule copy = schedule;
+  // A failure replays as that failure: its verdict is what `replay` expects.
+  if (result.verdict != Verdict::kPass) {
+    std::erase_if(copy.expectations, [&](const std::string& e) { return e.rfind(schedule.policy + " ", 0) == 0; });
+    copy.expectations.push_back(schedule.policy + " " + std::string(toString(result.verdict)));
+  }
   copy.comments.clear();
   copy.comments.push_back(" lifeguard failure: " + std::string(toString(result.verdict)) + " under policy " +
                           schedule.policy);
   copy.comments.push_back(" " + result.message);
+  if (!note.empty()) copy.comments.push_back(" " + note);
   copy.comments.push_back(" replay: lifeguard replay " + path);
   copy.comments.push_back(" timeline: lifeguard show " + path + "   smaller: lifeguard shrink " + path);
   std::string text = formatSchedule(copy);
@@ -78,6 +85,14 @@ std::vector<Verdict> expectedVerdicts(const Schedule& schedule, const std::strin
     for (std::string name; std::getline(names, name, '|');) {
       if (auto verdict = parseVerdict(name)) verdicts.push_back(*verdict);
     }
+  }
+  // An artifact written before artifacts carried their verdict as an
+  // expectation still names it in its first comment.
+  const std::string kFailure = " lifeguard failure: ", kUnder = " under policy " + policy;
+  if (verdicts.empty() && !schedule.comments.empty() && schedule.comments[0].starts_with(kFailure) &&
+      schedule.comments[0].ends_with(kUnder)) {
+    std::string name = schedule.comments[0].substr(kFailure.size());
+    if (auto verdict = parseVerdict(name.substr(0, name.size() - kUnder.size()))) verdicts.push_back(*verdict);
   }
   return verdicts;
 }

@@ -91,6 +91,39 @@ std::size_t opCount(const Schedule& s) {
   return n;
 }
 
+// Replays `schedule` `runs` times. A schedule expected to pass prints its
+// verdict per run; a failure (an artifact expects the verdict it failed with)
+// is counted: "reproduced K of N", and a run that did not reproduce says so.
+// True if every run gave an expected verdict.
+bool replayOne(const std::string& path, const Schedule& schedule, const std::vector<Verdict>& expected,
+               std::uint64_t runs, const RunOptions& options) {
+  const bool failure = std::find(expected.begin(), expected.end(), Verdict::kPass) == expected.end();
+  std::uint64_t reproduced = 0;
+  for (std::uint64_t r = 0; r < runs; ++r) {
+    RunResult result = runIsolated(schedule, options);
+    bool ok = std::find(expected.begin(), expected.end(), result.verdict) != expected.end();
+    reproduced += ok ? 1 : 0;
+    std::string what = std::string(toString(result.verdict)) + (result.message.empty() ? "" : ": ") + result.message;
+    if (!failure) {
+      std::printf("%s [%s]: %s (expected %s)\n", path.c_str(), schedule.policy.c_str(), what.c_str(),
+                  verdictList(expected).c_str());
+    } else {
+      std::printf("%s [%s] run %llu of %llu: %s %s\n", path.c_str(), schedule.policy.c_str(),
+                  static_cast<unsigned long long>(r + 1), static_cast<unsigned long long>(runs),
+                  ok ? "reproduced" : "did NOT reproduce, got", what.c_str());
+    }
+    if (!ok && !result.report.empty()) std::fprintf(stderr, "%s\n", result.report.substr(0, 4000).c_str());
+  }
+  if (failure) {
+    std::printf("%s: reproduced %llu of %llu (%s, scheduler %s%s)%s\n", path.c_str(),
+                static_cast<unsigned long long>(reproduced), static_cast<unsigned long long>(runs),
+                verdictList(expected).c_str(), schedule.scheduler.name.c_str(),
+                schedule.trace.empty() ? "" : ", recorded trace replayed",
+                reproduced == 0 ? ": the failure did not reproduce" : "");
+  }
+  return reproduced == runs;
+}
+
 }  // namespace
 
 int replay(const std::vector<std::string>& argv) {
@@ -119,17 +152,7 @@ int replay(const std::vector<std::string>& argv) {
                                                         : expectedVerdicts(*schedule, schedule->policy);
     if (!error.empty()) return std::fprintf(stderr, "lifeguard replay: %s\n", error.c_str()), 2;
     if (expected.empty()) expected = {Verdict::kPass};
-    for (std::uint64_t r = 0; r < runs; ++r) {
-      RunResult result = runIsolated(*schedule, options);
-      bool ok = std::find(expected.begin(), expected.end(), result.verdict) != expected.end();
-      std::printf("%s [%s]: %s%s%s (expected %s)\n", path.c_str(), schedule->policy.c_str(),
-                  std::string(toString(result.verdict)).c_str(), result.message.empty() ? "" : ": ",
-                  result.message.c_str(), verdictList(expected).c_str());
-      if (!ok) {
-        status = 1;
-        if (!result.report.empty()) std::fprintf(stderr, "%s\n", result.report.substr(0, 4000).c_str());
-      }
-    }
+    if (!replayOne(path, *schedule, expected, runs, options)) status = 1;
   }
   return status;
 }

@@ -27,6 +27,7 @@ struct Campaign {
   std::uint64_t max_failures = 10;
   std::uint64_t dfs_runs = 200;  // per schedule
   bool check_determinism = false;
+  std::uint64_t confirm = 0;  // replays of each failure before it is reported
   std::string out = "lifeguard-failures";
   bool quiet = false;
   bool tty = false;
@@ -35,6 +36,7 @@ struct Campaign {
 // Counters of a campaign, for the progress line and the summary.
 struct Tally {
   std::uint64_t runs = 0, failures = 0, first_failure_at = 0, max_steps = 0;
+  std::uint64_t confirm_runs = 0, reproduced = 0;  // --confirm replays, and how many failed the same way
   double first_failure_s = -1;
   std::map<Verdict, std::uint64_t> by_verdict;
 };
@@ -103,17 +105,28 @@ RunResult runSchedule(const Campaign& c, Schedule& schedule, Tally& t) {
   return result;
 }
 
+// Replays the failure's artifact (with its decision trace, if controlled)
+// c.confirm times, then writes it with how often it reproduced and reports it.
 void reportFailure(const Campaign& c, const Schedule& schedule, const RunResult& result, Tally& t,
                    double elapsed) {
   ++t.failures;
   if (t.first_failure_s < 0) t.first_failure_s = elapsed, t.first_failure_at = t.runs;
   Schedule artifact = schedule;
   artifact.trace = decisionTrace(result.trace);
+  std::uint64_t reproduced = 0;
+  for (std::uint64_t i = 0; i < c.confirm; ++i) {
+    if (runIsolated(artifact, c.run).verdict == result.verdict) ++reproduced;
+  }
+  t.confirm_runs += c.confirm;
+  t.reproduced += reproduced;
+  std::string rate = c.confirm == 0 ? "" : "reproduced " + std::to_string(reproduced) + " of " +
+                                               std::to_string(c.confirm) + " replays";
   std::string path = artifactPath(c, schedule.seed, result.verdict);
-  std::string error = writeFile(path, formatArtifact(artifact, result, path));
-  std::fprintf(stderr, "\nFAIL %s (seed %llu): %s\n  replay: lifeguard replay %s\n",
+  std::string error = writeFile(path, formatArtifact(artifact, result, path, rate));
+  std::fprintf(stderr, "\nFAIL %s (seed %llu%s%s): %s\n  replay: lifeguard replay %s%s\n",
                std::string(toString(result.verdict)).c_str(), static_cast<unsigned long long>(schedule.seed),
-               result.message.c_str(), path.c_str());
+               rate.empty() ? "" : ", ", rate.c_str(), result.message.c_str(),
+               c.scheduler.controlled() ? "" : "--runs 10 ", path.c_str());
   if (!error.empty()) std::fprintf(stderr, "  (%s)\n", error.c_str());
 }
 
@@ -126,6 +139,10 @@ void printSummary(const Campaign& c, const Tally& t, double elapsed) {
     if (verdict != Verdict::kPass) {
       std::printf(", %s %llu", std::string(toString(verdict)).c_str(), static_cast<unsigned long long>(count));
     }
+  }
+  if (t.confirm_runs > 0) {
+    std::printf("; failures reproduced in %llu of %llu replays", static_cast<unsigned long long>(t.reproduced),
+                static_cast<unsigned long long>(t.confirm_runs));
   }
   if (t.max_steps > 0) std::printf("; longest run %llu steps", static_cast<unsigned long long>(t.max_steps));
   if (t.first_failure_s >= 0) {
@@ -170,7 +187,8 @@ int runCampaign(Campaign& c) {
 int run(const std::vector<std::string>& argv) {
   std::string error;
   auto args = Args::parse(argv, {"engine", "policy", "seconds", "iterations", "seed", "actors", "out", "deadline-ms",
-                                 "max-failures", "scheduler", "pct-depth", "preemptions", "dfs-runs", "max-steps"},
+                                 "max-failures", "scheduler", "pct-depth", "preemptions", "dfs-runs", "max-steps",
+                                 "confirm"},
                           {"quiet", "check-determinism"}, &error);
   if (!args) return std::fprintf(stderr, "lifeguard run: %s\n", error.c_str()), 2;
   Campaign c;
@@ -186,6 +204,9 @@ int run(const std::vector<std::string>& argv) {
   c.dfs_runs = args->number("dfs-runs", 200, &error);
   if (auto spec = schedulerFrom(*args, "os", &error)) c.scheduler = *spec;
   c.check_determinism = args->has("check-determinism");
+  // Free-running threads may not fail again: replay each failure a few times
+  // and say how often it reproduced. A controlled run replays exactly: once.
+  c.confirm = args->number("confirm", c.scheduler.controlled() ? 1 : 3, &error);
   c.out = args->get("out", "lifeguard-failures");
   c.quiet = args->has("quiet");
   c.tty = ::isatty(STDERR_FILENO) != 0;

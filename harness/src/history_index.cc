@@ -1,19 +1,10 @@
 #include "lifeguard/harness/history_index.h"
 
 #include <algorithm>
+#include <optional>
 
 namespace lifeguard::harness {
 namespace {
-
-HandleState worse(HandleState a, HandleState b) { return static_cast<int>(a) > static_cast<int>(b) ? a : b; }
-
-// The effect of a close-like operation E on an operation X.
-HandleState effectOf(std::uint64_t e_invoke, std::uint64_t e_ret, std::uint64_t x_invoke, std::uint64_t x_ret) {
-  if (e_invoke == 0) return HandleState::kOpen;  // never happened
-  if (e_ret < x_invoke) return HandleState::kClosed;
-  if (e_invoke < x_ret) return HandleState::kClosing;
-  return HandleState::kOpen;
-}
 
 bool overlaps(std::uint64_t e_invoke, std::uint64_t e_ret, std::uint64_t x_invoke, std::uint64_t x_ret) {
   return e_invoke != 0 && e_invoke < x_ret && e_ret > x_invoke;
@@ -79,93 +70,118 @@ std::pair<int, int> HistoryIndex::connectOf(const std::string& conn) const {
   return {-1, -1};
 }
 
-std::string HistoryIndex::connectionOfResult(const std::string& result) const {
-  for (const auto& ops : schedule_.actors) {
-    for (const Op& op : ops) {
-      if (op.kind == OpKind::kQuery && op.result == result) return op.handle;
-    }
+namespace {
+
+// What an operation does to the handle another operation depends on.
+enum class Effect { kOpens, kCloses, kReopens, kUnknown };
+struct Transition {
+  std::uint64_t invoke, ret;
+  Effect effect;
+};
+enum class Target { kDatabase, kConnection, kResult };
+
+Target targetOf(const Op& op) {
+  switch (op.kind) {
+    case OpKind::kIterate:
+    case OpKind::kCloseResult: return Target::kResult;
+    case OpKind::kDrop: return !op.handle.empty() && op.handle[0] == 'r' ? Target::kResult : Target::kConnection;
+    case OpKind::kQuery:
+    case OpKind::kDisconnect:
+    case OpKind::kInterrupt:
+    case OpKind::kSetTimeout: return Target::kConnection;
+    default: return Target::kDatabase;
   }
-  return "";
 }
 
-HandleState HistoryIndex::stateFrom(int actor, int index, const Times& x) const {
+// The effect of `e` (answered `answer`, null if it never returned) on the
+// handle `name` of kind `target`, or nullopt if it has none. A close that
+// failed, a drop (the engine object dies when its last call returns) and a
+// query that failed (is its result open?) leave the state unknown.
+std::optional<Effect> effectOf(const Op& e, const Answer* answer, Target target, const std::string& name) {
+  const bool ok = answer == nullptr || answer->isOk();
+  auto unlessGone = [&](Effect effect) -> std::optional<Effect> {
+    if (answer != nullptr && answer->kind == AnswerKind::kGone) return std::nullopt;
+    return ok ? effect : Effect::kUnknown;
+  };
+  switch (e.kind) {
+    case OpKind::kOpenDb:
+      if (target == Target::kDatabase && ok) return Effect::kOpens;
+      return std::nullopt;
+    // A reopen opens a new database; the old one's connections and results stay closed.
+    case OpKind::kReopen: return unlessGone(target == Target::kDatabase ? Effect::kReopens : Effect::kCloses);
+    case OpKind::kCloseDb: return unlessGone(Effect::kCloses);
+    case OpKind::kDropDb: return unlessGone(Effect::kUnknown);
+    case OpKind::kConnect:
+      if (target == Target::kConnection && e.handle == name && ok) return Effect::kOpens;
+      return std::nullopt;
+    case OpKind::kQuery:
+      if (target != Target::kResult || e.result != name) return std::nullopt;
+      return unlessGone(Effect::kOpens);
+    case OpKind::kDisconnect:
+      if (target != Target::kConnection || e.handle != name) return std::nullopt;
+      return unlessGone(Effect::kCloses);
+    case OpKind::kCloseResult:
+      if (target != Target::kResult || e.handle != name) return std::nullopt;
+      return unlessGone(Effect::kCloses);
+    case OpKind::kDrop:
+      if (target == Target::kDatabase || e.handle != name) return std::nullopt;
+      return unlessGone(Effect::kUnknown);
+    default: return std::nullopt;
+  }
+}
+
+// The states the handle may be in when an operation spanning [xi, xr] takes
+// effect, over every order of the transitions that their spans allow. A
+// transition can be the last one before the operation unless it was invoked
+// after the operation returned, or another transition must follow it (was
+// invoked after it returned) and precede the operation (returned before the
+// operation was invoked). Before any transition the handle does not exist.
+HandleState possibleState(const std::vector<Transition>& transitions, std::uint64_t xi, std::uint64_t xr) {
+  bool open = false, closed = false, unknown = false;
+  closed = std::all_of(transitions.begin(), transitions.end(), [&](const Transition& t) { return t.ret > xi; });
+  for (const Transition& t : transitions) {
+    if (t.invoke >= xr) continue;
+    bool shadowed = std::any_of(transitions.begin(), transitions.end(),
+                                [&](const Transition& u) { return t.ret < u.invoke && u.ret < xi; });
+    if (shadowed) continue;
+    switch (t.effect) {
+      case Effect::kOpens: open = true; break;
+      case Effect::kCloses: closed = true; break;
+      case Effect::kReopens:  // closed in the middle of it, open after it
+        open = true;
+        if (t.ret > xi) closed = true;
+        break;
+      case Effect::kUnknown: unknown = true; break;
+    }
+  }
+  if (unknown || (open && closed)) return HandleState::kClosing;
+  return open ? HandleState::kOpen : HandleState::kClosed;
+}
+
+}  // namespace
+
+HandleState HistoryIndex::stateOf(int actor, int index) const {
   const Op& op = schedule_.actors[actor][index];
-  // A result outlives its connection: only close_result and the database's
-  // closes count for it; the connection matters only to tell which database.
-  bool on_result = op.kind == OpKind::kIterate || op.kind == OpKind::kCloseResult;
-  std::string conn = on_result ? connectionOfResult(op.handle) : op.handle;
-  bool on_connection = !conn.empty() && conn[0] == 'c' && op.kind != OpKind::kConnect;
-  // Closes that finished before the handle's database existed belong to an
-  // earlier database: for a connection (or its results) that is the one it
-  // was opened on; for database-level operations the latest reopen.
-  std::uint64_t created = 0, created_ret = 0;
-  if (on_connection) {
-    auto [ca, ci] = connectOf(conn);
-    created = ca < 0 ? 0 : invoked(ca, ci);
-    created_ret = ca < 0 ? 0 : returned(ca, ci);
-  } else {
-    for (int a = 0; a < static_cast<int>(schedule_.actors.size()); ++a) {
-      for (int i = 0; i < static_cast<int>(schedule_.actors[a].size()); ++i) {
-        std::uint64_t ret = returned(a, i);
-        if (createsDatabase(schedule_.actors[a][i]) && ret < x.invoke) created = std::max(created, ret);
-      }
-    }
-  }
-  // After a drop, when the dropped database really closes is not in the
-  // history: no database close is "closed" for certain from then on.
-  bool after_drop = false;
-  for (int a = 0; a < static_cast<int>(schedule_.actors.size()); ++a) {
-    for (int i = 0; i < static_cast<int>(schedule_.actors[a].size()); ++i) {
-      std::uint64_t invoke = invoked(a, i);
-      if (schedule_.actors[a][i].kind == OpKind::kDropDb && invoke != 0 && invoke < x.ret) after_drop = true;
-    }
-  }
-  HandleState state = HandleState::kOpen;
-  for (int a = 0; a < static_cast<int>(schedule_.actors.size()); ++a) {
-    for (int i = 0; i < static_cast<int>(schedule_.actors[a].size()); ++i) {
-      const Op& e = schedule_.actors[a][i];
-      const Times& t = times(a, i);
-      bool closes_handle = (e.kind == OpKind::kDisconnect && on_connection && !on_result && e.handle == conn) ||
-                           (e.kind == OpKind::kCloseResult && on_result && e.handle == op.handle);
-      bool closes_db = e.kind == OpKind::kCloseDb || e.kind == OpKind::kDropDb || e.kind == OpKind::kReopen;
-      if (closes_handle) state = worse(state, effectOf(t.invoke, t.ret, x.invoke, x.ret));
-      if (!closes_db) continue;
-      // A close racing the connect may have met either database.
-      bool racing_connect = on_connection && overlaps(t.invoke, t.ret, created, created_ret);
-      if (after_drop || racing_connect || e.kind == OpKind::kDropDb ||
-          (e.kind == OpKind::kCloseDb && overlapsReopen(t.invoke, t.ret))) {
-        // A dropped database closes when its last in-flight call returns, and
-        // a close racing a reopen may have closed either database: what the
-        // history does not show, so "closing" from then on, never "closed".
-        if (t.invoke != 0 && t.invoke < x.ret) state = worse(state, HandleState::kClosing);
-        continue;
-      }
-      if (t.ret <= created && t.ret != kNever) continue;
-      if (!on_connection && e.kind == OpKind::kReopen) {
-        // A database-level operation meets the reopened database afterwards.
-        if (overlaps(t.invoke, t.ret, x.invoke, x.ret)) state = worse(state, HandleState::kClosing);
-      } else {
-        state = worse(state, effectOf(t.invoke, t.ret, x.invoke, x.ret));
-      }
-    }
-  }
-  return state;
-}
-
-bool HistoryIndex::overlapsReopen(std::uint64_t invoke, std::uint64_t ret) const {
+  const Target target = targetOf(op);
+  std::vector<Transition> transitions;
   for (int a = 0; a < static_cast<int>(schedule_.actors.size()); ++a) {
     for (int i = 0; i < static_cast<int>(schedule_.actors[a].size()); ++i) {
       const Times& t = times(a, i);
-      if (schedule_.actors[a][i].kind == OpKind::kReopen && overlaps(t.invoke, t.ret, invoke, ret)) return true;
+      if ((a == actor && i == index) || t.invoke == 0) continue;
+      const Answer* answer = t.ret_event == nullptr ? nullptr : &t.ret_event->answer;
+      if (auto effect = effectOf(schedule_.actors[a][i], answer, target, op.handle)) {
+        transitions.push_back({t.invoke, t.ret, *effect});
+      }
     }
   }
-  return false;
+  const Times& x = times(actor, index);
+  return possibleState(transitions, x.invoke, x.ret);
 }
 
 OpContext HistoryIndex::contextOf(int actor, int index) const {
   const Times& x = times(actor, index);
   OpContext context;
-  context.state = stateFrom(actor, index, x);
+  context.state = stateOf(actor, index);
   const Op& op = schedule_.actors[actor][index];
   for (int a = 0; a < static_cast<int>(schedule_.actors.size()); ++a) {
     for (int i = 0; i < static_cast<int>(schedule_.actors[a].size()); ++i) {

@@ -11,9 +11,12 @@
 
 namespace lifeguard::harness {
 
-// The artifact's text: leading comments (what failed, how to replay), the
-// schedule, then the history and any report as trailing comments.
-std::string formatArtifact(const Schedule& schedule, const RunResult& result, const std::string& path);
+// The artifact's text: leading comments (what failed, `note` if any, how to
+// replay), the schedule with `expect POLICY VERDICT` set to the verdict it
+// failed with (so `replay` counts how often that failure reproduces), then
+// the history and any report as trailing comments.
+std::string formatArtifact(const Schedule& schedule, const RunResult& result, const std::string& path,
+                           const std::string& note = "");
 
 // Writes text to `path`, creating its directory. Returns "" or an error.
 std::string writeFile(const std::string& path, const std::string& text);
@@ -25,8 +28,9 @@ std::optional<Schedule> loadSchedule(const std::string& path, std::string* error
 // The history recorded in an artifact's "# history" comments.
 std::vector<Event> historyOf(const std::string& artifact_text);
 
-// The verdicts a schedule's `expect POLICY V1|V2` line allows for `policy`
-// (empty if it has none).
+// The verdicts a schedule's `expect POLICY V1|V2` line allows for `policy`;
+// without one, the verdict an older artifact's first comment says it failed
+// with under `policy`; else empty.
 std::vector<Verdict> expectedVerdicts(const Schedule& schedule, const std::string& policy);
 
 }  // namespace lifeguard::harness

@@ -1,13 +1,18 @@
 // Contract: what an engine documents it may answer for each operation,
 // depending on the state of the handles it touches.
 //
-// The state of a handle during an operation is derived from the history:
-//   kOpen     no close of the handle was invoked before the operation returned;
-//   kClosing  a close was invoked before the operation returned, and had not
-//             returned before the operation was invoked (they overlapped);
-//   kClosed   a close returned before the operation was invoked.
-// The database's state and the connection's state both count: an operation
-// on a connection of a closing database is judged by the worse of the two.
+// The state of a handle during an operation is derived from the history
+// (HistoryIndex), from every event on the handle by any actor: what opens it
+// (open_db, reopen, connect, the query that made a result), what closes it
+// (close_db, reopen, disconnect, close_result; for a connection or a result
+// also its database's closes) and what leaves it unknown (a drop, a close
+// that failed). The operation may meet any state that some order of those
+// events, consistent with their [invoke, return] spans, leaves:
+//   kOpen     open in every such order;
+//   kClosed   closed (or not yet created) in every such order;
+//   kClosing  either, or unknown: a close overlapped the operation, or two
+//             events that overlap each other (a close inside a reopen)
+//             returned before it in an order the history does not show.
 //
 // Thread-safety: immutable after construction.
 #pragma once

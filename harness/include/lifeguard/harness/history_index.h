@@ -37,8 +37,6 @@ class HistoryIndex {
   int generation(std::uint64_t seq) const;
   // The connect operation of a connection (actor, index), or {-1, -1}.
   std::pair<int, int> connectOf(const std::string& conn) const;
-  // The connection a result handle was produced on ("" if none).
-  std::string connectionOfResult(const std::string& result) const;
 
   // Whether an open_db or reopen overlapped [invoke, ret]: which database an
   // operation then met is not in the history.
@@ -50,8 +48,8 @@ class HistoryIndex {
     std::uint64_t ret = kNever;
     const Event* ret_event = nullptr;
   };
-  HandleState stateFrom(int actor, int index, const Times& x) const;
-  bool overlapsReopen(std::uint64_t invoke, std::uint64_t ret) const;
+  // The state of the handle the operation depends on (history_index.cc).
+  HandleState stateOf(int actor, int index) const;
   const Times& times(int actor, int index) const;
 
   const Schedule& schedule_;
