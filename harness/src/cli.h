@@ -39,6 +39,7 @@ int replay(const std::vector<std::string>& args);
 int shrink(const std::vector<std::string>& args);
 int show(const std::vector<std::string>& args);
 int generate(const std::vector<std::string>& args);
+int engines(const std::vector<std::string>& args);
 int explore(const std::vector<std::string>& args);
 int importCrash(const std::vector<std::string>& args);
 

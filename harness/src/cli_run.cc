@@ -193,7 +193,7 @@ int run(const std::vector<std::string>& argv) {
   if (!args) return std::fprintf(stderr, "lifeguard run: %s\n", error.c_str()), 2;
   Campaign c;
   c.generator.engine = args->get("engine", "lifeguard");
-  c.generator.policy = args->get("policy", "complete");
+  c.generator.policy = args->get("policy", defaultPolicy(c.generator.engine));
   c.generator.actors = static_cast<int>(args->number("actors", 3, &error));
   c.seconds = static_cast<double>(args->number("seconds", 60, &error));
   c.iterations = args->number("iterations", 0, &error);
@@ -239,13 +239,23 @@ int run(const std::vector<std::string>& argv) {
   return runCampaign(c);
 }
 
+int engines(const std::vector<std::string>&) {
+  for (const EngineEntry* entry : registeredEngines()) {
+    std::string policies;
+    for (const std::string& p : entry->policies) policies += (policies.empty() ? "" : ", ") + p;
+    std::printf("%-16s %s\n%16s policies: %s (default %s)\n", entry->name.c_str(), entry->description.c_str(), "",
+                policies.c_str(), entry->policies.empty() ? "-" : entry->policies.front().c_str());
+  }
+  return 0;
+}
+
 int generate(const std::vector<std::string>& argv) {
   std::string error;
   auto args = Args::parse(argv, {"seed", "actors", "policy", "engine"}, {}, &error);
   if (!args) return std::fprintf(stderr, "lifeguard generate: %s\n", error.c_str()), 2;
   GeneratorOptions options;
-  options.policy = args->get("policy", "complete");
   options.engine = args->get("engine", "lifeguard");
+  options.policy = args->get("policy", defaultPolicy(options.engine));
   options.actors = static_cast<int>(args->number("actors", 3, &error));
   std::uint64_t seed = args->number("seed", 1, &error);
   if (!error.empty()) return std::fprintf(stderr, "lifeguard generate: %s\n", error.c_str()), 2;

@@ -87,4 +87,25 @@ Contract drainingEngineContract() {
   return contract;
 }
 
+Contract deferredCloseContract() {
+  using A = AnswerKind;
+  using S = HandleState;
+  Contract contract = drainingEngineContract();
+  // After a close, what still holds the engine (a connection, a result, a
+  // running query) may go on as if it were open, or fail with a clean error;
+  // never crash or hang.
+  for (QueryKind query : {QueryKind::kLong, QueryKind::kCount, QueryKind::kInsert, QueryKind::kCopy,
+                          QueryKind::kCopyBad, QueryKind::kBegin, QueryKind::kCommit, QueryKind::kRollback}) {
+    for (S state : {S::kOpen, S::kClosing}) {
+      std::set<A> answers = contract.allowed(Op{OpKind::kQuery, "", "", QuerySpec{query, "", 0, 0, {}}, 0, 0, 0,
+                                                AwaitEvent::kInvoked},
+                                             OpContext{state, false, false});
+      contract.allow({OpKind::kQuery, query, S::kClosed}, answers);
+    }
+    contract.allow({OpKind::kQuery, query, S::kClosed}, {A::kInterrupted});
+  }
+  contract.allow({OpKind::kIterate, QueryKind::kLong, S::kClosed}, {A::kOk});
+  return contract;
+}
+
 }  // namespace lifeguard::harness

@@ -1,6 +1,63 @@
 #include "lifeguard/harness/engine_adapter.h"
 
+#include <algorithm>
+#include <map>
+
 namespace lifeguard::harness {
+namespace {
+
+std::map<std::string, EngineEntry>& registry() {
+  static std::map<std::string, EngineEntry> engines;
+  return engines;
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& name : names) out += (out.empty() ? "" : ", ") + name;
+  return out;
+}
+
+}  // namespace
+
+bool registerEngine(EngineEntry entry) {
+  std::string name = entry.name;
+  registry().emplace(std::move(name), std::move(entry));
+  return true;
+}
+
+std::vector<const EngineEntry*> registeredEngines() {
+  std::vector<const EngineEntry*> out;
+  for (const auto& [name, entry] : registry()) out.push_back(&entry);
+  return out;
+}
+
+const EngineEntry* findEngine(const std::string& name) {
+  auto it = registry().find(name);
+  return it == registry().end() ? nullptr : &it->second;
+}
+
+std::string defaultPolicy(const std::string& engine) {
+  const EngineEntry* entry = findEngine(engine);
+  return entry == nullptr || entry->policies.empty() ? "" : entry->policies.front();
+}
+
+std::unique_ptr<EngineAdapter> makeAdapter(const std::string& engine, const std::string& policy,
+                                           std::string* error) {
+  const EngineEntry* entry = findEngine(engine);
+  std::string ignored;
+  if (error == nullptr) error = &ignored;
+  if (entry == nullptr) {
+    std::vector<std::string> names;
+    for (const EngineEntry* e : registeredEngines()) names.push_back(e->name);
+    *error = "unknown engine '" + engine + "' (this build has: " + joined(names) + ")";
+    return nullptr;
+  }
+  if (std::find(entry->policies.begin(), entry->policies.end(), policy) == entry->policies.end()) {
+    *error = "engine " + engine + " has no policy '" + policy + "' (" + joined(entry->policies) + ")";
+    return nullptr;
+  }
+  return entry->make(policy, error);
+}
 
 Answer callAdapter(EngineAdapter& adapter, const Op& op, std::int64_t tag, std::vector<TableRows>* tables) {
   switch (op.kind) {

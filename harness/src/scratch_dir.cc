@@ -1,4 +1,4 @@
-#include "scratch_dir.h"
+#include "lifeguard/harness/scratch_dir.h"
 
 #include <cerrno>
 #include <charconv>

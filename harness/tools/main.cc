@@ -10,10 +10,12 @@ namespace {
 constexpr const char* kUsage = R"(usage: lifeguard <command> [options]
 
   run       random schedules against an engine, with a progress line and a summary
-            [--engine lifeguard] [--policy complete] [--seconds S | --iterations N]
+            [--engine lifeguard] [--policy P (default: the engine's first)] [--seconds S | --iterations N]
             [--seed X] [--actors K] [--out DIR] [--deadline-ms MS] [--max-failures N (0: no limit)]
             [--scheduler os|random|pct|dfs] [--pct-depth D] [--preemptions B] [--dfs-runs N]
             [--max-steps N] [--check-determinism (each run twice, traces compared)]
+            [--confirm N (replay each failure N times before reporting it, and say how often it
+            reproduced; default 3 free-running, 1 under a controlled scheduler)]
   explore   FILE  one schedule under scheduler seeds S..S+N-1 (or dfs, or os) until it fails; saves
             the failure with its decision trace [--policy P] [--scheduler pct] [--runs 100] [--seed S]
             [--out PATH] [--confirm N (replay the artifact N times: same report?)]
@@ -24,12 +26,14 @@ constexpr const char* kUsage = R"(usage: lifeguard <command> [options]
             fuzz/regressions/TARGET/   [--policy P (the crash's)] [--name N] [--out DIR]
   replay    FILE... run saved schedules again and judge them (a recorded decision trace
             is replayed exactly; a departure from it is the verdict divergence)
-            [--policy P] [--expect VERDICT[|VERDICT]] [--runs N]
+            [--policy P] [--expect VERDICT[|VERDICT]] [--runs N]; a failure artifact expects the
+            verdict it failed with, and replay says "reproduced K of N"
   shrink    FILE  delta-debug a failing schedule to a smallest one that fails the
             same way (same verdict); writes NAME.min.sched beside it
             [--tries N] [--deadline-ms MS]
   show      FILE  the history of a failure artifact as a per-actor timeline
-  generate  print a random schedule   [--seed X] [--actors K] [--policy P]
+  generate  print a random schedule   [--seed X] [--actors K] [--engine E] [--policy P]
+  engines   the engines this build has, with their policies
 
 Verdicts: pass, contract, data, invariant, hang, sanitizer, crash, harness, divergence.
 Options take a value as "--name value" or "--name=value".
@@ -52,6 +56,7 @@ int main(int argc, char** argv) {
   if (command == "shrink") return shrink(args);
   if (command == "show") return show(args);
   if (command == "generate") return generate(args);
+  if (command == "engines") return engines(args);
   if (command == "explore") return explore(args);
   if (command == "import-crash") return importCrash(args);
   std::fprintf(stderr, "lifeguard: unknown command '%s'\n\n%s", command.c_str(), kUsage);

@@ -65,7 +65,11 @@ class Contract {
 };
 
 // The contract of a drain-style engine (close waits, after interrupting):
-// ours under `complete`. A deferred-close engine would build another one.
+// ours under `complete`.
 Contract drainingEngineContract();
+// The contract of a deferred-close engine (close returns at once and the
+// last user frees, like sqlite3_close_v2): after a close, queries and results
+// may still answer as if open, or with a clean close error.
+Contract deferredCloseContract();
 
 }  // namespace lifeguard::harness

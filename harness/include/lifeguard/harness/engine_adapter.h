@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -100,8 +101,28 @@ class EngineAdapter {
 // `tables`. An `await` is the runner's own and answers kInternal here.
 Answer callAdapter(EngineAdapter& adapter, const Op& op, std::int64_t tag, std::vector<TableRows>* tables);
 
-// The adapters this build knows: "lifeguard" (the embedded engine).
-// Returns null for an unknown name or policy.
+// The engines a build offers. Each adapter (adapters/NAME/) registers its
+// engine when the program starts, with a static `registerEngine` call; the
+// harness core names no engine.
+struct EngineEntry {
+  std::string name;                   // --engine NAME
+  std::string description;            // one line, for listings
+  std::vector<std::string> policies;  // the values --policy takes; the first is the default
+  // A fresh adapter for one run; null and `error` if it cannot be made.
+  std::function<std::unique_ptr<EngineAdapter>(const std::string& policy, std::string* error)> make;
+};
+// Adds an engine; returns true (for static initializers). A name registered
+// twice keeps its first entry. Thread-safety: before main() or before any
+// thread that makes adapters starts.
+bool registerEngine(EngineEntry entry);
+// Every registered engine, by name.
+std::vector<const EngineEntry*> registeredEngines();
+const EngineEntry* findEngine(const std::string& name);
+// The engine's default policy ("" for an unknown engine).
+std::string defaultPolicy(const std::string& engine);
+
+// A fresh adapter of a registered engine. Returns null and sets `error` for
+// an unknown engine or policy.
 std::unique_ptr<EngineAdapter> makeAdapter(const std::string& engine, const std::string& policy,
                                            std::string* error);
 

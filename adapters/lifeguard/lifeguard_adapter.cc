@@ -1,5 +1,8 @@
-// The adapter for this project's embedded engine, through its public API and
-// lifeguard/testing/hooks.h only.
+// The adapter for this project's embedded engine (engines "lifeguard" and
+// "lifeguard-disk"), through its public API and lifeguard/testing/hooks.h
+// only. Its contract is drain (close interrupts, then waits): the engine's
+// `complete` policy; `legacy` and `execute_drain` are judged by the same
+// contract and fail it, which is what they are for.
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -8,10 +11,11 @@
 #include <fmt/format.h>
 
 #include "lifeguard/harness/engine_adapter.h"
+#include "lifeguard/harness/handle_slots.h"
 #include "lifeguard/harness/workload.h"
 #include "lifeguard/lifeguard.h"
 #include "lifeguard/testing/hooks.h"
-#include "scratch_dir.h"
+#include "lifeguard/harness/scratch_dir.h"
 
 namespace lifeguard::harness {
 namespace {
@@ -46,44 +50,6 @@ Answer answering(F&& body) {
     return {AnswerKind::kInternal, std::string("unexpected exception: ") + error.what(), std::nullopt};
   }
 }
-
-// Handles by name; a call copies the shared_ptr it uses, so a drop while it is
-// in flight only releases the adapter's reference (a GC binding's semantics).
-template <typename T>
-class Slots {
- public:
-  std::shared_ptr<T> get(const std::string& name) {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = slots_.find(name);
-    return it == slots_.end() ? nullptr : it->second;
-  }
-  // The value replaced is released after the lock: its destructor may run
-  // engine code (a database's close), which must never run under mu_ (under
-  // the controlled scheduler another thread would block on mu_ for real).
-  void put(const std::string& name, std::shared_ptr<T> value) {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::swap(slots_[name], value);
-  }
-  std::shared_ptr<T> take(const std::string& name) {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = slots_.find(name);
-    if (it == slots_.end()) return nullptr;
-    auto value = std::move(it->second);
-    slots_.erase(it);
-    return value;
-  }
-  void clear() {
-    std::map<std::string, std::shared_ptr<T>> released;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      released.swap(slots_);
-    }
-  }
-
- private:
-  std::mutex mu_;
-  std::map<std::string, std::shared_ptr<T>> slots_;
-};
 
 class LifeguardAdapter : public EngineAdapter {
  public:
@@ -334,20 +300,26 @@ class LifeguardAdapter : public EngineAdapter {
   std::atomic<void*> query_point_context_{nullptr};
 };
 
-}  // namespace
-
-std::unique_ptr<EngineAdapter> makeAdapter(const std::string& engine, const std::string& policy,
-                                           std::string* error) {
-  if (engine != "lifeguard" && engine != "lifeguard-disk") {
-    if (error != nullptr) *error = "unknown engine '" + engine + "' (this build has: lifeguard, lifeguard-disk)";
-    return nullptr;
-  }
+std::unique_ptr<EngineAdapter> makeLifeguardAdapter(const std::string& policy, bool on_disk, std::string* error) {
   auto parsed = parseTeardownPolicy(policy);
   if (!parsed) {
-    if (error != nullptr) *error = "unknown policy '" + policy + "' (legacy, execute_drain, complete)";
+    *error = "unknown policy '" + policy + "' (complete, legacy, execute_drain)";
     return nullptr;
   }
-  return std::make_unique<LifeguardAdapter>(*parsed, makeScratchDirectory(), engine == "lifeguard-disk");
+  return std::make_unique<LifeguardAdapter>(*parsed, makeScratchDirectory(), on_disk);
 }
+
+const std::vector<std::string> kPolicies = {"complete", "legacy", "execute_drain"};
+const bool kRegistered =
+    registerEngine({"lifeguard", "the embedded engine of engine/, in memory", kPolicies,
+                    [](const std::string& policy, std::string* error) {
+                      return makeLifeguardAdapter(policy, false, error);
+                    }}) &&
+    registerEngine({"lifeguard-disk", "the embedded engine of engine/, on disk (WAL, reopen keeps the data)",
+                    kPolicies, [](const std::string& policy, std::string* error) {
+                      return makeLifeguardAdapter(policy, true, error);
+                    }});
+
+}  // namespace
 
 }  // namespace lifeguard::harness

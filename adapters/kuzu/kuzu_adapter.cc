@@ -1,0 +1,278 @@
+// The adapter for Kuzu (the engine of the incident, ../shared/seed/), through
+// its public C++ API (kuzu-source/src/include/main/kuzu.h) only.
+//
+// Mapping (Cypher):
+//   database   kuzu::main::Database on a directory under the run's scratch
+//              directory, 2 threads, a 256 MiB buffer pool; it survives
+//              close and reopen (durable). Tables t1, t2 are node tables
+//              (a INT64 PRIMARY KEY, b STRING).
+//   close      Kuzu's C++ API has no close(): its destructors are the close.
+//              Two ways embedders reach them, as the policy:
+//     binding  (default) as the Node.js binding: a call in flight holds its
+//              own reference, so the destructor runs when the last call on
+//              that object returns; connections do not keep the database
+//              alive. This is how the incident was seen, and the only way a
+//              close can race a query without the caller itself destroying
+//              an object it is still calling.
+//     embedder as a C++ embedder who trusts the destructor to wait (the
+//              published fix makes ~Connection wait): close destroys the
+//              object at once, even while another thread is inside a call
+//              on it (the incident's ~Connection race).
+//   query      Connection::query; long N = a nested UNWIND with a sum
+//              (sqrt(N) x sqrt(N) rows), count = MATCH ... RETURN count(*),
+//              insert = UNWIND ... CREATE, copy / copy_bad = COPY t FROM a
+//              CSV, begin / commit / rollback = BEGIN TRANSACTION / COMMIT /
+//              ROLLBACK, multi = ';'-separated statements.
+//   interrupt  Connection::interrupt; timeout Connection::setQueryTimeOut.
+// Contract: deferred close (contract.h): Kuzu's API documentation promises
+// nothing about closing under work, and its fixed fork defers the close while
+// connections and queries live (../shared/design/lifecycle-model.md, last
+// section). Whatever a close meets, a crash or a hang is never allowed.
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "lifeguard/harness/engine_adapter.h"
+#include "lifeguard/harness/handle_slots.h"
+#include "lifeguard/harness/scratch_dir.h"
+#include "lifeguard/harness/workload.h"
+#include "main/kuzu.h"
+
+namespace lifeguard::harness {
+namespace {
+
+using kuzu::main::Connection;
+using kuzu::main::Database;
+using kuzu::main::QueryResult;
+
+// Kuzu reports errors as messages; their prefixes name the exception class.
+Answer fromMessage(const std::string& message, const QuerySpec* spec) {
+  auto has = [&](const char* text) { return message.find(text) != std::string::npos; };
+  AnswerKind kind = AnswerKind::kInternal;
+  if (has("Interrupted")) kind = AnswerKind::kInterrupted;
+  else if (has("parent database is closed")) kind = AnswerKind::kDatabaseClosed;
+  else if (has("write transaction")) kind = AnswerKind::kWriteConflict;
+  else if (spec != nullptr && (spec->kind == QueryKind::kCopy || spec->kind == QueryKind::kCopyBad ||
+                               spec->kind == QueryKind::kMulti) &&
+           (has("Copy exception") || has("Conversion exception")))
+    kind = AnswerKind::kCopyError;
+  else if (has("Parser exception") || has("Binder exception") || has("Connection already has an active transaction") ||
+           has("No active transaction for") || has("Cannot start a new transaction while there is an active"))
+    kind = AnswerKind::kUserError;
+  // Anything else is Internal, which no contract allows: for example "Timeout
+  // waiting for active transactions to leave the system before checkpointing",
+  // which a COPY may answer while another connection's transaction is open,
+  // without saying whether it committed (H9; not triaged yet).
+  return {kind, message, std::nullopt};
+}
+
+template <typename F>
+Answer answering(F&& body) {
+  try {
+    return body();
+  } catch (const std::exception& error) {
+    return fromMessage(error.what(), nullptr);
+  }
+}
+
+class KuzuAdapter : public EngineAdapter {
+ public:
+  KuzuAdapter(bool embedder, std::filesystem::path scratch)
+      : embedder_(embedder), scratch_(std::move(scratch)), contract_(deferredCloseContract()) {}
+  ~KuzuAdapter() override {
+    results_.clear();
+    connections_.clear();
+    databases_.clear();
+    std::error_code ignored;
+    std::filesystem::remove_all(scratch_, ignored);
+  }
+
+  std::string name() const override { return "kuzu"; }
+  std::string policy() const override { return embedder_ ? "embedder" : "binding"; }
+  Capabilities capabilities() const override {
+    Capabilities capabilities;
+    capabilities.durable = true;
+    return capabilities;
+  }
+  const Contract& contract() const override { return contract_; }
+  void setQueryPointCallback(QueryPointCallback, void*) override {}
+
+  Answer openDatabase() override {
+    return answering([&] {
+      auto db = std::make_shared<Database>((scratch_ / "db").string(),
+                                           kuzu::main::SystemConfig(256ull << 20, 2, true, false, 1ull << 32));
+      Connection setup(db.get());
+      for (const auto& table : tables()) {
+        if (setup.query("MATCH (n:" + table + ") RETURN count(*)")->isSuccess()) continue;
+        auto created = setup.query("CREATE NODE TABLE " + table + "(a INT64, b STRING, PRIMARY KEY(a))");
+        if (!created->isSuccess()) return fromMessage(created->getErrorMessage(), nullptr);
+      }
+      databases_.put("db", std::move(db));
+      return Answer::ok();
+    });
+  }
+  Answer closeDatabase() override { return databases_.take("db") ? Answer::ok() : Answer::gone(); }
+  Answer reopenDatabase() override {
+    databases_.take("db");  // destroyed here, or when its last call returns
+    return openDatabase();
+  }
+  Answer dropDatabase() override { return closeDatabase(); }
+
+  Answer connect(const std::string& name) override {
+    auto db = use(databases_, "db");
+    if (db == nullptr) return Answer::gone();
+    return answering([&] {
+      connections_.put(name, std::make_shared<Connection>(db.get()));
+      return Answer::ok();
+    });
+  }
+  Answer disconnect(const std::string& name) override {
+    return connections_.take(name) ? Answer::ok() : Answer::gone();
+  }
+  Answer dropConnection(const std::string& name) override { return disconnect(name); }
+
+  Answer query(const std::string& name, const std::string& result_name, const QuerySpec& spec,
+               std::int64_t tag) override {
+    auto conn = use(connections_, name);
+    if (conn == nullptr) return Answer::gone();
+    std::string cypher = cypherFor(spec, tag);
+    return answering([&] {
+      std::shared_ptr<QueryResult> result(conn->query(cypher).release());
+      Answer answer = chainAnswer(*result, spec);
+      if (result_name != "-") results_.put(result_name, std::move(result));
+      return answer;
+    });
+  }
+  Answer iterate(const std::string& name, std::int64_t rows) override {
+    auto result = use(results_, name);
+    if (result == nullptr) return Answer::gone();
+    return answering([&] {
+      std::int64_t read = 0;
+      for (QueryResult* r = result.get(); r != nullptr && read < rows; r = r->getNextQueryResult()) {
+        while (read < rows && r->isSuccess() && r->hasNext()) {
+          r->getNext();
+          ++read;
+        }
+      }
+      return Answer::ok(read);
+    });
+  }
+  Answer closeResult(const std::string& name) override { return results_.take(name) ? Answer::ok() : Answer::gone(); }
+  Answer dropResult(const std::string& name) override { return closeResult(name); }
+  Answer interrupt(const std::string& name) override {
+    auto conn = use(connections_, name);
+    if (conn == nullptr) return Answer::gone();
+    return answering([&] {
+      conn->interrupt();
+      return Answer::ok();
+    });
+  }
+  Answer setTimeout(const std::string& name, std::int64_t ms) override {
+    auto conn = use(connections_, name);
+    if (conn == nullptr) return Answer::gone();
+    return answering([&] {
+      conn->setQueryTimeOut(static_cast<std::uint64_t>(ms));
+      return Answer::ok();
+    });
+  }
+
+  Answer readTables(std::vector<TableRows>* tables_out) override {
+    auto db = use(databases_, "db");
+    if (db == nullptr) return Answer::gone();
+    return answering([&] {
+      Connection reader(db.get());
+      tables_out->clear();
+      for (const auto& table : tables()) {
+        auto result = reader.query("MATCH (n:" + table + ") RETURN n.a, n.b");
+        if (!result->isSuccess()) return fromMessage(result->getErrorMessage(), nullptr);
+        TableRows rows;
+        while (result->hasNext()) {
+          auto tuple = result->getNext();
+          rows.push_back(tuple->getValue(0)->toString() + "|" + tuple->getValue(1)->toString());
+        }
+        tables_out->push_back(std::move(rows));
+      }
+      return Answer::ok();
+    });
+  }
+  EngineState state() override { return {}; }  // Kuzu's public API does not tell
+
+ private:
+  // The object a call uses. Binding: the call shares ownership, so a close
+  // destroys it when the call returns. Embedder: the call does not own it,
+  // so a close destroys it at once, under the call.
+  template <typename T>
+  std::shared_ptr<T> use(Slots<T>& slots, const std::string& name) {
+    std::shared_ptr<T> owner = slots.get(name);
+    if (!embedder_ || owner == nullptr) return owner;
+    return std::shared_ptr<T>(std::shared_ptr<T>(), owner.get());
+  }
+
+  // The first failing result of the chain decides; value = statements that succeeded.
+  static Answer chainAnswer(QueryResult& head, const QuerySpec& spec) {
+    std::int64_t succeeded = 0;
+    for (QueryResult* r = &head; r != nullptr; r = r->getNextQueryResult()) {
+      if (!r->isSuccess()) {
+        Answer answer = fromMessage(r->getErrorMessage(), &spec);
+        answer.value = succeeded;
+        return answer;
+      }
+      ++succeeded;
+    }
+    return Answer::ok(succeeded);
+  }
+
+  std::string cypherFor(const QuerySpec& spec, std::int64_t tag) {
+    switch (spec.kind) {
+      case QueryKind::kLong: {
+        auto side = static_cast<std::int64_t>(std::ceil(std::sqrt(static_cast<double>(spec.count))));
+        return fmt::format("UNWIND range(1, {0}) AS i UNWIND range(1, {0}) AS j RETURN sum(i + j)", side);
+      }
+      case QueryKind::kCount: return "MATCH (n:" + spec.table + ") RETURN count(*)";
+      case QueryKind::kInsert:
+        return fmt::format("UNWIND range(0, {}) AS i CREATE (:{} {{a: {} + i, b: 'v' + CAST(i AS STRING)}})",
+                           spec.count - 1, spec.table, rowValue(tag, 0));
+      case QueryKind::kCopy:
+      case QueryKind::kCopyBad: return "COPY " + spec.table + " FROM '" + writeCsv(spec, tag) + "'";
+      case QueryKind::kBegin: return "BEGIN TRANSACTION";
+      case QueryKind::kCommit: return "COMMIT";
+      case QueryKind::kRollback: return "ROLLBACK";
+      case QueryKind::kMulti: {
+        std::string cypher;
+        for (std::size_t i = 0; i < spec.parts.size(); ++i) {
+          cypher += cypherFor(spec.parts[i], partTag(tag, static_cast<int>(i))) + ";";
+        }
+        return cypher;
+      }
+    }
+    return "";
+  }
+
+  std::string writeCsv(const QuerySpec& spec, std::int64_t tag) {
+    auto path = scratch_ / fmt::format("copy_{}.csv", tag);
+    std::ofstream out(path);
+    for (std::int64_t i = 0; i < spec.count; ++i) {
+      if (spec.kind == QueryKind::kCopyBad && i + 1 == spec.bad_line) out << "not_a_number,bad\n";
+      else out << rowValue(tag, i) << ",v" << i << "\n";
+    }
+    return path.string();
+  }
+
+  const bool embedder_;
+  const std::filesystem::path scratch_;
+  const Contract contract_;
+  Slots<Database> databases_;
+  Slots<Connection> connections_;
+  Slots<QueryResult> results_;
+};
+
+const bool kRegistered = registerEngine(
+    {"kuzu", "Kuzu " LIFEGUARD_KUZU_VERSION " through its C++ API (close = destroy; policy: who holds the object)",
+     {"binding", "embedder"}, [](const std::string& policy, std::string*) -> std::unique_ptr<EngineAdapter> {
+       return std::make_unique<KuzuAdapter>(policy == "embedder", makeScratchDirectory());
+     }});
+
+}  // namespace
+}  // namespace lifeguard::harness
