@@ -22,7 +22,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "lifeguard/testing/hooks.h"
+#include "lifeguard/sync/controlled.h"
 
 namespace lifeguard::fuzz {
 

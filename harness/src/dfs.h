@@ -14,7 +14,7 @@
 #include <optional>
 #include <vector>
 
-#include "lifeguard/testing/hooks.h"
+#include "lifeguard/sync/controlled.h"
 
 namespace lifeguard::harness {
 

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "lifeguard/testing/hooks.h"
+#include "lifeguard/sync/controlled.h"
 
 namespace lifeguard::harness {
 namespace {

@@ -8,7 +8,7 @@
 #include "lifeguard/database.h"
 #include "lifeguard/query_result.h"
 #include "lifeguard/testing/hooks.h"
-#include "sync/sync.h"
+#include "lifeguard/sync/sync.h"
 
 namespace lifeguard {
 namespace {

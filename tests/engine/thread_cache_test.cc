@@ -14,7 +14,7 @@
 #include "lifeguard/lifeguard.h"
 #include "lifeguard/testing/hooks.h"
 #include "support/lifecycle_test.h"
-#include "sync/sync.h"
+#include "lifeguard/sync/sync.h"
 
 namespace lifeguard {
 namespace {

@@ -64,7 +64,9 @@ TEST(RunnerTest, UnknownEngineIsAHarnessError) {
   Schedule s = parse("engine nosuch\nactor 0\n  open_db\n");
   RunResult result = runIsolated(s, {});
   EXPECT_EQ(result.verdict, Verdict::kHarness);
-  EXPECT_EQ(result.message, "unknown engine 'nosuch' (this build has: lifeguard, lifeguard-disk)");
+  // The list names every registered engine (kuzu too where it is fetched).
+  EXPECT_TRUE(result.message.starts_with("unknown engine 'nosuch' (this build has: ")) << result.message;
+  EXPECT_NE(result.message.find("lifeguard, lifeguard-disk)"), std::string::npos) << result.message;
 }
 
 

@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 
 #include "lifeguard/file_system.h"
-#include "sync/sync.h"
+#include "lifeguard/sync/sync.h"
 
 namespace lifeguard {
 namespace {

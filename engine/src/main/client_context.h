@@ -20,7 +20,7 @@
 #include "lifeguard/prepared_statement.h"
 #include "lifeguard/query_result.h"
 #include "parser/statement.h"
-#include "sync/sync.h"
+#include "lifeguard/sync/sync.h"
 
 namespace lifeguard {
 

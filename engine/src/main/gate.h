@@ -11,7 +11,7 @@
 
 #include <cstdint>
 
-#include "sync/sync.h"
+#include "lifeguard/sync/sync.h"
 
 namespace lifeguard {
 

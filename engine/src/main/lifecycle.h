@@ -17,7 +17,7 @@
 
 #include "lifeguard/options.h"
 #include "main/gate.h"
-#include "sync/sync.h"
+#include "lifeguard/sync/sync.h"
 
 namespace lifeguard {
 

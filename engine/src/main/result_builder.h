@@ -7,7 +7,7 @@
 
 #include "lifeguard/query_result.h"
 #include "memory/memory_manager.h"
-#include "sync/sync.h"
+#include "lifeguard/sync/sync.h"
 
 namespace lifeguard {
 

@@ -15,7 +15,7 @@
 #include <unordered_map>
 
 #include "lifeguard/value.h"
-#include "sync/sync.h"
+#include "lifeguard/sync/sync.h"
 
 namespace lifeguard {
 

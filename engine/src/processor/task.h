@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "lifeguard/status.h"
-#include "sync/sync.h"
+#include "lifeguard/sync/sync.h"
 
 namespace lifeguard {
 

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "lifeguard/status.h"
-#include "sync/sync.h"
+#include "lifeguard/sync/sync.h"
 
 namespace lifeguard {
 

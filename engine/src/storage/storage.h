@@ -15,7 +15,7 @@
 
 #include "lifeguard/value.h"
 #include "parser/statement.h"
-#include "sync/sync.h"
+#include "lifeguard/sync/sync.h"
 
 namespace lifeguard {
 

@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "storage/storage.h"
-#include "sync/sync.h"
+#include "lifeguard/sync/sync.h"
 
 namespace lifeguard {
 

@@ -1,77 +1,21 @@
-// Testing hooks: named sync points, an engine probe, controlled scheduling.
+// Testing hooks of this project's engine: the one header beyond its public
+// API that tests and its adapter (adapters/lifeguard/) may use. Named sync
+// points and controlled scheduling come from the sync layer
+// (lifeguard/sync/controlled.h), which the engine runs on; the probe below
+// is the engine's own.
 //
-// This is the one header beyond the public API that tests and the harness may
-// use. Sync points are compiled into every build except release
-// (LIFEGUARD_SYNC_POINTS); in release builds LG_SYNC_POINT is empty and the
-// registry below still links but is never reached from the engine.
-//
-// Sync points force an interleaving instead of sleeping for it:
-//   - loadDependencies({{"A", "B"}}): a thread reaching point B waits until
-//     some thread has passed point A (RocksDB's LoadDependency semantics; once
-//     A has been passed, B never waits again until clear()).
-//   - setCallback("B", f): f(arg) runs on the thread that reaches B, after its
-//     dependencies are met.
-// Points the engine passes (engine/README.md says where each one sits):
-//   Worker::before_run, Worker::after_run, Task::batch,
-//   Task::before_finalize, Task::finalize:inside,
-//   TaskScheduler::wait_loop, ClientContext::parse_bind,
-//   ClientContext::after_execute_before_commit, QueryProcessor::execute,
-//   Connection::close:before_drain, Connection::close:after_drain,
-//   Connection::close:done (the context is gone),
-//   Database::close:begin, Database::close:before_free,
-//   Database::close:before_join, QueryResult::get_next.
-//
-// Thread-safety: every SyncPoints method is thread-safe. enable()/disable()
-// and clear() are meant to be called by the test's own thread while no engine
-// thread is waiting at a point.
+// Thread-safety: probe() may be called from any thread.
 #pragma once
 
-#include <atomic>
 #include <cstddef>
-#include <cstdint>
-#include <functional>
-#include <memory>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
+
+#include "lifeguard/sync/controlled.h"
 
 namespace lifeguard {
 class Database;
 }
 
 namespace lifeguard::testing {
-
-class SyncPoints {
- public:
-  static SyncPoints& instance();
-
-  void enable();
-  void disable();
-  bool enabled() const;
-  // Drops every dependency, callback and passed-point record.
-  void clear();
-
-  // Each pair is {predecessor, successor}.
-  void loadDependencies(const std::vector<std::pair<std::string, std::string>>& deps);
-  void setCallback(const std::string& point, std::function<void(void* arg)> callback);
-  // Whether some thread has passed `point` since the last clear().
-  bool passed(std::string_view point) const;
-
-  // Called at each point (through LG_SYNC_POINT). Waits for the point's
-  // predecessors, runs its callback, records it as passed.
-  void process(std::string_view point, void* arg = nullptr);
-
-  ~SyncPoints();
-
- private:
-  SyncPoints();
-  struct State;
-  std::unique_ptr<State> state_;
-};
-
-// Whether sync points are compiled into this build of the engine.
-bool syncPointsCompiledIn();
 
 // What the engine is doing right now, for end-of-run invariants. A closed
 // database reports zero everywhere except `closed`.
@@ -85,113 +29,4 @@ struct EngineProbe {
 };
 EngineProbe probe(const Database& db);
 
-// ---------------------------------------------------------------------------
-// Controlled scheduling (builds with sync points; see controlledCompiledIn()).
-//
-// runControlled() runs threads one at a time: every engine sync operation
-// (mutex, condition variable, thread start and join, lifecycle atomic) and
-// every named sync point is a scheduling point where the running thread
-// yields and a strategy picks the next one. Blocking is modelled (a thread
-// waiting for a mutex, a notify or a join is not runnable), time is virtual
-// (timed waits expire only when nothing else can run), and the run is a
-// function of the strategy's decisions alone, so a recorded decision list
-// replays it exactly.
-//
-// A run that cannot go on ends the process after on_end() has seen the trace
-// and a report went to stderr:
-//   - deadlock (no thread can run; each thread's position is listed) and the
-//     step bound (a livelock) exit with kControlledHangExit, the report starts
-//     with "HANG: ";
-//   - a replay whose run departs from its trace exits with
-//     kControlledDivergenceExit, the report starts with "DIVERGENCE: " and
-//     says at which step and how.
-// A sanitizer report also reaches on_end() first (death callback).
-//
-// Threading contract: one run at a time per process; the caller is not a
-// controlled thread and creates nothing the run uses before it starts.
-// Everything the controlled threads share with the engine must be created
-// inside the run (a database opened outside would have uncontrolled workers).
-
-inline constexpr int kControlledHangExit = 86;
-inline constexpr int kControlledDivergenceExit = 87;
-inline constexpr std::uint64_t kTraceCheckInterval = 256;
-inline constexpr int kMaxControlledThreads = 64;
-
-struct ControlledTrace {
-  std::vector<std::uint8_t> decisions;  // the thread chosen at each step
-  std::vector<std::uint64_t> runnable;  // who could run at each step (bit i: thread i)
-  std::vector<int> current;             // the thread that reached each step (-1: it blocked or ended)
-  std::vector<std::uint32_t> checks;    // checksum of steps [k*256, (k+1)*256)
-  std::uint64_t steps() const { return decisions.size(); }
-};
-
-struct ControlledOptions {
-  enum class Strategy {
-    kRandom,  // uniform among the runnable threads at each step
-    kPct,     // PCT: random priorities, pct_depth-1 priority change points
-    kReplay,  // exactly `decisions`; any departure is a divergence
-    kPrefix,  // `decisions`, then `chooser` (or: keep the current thread)
-  };
-  Strategy strategy = Strategy::kRandom;
-  std::uint64_t seed = 0;
-  int pct_depth = 3;
-  std::uint64_t pct_steps = 200;   // PCT's estimate of the run's length
-  std::vector<std::uint8_t> decisions;
-  std::vector<std::uint32_t> checks;  // kReplay: compared every kTraceCheckInterval steps
-  // kPrefix after the decisions: returns the thread to run, given the mask of
-  // runnable threads and the current one (-1 if it cannot continue). An
-  // answer that cannot run falls back to "keep the current thread".
-  std::function<int(std::uint64_t runnable, int current)> chooser;
-  std::uint64_t max_steps = 2'000'000;
-  // Deadlock, step bound and divergence call std::abort() after the report
-  // instead of _exit(code): a fuzzer (libFuzzer) then saves the input. The
-  // sanitizer's death callback is left to the fuzzer too (it saves the input
-  // there), so on_end does not see a run that a sanitizer report ends.
-  bool abort_on_failure = false;
-  // Sees the trace when the run ends, however it ends (but see above).
-  std::function<void(const ControlledTrace&)> on_end;
-};
-
-bool controlledCompiledIn();
-// Runs each of `actors` on its own controlled thread (threads 1..N), joins
-// them on thread 0, then runs `finale` on thread 0. Returns the trace.
-ControlledTrace runControlled(const ControlledOptions& options, std::vector<std::function<void()>> actors,
-                              std::function<void()> finale);
-// From any thread while a run is in progress (a watchdog): every controlled
-// thread's position and the trace so far. False if no run is in progress or
-// the scheduler stays busy (its lock held) for a second.
-bool controlledSnapshot(std::string* report, ControlledTrace* trace);
-// Whether the calling thread runs under runControlled().
-bool isControlledThread();
-// On a controlled thread: blocks until `ready()` holds. The scheduler calls
-// ready() at scheduling points, on whichever thread runs then, so it must be
-// cheap and must not block or touch the engine.
-void controlledWaitUntil(const std::function<bool()>& ready);
-
-// Engine threads started from now on (a Database's workers, and the threads
-// of runControlled) run on OS threads that finished engine threads left idle,
-// instead of new ones; join still waits for the thread's work to end. Off by
-// default. For fuzz targets that open a database per input: under
-// AddressSanitizer creating and joining an OS thread costs more than a small
-// query. A controlled run makes the same decisions either way. Thread-safe.
-void reuseOsThreads(bool enabled);
-
 }  // namespace lifeguard::testing
-
-#if defined(LIFEGUARD_SYNC_POINTS)
-#define LG_SYNC_POINT(name) ::lifeguard::testing::detail::syncPoint(name, nullptr)
-#define LG_SYNC_POINT_ARG(name, arg) ::lifeguard::testing::detail::syncPoint(name, arg)
-namespace lifeguard::testing::detail {
-extern std::atomic<bool> sync_points_enabled;
-extern std::atomic<int> controlled_runs;
-void syncPointSlow(std::string_view name, void* arg);
-inline void syncPoint(std::string_view name, void* arg) {
-  if (sync_points_enabled.load(std::memory_order_acquire) || controlled_runs.load(std::memory_order_relaxed) > 0) {
-    syncPointSlow(name, arg);
-  }
-}
-}  // namespace lifeguard::testing::detail
-#else
-#define LG_SYNC_POINT(name) ((void)0)
-#define LG_SYNC_POINT_ARG(name, arg) ((void)(arg))
-#endif

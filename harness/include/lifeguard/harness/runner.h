@@ -1,7 +1,7 @@
 // Runner: executes a schedule against an engine adapter with one thread per
 // actor, records the history and judges it with the oracles. Under the `os`
 // scheduler the threads run free; under random, pct or dfs they run one at a
-// time under the controlled scheduler (lifeguard/testing/hooks.h), and a
+// time under the controlled scheduler (lifeguard/sync/controlled.h), and a
 // schedule with a decision trace replays that exact interleaving.
 //
 // Verdicts, in the order they are checked:
@@ -27,7 +27,7 @@
 
 #include "lifeguard/harness/history.h"
 #include "lifeguard/harness/schedule.h"
-#include "lifeguard/testing/hooks.h"
+#include "lifeguard/sync/controlled.h"
 
 namespace lifeguard::harness {
 

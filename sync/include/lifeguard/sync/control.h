@@ -1,10 +1,10 @@
 // The sync layer's entry points into the controlled scheduler.
 //
-// Only sync/sync.h calls these, and only on a controlled thread (active()).
+// Only lifeguard/sync/sync.h calls these, and only on a controlled thread (active()).
 // Exactly one controlled thread runs at a time; each call below is a
 // scheduling point at which the running thread yields and the scheduler
 // (controller.cc) picks who runs next. The public side, for tests and the
-// harness, is lifeguard/testing/hooks.h (runControlled and friends).
+// harness, is lifeguard/sync/controlled.h (runControlled and friends).
 #pragma once
 
 #include <chrono>

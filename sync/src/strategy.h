@@ -12,7 +12,7 @@
 #include <memory>
 #include <string>
 
-#include "lifeguard/testing/hooks.h"
+#include "lifeguard/sync/controlled.h"
 
 namespace lifeguard::sync::control {
 

@@ -1,4 +1,4 @@
-#include "sync/thread_cache.h"
+#include "lifeguard/sync/thread_cache.h"
 
 #include <pthread.h>
 
@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "sync/thread_annotations.h"
+#include "lifeguard/sync/thread_annotations.h"
 
 namespace lifeguard::sync::detail {
 namespace {

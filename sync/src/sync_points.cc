@@ -1,11 +1,11 @@
-#include "lifeguard/testing/hooks.h"
+#include "lifeguard/sync/controlled.h"
 
 #include <cstdio>
 #include <cstdlib>
 #include <map>
 #include <set>
 
-#include "sync/sync.h"
+#include "lifeguard/sync/sync.h"
 
 namespace lifeguard::testing {
 

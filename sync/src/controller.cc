@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
-#include "sync/control.h"
-#include "sync/strategy.h"
-#include "sync/sync.h"
+#include "lifeguard/sync/control.h"
+#include "strategy.h"
+#include "lifeguard/sync/sync.h"
 
 extern "C" void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
 

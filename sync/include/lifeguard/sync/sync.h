@@ -26,12 +26,12 @@
 #include <thread>
 #include <utility>
 
-#include "sync/thread_annotations.h"
-#include "sync/thread_cache.h"
+#include "lifeguard/sync/thread_annotations.h"
+#include "lifeguard/sync/thread_cache.h"
 
 #if defined(LIFEGUARD_SYNC_POINTS)
 #define LG_CONTROLLED 1
-#include "sync/control.h"
+#include "lifeguard/sync/control.h"
 // Where a sync operation is called from, for deadlock reports.
 #define LG_WHERE_PARAMS const char *file = __builtin_FILE(), int line = __builtin_LINE()
 #define LG_WHERE_PARAMS_DEF const char *file, int line

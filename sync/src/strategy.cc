@@ -1,4 +1,4 @@
-#include "sync/strategy.h"
+#include "strategy.h"
 
 #include <algorithm>
 #include <bit>
