@@ -24,10 +24,27 @@
 //              CSV, begin / commit / rollback = BEGIN TRANSACTION / COMMIT /
 //              ROLLBACK, multi = ';'-separated statements.
 //   interrupt  Connection::interrupt; timeout Connection::setQueryTimeOut.
-// Contract: deferred close (contract.h): Kuzu's API documentation promises
-// nothing about closing under work, and its fixed fork defers the close while
-// connections and queries live (../shared/design/lifecycle-model.md, last
-// section). Whatever a close meets, a crash or a hang is never allowed.
+// Contract (kuzuContract below, printed by `lifeguard contract --engine kuzu`):
+// deferred close. Kuzu 0.11's ~Database marks a lifecycle manager that every
+// Connection and QueryResult shares closed; from then on their calls answer
+// "The current operation is not allowed because the parent database is
+// closed." (src/common/database_lifecycle_manager.cpp; test/api/api_test.cpp,
+// CloseDatabaseBeforeQueryResultAndConnection: "It should not cause
+// SEGFAULT"). The check is made at each call's entry only, so nothing in
+// Kuzu's documentation makes a close racing a running query the caller's
+// fault, and Kuzu documents each Connection as thread-safe
+// (src/include/main/connection.h: "Each Connection is thread-safe. Multiple
+// connections can connect to the same Database instance in a multi-threaded
+// environment."). Under `embedder`, destroying a Connection or a QueryResult
+// while another thread is inside a call on that same object is the caller's
+// fault (C++ object lifetime: no member function may run on a destroyed
+// object), drawn only with --outside-contract. Kuzu answers a COPY that ran
+// while another connection's transaction was open with a checkpoint timeout
+// although the COPY committed (src/main/client_context.cpp: "We always force
+// checkpoint for COPY_FROM statement"; src/transaction/transaction_manager.cpp
+// commits before it checkpoints; docs.kuzudb.com/cypher/transaction: "once you
+// commit a transaction successfully, all your changes will persist even if
+// there is an error *after* committing"): that answer is Indeterminate.
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -47,11 +64,15 @@ using kuzu::main::Connection;
 using kuzu::main::Database;
 using kuzu::main::QueryResult;
 
+Contract kuzuContract(const std::string& policy);
+
 // Kuzu reports errors as messages; their prefixes name the exception class.
 Answer fromMessage(const std::string& message, const QuerySpec* spec) {
   auto has = [&](const char* text) { return message.find(text) != std::string::npos; };
   AnswerKind kind = AnswerKind::kInternal;
   if (has("Interrupted")) kind = AnswerKind::kInterrupted;
+  else if (has("Timeout waiting for active transactions to leave the system before checkpointing"))
+    kind = AnswerKind::kIndeterminate;  // the write committed; its checkpoint did not run
   else if (has("parent database is closed")) kind = AnswerKind::kDatabaseClosed;
   else if (has("write transaction")) kind = AnswerKind::kWriteConflict;
   else if (spec != nullptr && (spec->kind == QueryKind::kCopy || spec->kind == QueryKind::kCopyBad ||
@@ -61,10 +82,7 @@ Answer fromMessage(const std::string& message, const QuerySpec* spec) {
   else if (has("Parser exception") || has("Binder exception") || has("Connection already has an active transaction") ||
            has("No active transaction for") || has("Cannot start a new transaction while there is an active"))
     kind = AnswerKind::kUserError;
-  // Anything else is Internal, which no contract allows: for example "Timeout
-  // waiting for active transactions to leave the system before checkpointing",
-  // which a COPY may answer while another connection's transaction is open,
-  // without saying whether it committed (H9; not triaged yet).
+  // Anything else is Internal, which no contract allows.
   return {kind, message, std::nullopt};
 }
 
@@ -80,7 +98,7 @@ Answer answering(F&& body) {
 class KuzuAdapter : public EngineAdapter {
  public:
   KuzuAdapter(bool embedder, std::filesystem::path scratch)
-      : embedder_(embedder), scratch_(std::move(scratch)), contract_(deferredCloseContract()) {}
+      : embedder_(embedder), scratch_(std::move(scratch)), contract_(kuzuContract(embedder ? "embedder" : "binding")) {}
   ~KuzuAdapter() override {
     results_.clear();
     connections_.clear();
@@ -268,9 +286,38 @@ class KuzuAdapter : public EngineAdapter {
   Slots<QueryResult> results_;
 };
 
+Contract kuzuContract(const std::string& policy) {
+  Contract contract = deferredCloseContract();
+  contract.setStyle(CloseStyle::kDeferred,
+                    "src/common/database_lifecycle_manager.cpp; test/api/api_test.cpp "
+                    "CloseDatabaseBeforeQueryResultAndConnection");
+  // A write's answer after its commit, when the checkpoint that follows times out.
+  for (QueryKind query : {QueryKind::kInsert, QueryKind::kCopy, QueryKind::kCommit}) {
+    for (HandleState state : {HandleState::kOpen, HandleState::kClosing, HandleState::kClosed}) {
+      contract.allow({OpKind::kQuery, query, state}, {AnswerKind::kIndeterminate});
+    }
+  }
+  if (policy == "embedder") {
+    const std::string kLifetime = "C++ object lifetime ([basic.life]); src/include/main/connection.h and "
+                                  "query_result.h document their destructors only as 'Destructs ...'";
+    contract.addCallerFault({{OpKind::kDisconnect, OpKind::kDrop},
+                             {OpKind::kQuery, OpKind::kInterrupt, OpKind::kSetTimeout},
+                             true,
+                             "destroying a Connection while another thread is inside a call on it",
+                             kLifetime});
+    contract.addCallerFault({{OpKind::kCloseResult, OpKind::kDrop},
+                             {OpKind::kIterate},
+                             true,
+                             "destroying a QueryResult while another thread iterates it",
+                             kLifetime});
+  }
+  return contract;
+}
+
 const bool kRegistered = registerEngine(
     {"kuzu", "Kuzu " LIFEGUARD_KUZU_VERSION " through its C++ API (close = destroy; policy: who holds the object)",
-     {"binding", "embedder"}, [](const std::string& policy, std::string*) -> std::unique_ptr<EngineAdapter> {
+     {"binding", "embedder"}, kuzuContract,
+     [](const std::string& policy, std::string*) -> std::unique_ptr<EngineAdapter> {
        return std::make_unique<KuzuAdapter>(policy == "embedder", makeScratchDirectory());
      }});
 

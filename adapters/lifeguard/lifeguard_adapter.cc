@@ -20,6 +20,8 @@
 namespace lifeguard::harness {
 namespace {
 
+Contract lifeguardContract(const std::string& policy);
+
 Answer fromStatus(const Status& status) {
   static const std::map<ErrorCode, AnswerKind> kKinds = {
       {ErrorCode::kOk, AnswerKind::kOk},
@@ -57,7 +59,7 @@ class LifeguardAdapter : public EngineAdapter {
   // and removes. `on_disk`: the database lives in a directory under it and
   // survives close and reopen (engine "lifeguard-disk").
   LifeguardAdapter(TeardownPolicy policy, std::filesystem::path scratch, bool on_disk)
-      : policy_(policy), scratch_(std::move(scratch)), on_disk_(on_disk), contract_(drainingEngineContract()) {
+      : policy_(policy), scratch_(std::move(scratch)), on_disk_(on_disk), contract_(lifeguardContract("")) {
     options_.policy = policy;
     options_.checkpoint_wait_ms = 200;
     if (testing::syncPointsCompiledIn()) {
@@ -309,14 +311,21 @@ std::unique_ptr<EngineAdapter> makeLifeguardAdapter(const std::string& policy, b
   return std::make_unique<LifeguardAdapter>(*parsed, makeScratchDirectory(), on_disk);
 }
 
+// engine/README.md: under `complete` a close interrupts, then drains.
+Contract lifeguardContract(const std::string&) {
+  Contract contract = drainingEngineContract();
+  contract.setStyle(CloseStyle::kDrain, "engine/README.md, Teardown policies: complete");
+  return contract;
+}
+
 const std::vector<std::string> kPolicies = {"complete", "legacy", "execute_drain"};
 const bool kRegistered =
-    registerEngine({"lifeguard", "the embedded engine of engine/, in memory", kPolicies,
+    registerEngine({"lifeguard", "the embedded engine of engine/, in memory", kPolicies, lifeguardContract,
                     [](const std::string& policy, std::string* error) {
                       return makeLifeguardAdapter(policy, false, error);
                     }}) &&
     registerEngine({"lifeguard-disk", "the embedded engine of engine/, on disk (WAL, reopen keeps the data)",
-                    kPolicies, [](const std::string& policy, std::string* error) {
+                    kPolicies, lifeguardContract, [](const std::string& policy, std::string* error) {
                       return makeLifeguardAdapter(policy, true, error);
                     }});
 

@@ -4,9 +4,9 @@
 
 namespace lifeguard::harness {
 namespace {
-constexpr std::array<std::string_view, 12> kNames = {
-    "Ok",        "ConnectionClosed", "DatabaseClosed", "Interrupted", "Timeout",  "WriteConflict",
-    "CopyError", "UserError",        "InvalidUse",     "IOError",     "Internal", "Gone",
+constexpr std::array<std::string_view, 14> kNames = {
+    "Ok",        "ConnectionClosed", "DatabaseClosed", "Interrupted", "Timeout",  "WriteConflict", "CopyError",
+    "UserError", "InvalidUse",       "IOError",        "Internal",    "Gone",     "Busy",          "Indeterminate",
 };
 }  // namespace
 

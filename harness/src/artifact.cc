@@ -19,6 +19,7 @@ std::string formatArtifact(const Schedule& schedule, const RunResult& result, co
                           schedule.policy);
   copy.comments.push_back(" " + result.message);
   if (!note.empty()) copy.comments.push_back(" " + note);
+  if (!result.outside_contract.empty()) copy.comments.push_back(" outside the contract: " + result.outside_contract);
   copy.comments.push_back(" replay: lifeguard replay " + path);
   copy.comments.push_back(" timeline: lifeguard show " + path + "   smaller: lifeguard shrink " + path);
   std::string text = formatSchedule(copy);

@@ -40,6 +40,7 @@ int shrink(const std::vector<std::string>& args);
 int show(const std::vector<std::string>& args);
 int generate(const std::vector<std::string>& args);
 int engines(const std::vector<std::string>& args);
+int contract(const std::vector<std::string>& args);
 int explore(const std::vector<std::string>& args);
 int importCrash(const std::vector<std::string>& args);
 

@@ -36,6 +36,7 @@ struct Campaign {
 // Counters of a campaign, for the progress line and the summary.
 struct Tally {
   std::uint64_t runs = 0, failures = 0, first_failure_at = 0, max_steps = 0;
+  std::uint64_t outside = 0;  // failures in runs the contract makes the caller's fault
   std::uint64_t confirm_runs = 0, reproduced = 0;  // --confirm replays, and how many failed the same way
   double first_failure_s = -1;
   std::map<Verdict, std::uint64_t> by_verdict;
@@ -52,9 +53,9 @@ void printProgress(const Campaign& c, const Tally& t, double elapsed, bool final
   std::fflush(stderr);
 }
 
-std::string artifactPath(const Campaign& c, std::uint64_t seed, Verdict verdict) {
-  return c.out + "/" + c.generator.policy + "-" + std::string(toString(verdict)) + "-seed" + std::to_string(seed) +
-         ".sched";
+std::string artifactPath(const Campaign& c, std::uint64_t seed, Verdict verdict, bool outside) {
+  return c.out + "/" + c.generator.policy + (outside ? "-outside-" : "-") + std::string(toString(verdict)) +
+         "-seed" + std::to_string(seed) + ".sched";
 }
 
 // The first step where two traces differ, or -1.
@@ -109,8 +110,9 @@ RunResult runSchedule(const Campaign& c, Schedule& schedule, Tally& t) {
 // c.confirm times, then writes it with how often it reproduced and reports it.
 void reportFailure(const Campaign& c, const Schedule& schedule, const RunResult& result, Tally& t,
                    double elapsed) {
-  ++t.failures;
-  if (t.first_failure_s < 0) t.first_failure_s = elapsed, t.first_failure_at = t.runs;
+  const bool outside = !result.outside_contract.empty();
+  ++(outside ? t.outside : t.failures);
+  if (!outside && t.first_failure_s < 0) t.first_failure_s = elapsed, t.first_failure_at = t.runs;
   Schedule artifact = schedule;
   artifact.trace = decisionTrace(result.trace);
   std::uint64_t reproduced = 0;
@@ -121,8 +123,9 @@ void reportFailure(const Campaign& c, const Schedule& schedule, const RunResult&
   t.reproduced += reproduced;
   std::string rate = c.confirm == 0 ? "" : "reproduced " + std::to_string(reproduced) + " of " +
                                                std::to_string(c.confirm) + " replays";
-  std::string path = artifactPath(c, schedule.seed, result.verdict);
+  std::string path = artifactPath(c, schedule.seed, result.verdict, outside);
   std::string error = writeFile(path, formatArtifact(artifact, result, path, rate));
+  if (outside) std::fprintf(stderr, "\nOUTSIDE THE CONTRACT (%s)", result.outside_contract.c_str());
   std::fprintf(stderr, "\nFAIL %s (seed %llu%s%s): %s\n  replay: lifeguard replay %s%s\n",
                std::string(toString(result.verdict)).c_str(), static_cast<unsigned long long>(schedule.seed),
                rate.empty() ? "" : ", ", rate.c_str(), result.message.c_str(),
@@ -135,6 +138,10 @@ void printSummary(const Campaign& c, const Tally& t, double elapsed) {
               c.generator.engine.c_str(), c.generator.policy.c_str(), c.scheduler.name.c_str(),
               static_cast<unsigned long long>(t.runs), elapsed,
               elapsed > 0 ? static_cast<double>(t.runs) / elapsed : 0.0, static_cast<unsigned long long>(t.failures));
+  if (t.outside > 0) {
+    std::printf(", %llu outside the contract (the caller's fault: not engine bugs)",
+                static_cast<unsigned long long>(t.outside));
+  }
   for (const auto& [verdict, count] : t.by_verdict) {
     if (verdict != Verdict::kPass) {
       std::printf(", %s %llu", std::string(toString(verdict)).c_str(), static_cast<unsigned long long>(count));
@@ -169,7 +176,7 @@ int runCampaign(Campaign& c) {
     c.scheduler.steps = std::max<std::uint64_t>(c.scheduler.steps, t.max_steps);
     if (result.verdict != Verdict::kPass) {
       reportFailure(c, schedule, result, t, secondsSince(start));
-      if (c.max_failures > 0 && t.failures >= c.max_failures) break;
+      if (c.max_failures > 0 && t.failures + t.outside >= c.max_failures) break;
     }
     if (secondsSince(last_print) > (c.tty ? 0.5 : 10.0)) {
       printProgress(c, t, secondsSince(start), false);
@@ -189,7 +196,7 @@ int run(const std::vector<std::string>& argv) {
   auto args = Args::parse(argv, {"engine", "policy", "seconds", "iterations", "seed", "actors", "out", "deadline-ms",
                                  "max-failures", "scheduler", "pct-depth", "preemptions", "dfs-runs", "max-steps",
                                  "confirm"},
-                          {"quiet", "check-determinism"}, &error);
+                          {"quiet", "check-determinism", "outside-contract"}, &error);
   if (!args) return std::fprintf(stderr, "lifeguard run: %s\n", error.c_str()), 2;
   Campaign c;
   c.generator.engine = args->get("engine", "lifeguard");
@@ -204,6 +211,7 @@ int run(const std::vector<std::string>& argv) {
   c.dfs_runs = args->number("dfs-runs", 200, &error);
   if (auto spec = schedulerFrom(*args, "os", &error)) c.scheduler = *spec;
   c.check_determinism = args->has("check-determinism");
+  c.generator.outside_contract = args->has("outside-contract");
   // Free-running threads may not fail again: replay each failure a few times
   // and say how often it reproduced. A controlled run replays exactly: once.
   c.confirm = args->number("confirm", c.scheduler.controlled() ? 1 : 3, &error);
@@ -223,7 +231,10 @@ int run(const std::vector<std::string>& argv) {
     return std::fprintf(stderr, "lifeguard run: --check-determinism needs a controlled --scheduler "
                                 "(random, pct or dfs); free-running threads are not deterministic\n"), 2;
   }
-  if (!makeAdapter(c.generator.engine, c.generator.policy, &error)) {
+  if (auto adapter = makeAdapter(c.generator.engine, c.generator.policy, &error)) {
+    c.generator.capabilities = adapter->capabilities();
+    c.generator.caller_faults = adapter->contract().callerFaults();
+  } else {
     return std::fprintf(stderr, "lifeguard run: %s\n", error.c_str()), 2;
   }
   std::printf("lifeguard run: engine %s, policy %s, scheduler %s, %d actors, seeds from %llu, %s%s\n",

@@ -11,6 +11,22 @@ std::string_view toString(HandleState state) {
   return "?";
 }
 
+std::string_view toString(CloseStyle style) {
+  switch (style) {
+    case CloseStyle::kDrain: return "drain";
+    case CloseStyle::kDeferred: return "deferred";
+    case CloseStyle::kRefuse: return "refuse";
+  }
+  return "?";
+}
+
+const CallerFault* Contract::callerFault(const Op& closer, const Op& victim) const {
+  for (const CallerFault& fault : caller_faults_) {
+    if (fault.matches(closer, victim)) return &fault;
+  }
+  return nullptr;
+}
+
 void Contract::allow(ContractKey key, std::set<AnswerKind> answers) {
   table_[key].insert(answers.begin(), answers.end());
 }
@@ -91,6 +107,7 @@ Contract deferredCloseContract() {
   using A = AnswerKind;
   using S = HandleState;
   Contract contract = drainingEngineContract();
+  contract.setStyle(CloseStyle::kDeferred, "");
   // After a close, what still holds the engine (a connection, a result, a
   // running query) may go on as if it were open, or fail with a clean error;
   // never crash or hang.
@@ -105,6 +122,18 @@ Contract deferredCloseContract() {
     contract.allow({OpKind::kQuery, query, S::kClosed}, {A::kInterrupted});
   }
   contract.allow({OpKind::kIterate, QueryKind::kLong, S::kClosed}, {A::kOk});
+  return contract;
+}
+
+Contract refusingCloseContract() {
+  using A = AnswerKind;
+  using S = HandleState;
+  Contract contract = drainingEngineContract();
+  contract.setStyle(CloseStyle::kRefuse, "");
+  // A close may refuse while work is live, and then changes nothing.
+  for (OpKind op : {OpKind::kCloseDb, OpKind::kDisconnect, OpKind::kReopen}) {
+    for (S state : {S::kOpen, S::kClosing, S::kClosed}) contract.allow({op, QueryKind::kLong, state}, {A::kBusy});
+  }
   return contract;
 }
 

@@ -1,5 +1,6 @@
 #include "lifeguard/harness/generator.h"
 
+#include <algorithm>
 #include <map>
 #include <random>
 
@@ -75,7 +76,7 @@ class Builder {
     if (roll < 75) return query(a);
     if (roll < 85 && !own_results_[a].empty()) return useResult(a);
     if (roll < 90) return add(a, op(OpKind::kCheck, "db")), void();
-    if (roll < 94) {
+    if (roll < 94 && caps().timeout) {
       Op o = op(OpKind::kSetTimeout, own_conn_[a]);
       o.number = pick(std::vector<int>{0, 5, 50});
       return add(a, o), void();
@@ -84,7 +85,27 @@ class Builder {
     add(a, op(OpKind::kReopen, "db"));
   }
 
+  const Capabilities& caps() const { return options_.capabilities; }
+  bool has(QueryKind kind) const {
+    switch (kind) {
+      case QueryKind::kCopy:
+      case QueryKind::kCopyBad: return caps().copy;
+      case QueryKind::kBegin:
+      case QueryKind::kCommit:
+      case QueryKind::kRollback: return caps().transactions;
+      default: return true;
+    }
+  }
+
+  // A query kind the engine has (drawn again until it is one).
   QuerySpec randomSpec(bool allow_transactions) {
+    QuerySpec q;
+    do q = drawSpec(allow_transactions);
+    while (!has(q.kind));
+    return q;
+  }
+
+  QuerySpec drawSpec(bool allow_transactions) {
     QuerySpec q;
     std::string table = chance(0.5) ? "t1" : "t2";
     int roll = uniform(0, allow_transactions ? 99 : 74);
@@ -113,7 +134,7 @@ class Builder {
 
   void query(int a) {
     Op o = op(OpKind::kQuery, own_conn_[a]);
-    if (chance(0.15)) {
+    if (chance(0.15) && caps().multi_statement) {
       o.query.kind = QueryKind::kMulti;
       for (int p = uniform(2, 3); p > 0; --p) {
         QuerySpec part;
@@ -160,20 +181,34 @@ class Builder {
       add(a, op(chance(0.5) ? OpKind::kCloseResult : OpKind::kDrop, target.result));
       return;
     }
-    awaitOp(a, target.actor, target.index, event);
+    Op closer;
     if (roll < 45) {
-      add(a, op(OpKind::kDisconnect, target.conn));
-    } else if (roll < 60) {
-      add(a, op(OpKind::kInterrupt, target.conn));
+      closer = op(OpKind::kDisconnect, target.conn);
+    } else if (roll < 60 && caps().interrupt) {
+      closer = op(OpKind::kInterrupt, target.conn);
     } else if (roll < 75) {
-      add(a, op(OpKind::kCloseDb, "db"));
+      closer = op(OpKind::kCloseDb, "db");
     } else if (roll < 82) {
-      add(a, op(OpKind::kReopen, "db"));
+      closer = op(OpKind::kReopen, "db");
     } else if (roll < 85) {
-      add(a, op(OpKind::kDropDb, "db"));
+      closer = op(OpKind::kDropDb, "db");
     } else {
+      awaitOp(a, target.actor, target.index, event);
       query(a);  // a second writer, or a reader, while the target runs
+      return;
     }
+    if (callerFault(closer, target)) event = AwaitEvent::kReturned;
+    awaitOp(a, target.actor, target.index, event);
+    add(a, closer);
+  }
+
+  // Whether `closer` racing the target query is the caller's fault under
+  // the engine's contract (and the campaign did not ask for such races).
+  bool callerFault(const Op& closer, const Query& target) const {
+    if (options_.outside_contract) return false;
+    const Op& victim = schedule_.actors[target.actor][target.index];
+    return std::any_of(options_.caller_faults.begin(), options_.caller_faults.end(),
+                       [&](const CallerFault& fault) { return fault.matches(closer, victim); });
   }
 
   ChoiceSource& source_;

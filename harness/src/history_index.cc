@@ -100,7 +100,9 @@ Target targetOf(const Op& op) {
 std::optional<Effect> effectOf(const Op& e, const Answer* answer, Target target, const std::string& name) {
   const bool ok = answer == nullptr || answer->isOk();
   auto unlessGone = [&](Effect effect) -> std::optional<Effect> {
-    if (answer != nullptr && answer->kind == AnswerKind::kGone) return std::nullopt;
+    if (answer != nullptr && (answer->kind == AnswerKind::kGone || answer->kind == AnswerKind::kBusy)) {
+      return std::nullopt;  // no handle, or a close refused: nothing changed
+    }
     return ok ? effect : Effect::kUnknown;
   };
   switch (e.kind) {

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "lifeguard/harness/runner.h"
+#include "oracles.h"
 
 namespace lifeguard::harness {
 namespace {
@@ -217,6 +218,10 @@ RunResult runIsolated(const Schedule& schedule, const RunOptions& options) {
   std::sort(result.history.begin(), result.history.end(),
             [](const Event& a, const Event& b) { return a.seq < b.seq; });
   classify(status, error_text, got_verdict, &result);
+  const EngineEntry* engine = findEngine(schedule.engine);
+  if (result.verdict != Verdict::kPass && result.verdict != Verdict::kHarness && engine != nullptr) {
+    result.outside_contract = callerFaultIn(schedule, engine->contract(schedule.policy), result.history);
+  }
   return result;
 }
 

@@ -104,7 +104,9 @@ void modelQueries(const Schedule& s, const HistoryIndex& index, std::vector<Writ
       if (!writesRows(part)) continue;
       writes.push_back({actor, i, static_cast<int>(p), part.table, part.count,
                         partTag(opTag(actor, i), static_cast<int>(p)), generation, generation_known});
-      writes.back().certain = !ran || shared.count(op.handle) == 0;  // a failed write never shows
+      // A failed write never shows, unless its answer does not say (Indeterminate).
+      bool unknown = answer.kind == AnswerKind::kIndeterminate && p == succeeded;
+      writes.back().certain = !unknown && (!ran || shared.count(op.handle) == 0);
       if (!ran) continue;  // prepared, then rolled back by the failure
       if (conn.in_transaction) {
         conn.pending.push_back(writes.size() - 1);

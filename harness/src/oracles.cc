@@ -109,4 +109,22 @@ void judge(const Schedule& schedule, const Contract& contract, const EngineState
   checkInvariants(final_state, result);
 }
 
+std::string callerFaultIn(const Schedule& s, const Contract& contract, const std::vector<Event>& history) {
+  if (contract.callerFaults().empty()) return "";
+  HistoryIndex index(s, history);
+  for (int a = 0; a < static_cast<int>(s.actors.size()); ++a) {
+    for (int i = 0; i < static_cast<int>(s.actors[a].size()); ++i) {
+      for (int b = 0; b < static_cast<int>(s.actors.size()); ++b) {
+        for (int j = 0; b != a && j < static_cast<int>(s.actors[b].size()); ++j) {
+          const CallerFault* fault = contract.callerFault(s.actors[a][i], s.actors[b][j]);
+          if (fault == nullptr || !index.overlap(b, j, a, i)) continue;
+          return describe(s, a, i) + " overlapped " + describe(s, b, j) + ": " + fault->rule + " is the caller's fault (" +
+                 fault->source + ")";
+        }
+      }
+    }
+  }
+  return "";
+}
+
 }  // namespace lifeguard::harness

@@ -18,4 +18,8 @@ std::string checkRunnable(const Schedule& schedule);
 void judge(const Schedule& schedule, const Contract& contract, const EngineState& final_state, RunResult* result,
            bool durable = false);
 
+// The first overlap in `history` that `contract` makes the caller's fault,
+// described with the rule and its source; "" if there is none.
+std::string callerFaultIn(const Schedule& schedule, const Contract& contract, const std::vector<Event>& history);
+
 }  // namespace lifeguard::harness

@@ -16,6 +16,8 @@ constexpr const char* kUsage = R"(usage: lifeguard <command> [options]
             [--max-steps N] [--check-determinism (each run twice, traces compared)]
             [--confirm N (replay each failure N times before reporting it, and say how often it
             reproduced; default 3 free-running, 1 under a controlled scheduler)]
+            [--outside-contract (also draw overlaps the engine's contract makes the caller's
+            fault; failures in them are reported apart, and do not fail the campaign)]
   explore   FILE  one schedule under scheduler seeds S..S+N-1 (or dfs, or os) until it fails; saves
             the failure with its decision trace [--policy P] [--scheduler pct] [--runs 100] [--seed S]
             [--out PATH] [--confirm N (replay the artifact N times: same report?)]
@@ -34,6 +36,9 @@ constexpr const char* kUsage = R"(usage: lifeguard <command> [options]
   show      FILE  the history of a failure artifact as a per-actor timeline
   generate  print a random schedule   [--seed X] [--actors K] [--engine E] [--policy P]
   engines   the engines this build has, with their policies
+  contract  an engine's contract as a table: the answers allowed per operation and handle
+            state, its close style and what it makes the caller's fault, with sources
+            [--engine E] [--policy P]
 
 Verdicts: pass, contract, data, invariant, hang, sanitizer, crash, harness, divergence.
 Options take a value as "--name value" or "--name=value".
@@ -57,6 +62,7 @@ int main(int argc, char** argv) {
   if (command == "show") return show(args);
   if (command == "generate") return generate(args);
   if (command == "engines") return engines(args);
+  if (command == "contract") return contract(args);
   if (command == "explore") return explore(args);
   if (command == "import-crash") return importCrash(args);
   std::fprintf(stderr, "lifeguard: unknown command '%s'\n\n%s", command.c_str(), kUsage);

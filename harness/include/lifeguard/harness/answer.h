@@ -24,6 +24,8 @@ enum class AnswerKind {
   kIOError,
   kInternal,          // never allowed
   kGone,              // the handle was dropped or never created: no call was made
+  kBusy,              // a close refused while work is live (sqlite3_close's SQLITE_BUSY): no effect
+  kIndeterminate,     // an error that does not say whether the operation took effect
 };
 
 std::string_view toString(AnswerKind kind);

@@ -21,6 +21,7 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "lifeguard/harness/answer.h"
 #include "lifeguard/harness/schedule.h"
@@ -46,8 +47,43 @@ struct ContractKey {
   auto operator<=>(const ContractKey&) const = default;
 };
 
+// How an engine closes a handle while work on it is in flight.
+enum class CloseStyle {
+  kDrain,     // close waits for the work (maybe after interrupting it)
+  kDeferred,  // close returns at once; the last user frees (sqlite3_close_v2)
+  kRefuse,    // close fails while work is live (sqlite3_close: SQLITE_BUSY)
+};
+std::string_view toString(CloseStyle style);
+
+// An overlap the engine's documentation makes the caller's fault: an
+// operation of a `closers` kind overlapping one of a `victims` kind (on the
+// same handle, if `same_handle`). A run whose history holds one is judged all
+// the same, but a failure in it is reported as outside the contract, never as
+// an engine bug; the generator avoids drawing it unless told otherwise.
+struct CallerFault {
+  std::set<OpKind> closers;
+  std::set<OpKind> victims;
+  bool same_handle = true;
+  std::string rule;    // what the caller must not do
+  std::string source;  // where the engine's documentation says so
+
+  // Whether `closer` overlapping `victim` is this fault.
+  bool matches(const Op& closer, const Op& victim) const {
+    return closers.count(closer.kind) && victims.count(victim.kind) && (!same_handle || closer.handle == victim.handle);
+  }
+};
+
 class Contract {
  public:
+  // The close style, and where the engine's documentation says so.
+  void setStyle(CloseStyle style, std::string source) { style_ = style, style_source_ = std::move(source); }
+  CloseStyle style() const { return style_; }
+  const std::string& styleSource() const { return style_source_; }
+  void addCallerFault(CallerFault fault) { caller_faults_.push_back(std::move(fault)); }
+  const std::vector<CallerFault>& callerFaults() const { return caller_faults_; }
+  // Whether `closer` overlapping `victim` is one of the caller faults.
+  const CallerFault* callerFault(const Op& closer, const Op& victim) const;
+
   // Allowed answers for (op, query kind, state). Missing entries allow
   // nothing: a contract must be complete for what its engine supports.
   void allow(ContractKey key, std::set<AnswerKind> answers);
@@ -58,8 +94,15 @@ class Contract {
   bool allows(const Op& op, const OpContext& context, AnswerKind answer) const;
   // The allowed set, for failure messages.
   std::set<AnswerKind> allowed(const Op& op, const OpContext& context) const;
+  // Every entry, for `lifeguard contract`.
+  const std::map<ContractKey, std::set<AnswerKind>>& table() const { return table_; }
+  const std::set<AnswerKind>& whenInterrupted() const { return when_interrupted_; }
+  const std::set<AnswerKind>& whenTimeoutSet() const { return when_timeout_; }
 
  private:
+  CloseStyle style_ = CloseStyle::kDrain;
+  std::string style_source_;
+  std::vector<CallerFault> caller_faults_;
   std::map<ContractKey, std::set<AnswerKind>> table_;
   std::set<AnswerKind> when_interrupted_, when_timeout_;
 };
@@ -71,5 +114,8 @@ Contract drainingEngineContract();
 // last user frees, like sqlite3_close_v2): after a close, queries and results
 // may still answer as if open, or with a clean close error.
 Contract deferredCloseContract();
+// The contract of a refusing engine (sqlite3_close answering SQLITE_BUSY): a
+// close may answer Busy while work is live, and then the handle stays open.
+Contract refusingCloseContract();
 
 }  // namespace lifeguard::harness

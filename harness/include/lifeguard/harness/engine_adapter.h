@@ -36,6 +36,7 @@ struct Capabilities {
   bool timeout = true;          // set_timeout
   bool copy = true;             // COPY from CSV
   bool multi_statement = true;  // ';'-separated queries
+  bool transactions = true;     // BEGIN / COMMIT / ROLLBACK
   bool durable = false;         // data survives reopen (on-disk)
   bool running_event = false;   // can report when a query starts and when it starts executing
 };
@@ -108,6 +109,8 @@ struct EngineEntry {
   std::string name;                   // --engine NAME
   std::string description;            // one line, for listings
   std::vector<std::string> policies;  // the values --policy takes; the first is the default
+  // The engine's contract under `policy` (what its adapter's contract() returns).
+  std::function<Contract(const std::string& policy)> contract;
   // A fresh adapter for one run; null and `error` if it cannot be made.
   std::function<std::unique_ptr<EngineAdapter>(const std::string& policy, std::string* error)> make;
 };

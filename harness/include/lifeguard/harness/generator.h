@@ -4,6 +4,8 @@
 // statement is in flight; database close with live connections and results;
 // two writers at once.
 //
+// Every query kind it draws is one the engine has (options.capabilities).
+//
 // Validity by construction: every handle is created before it is used (by the
 // same actor, or by a lower-numbered actor whose creating operation is
 // awaited first); awaits only name operations of lower-numbered actors, so
@@ -15,6 +17,7 @@
 #include <cstdint>
 #include <string>
 
+#include "lifeguard/harness/engine_adapter.h"
 #include "lifeguard/harness/schedule.h"
 
 namespace lifeguard::harness {
@@ -26,6 +29,15 @@ struct GeneratorOptions {
   int min_ops = 3;   // per actor, besides its connect
   int max_ops = 9;
   bool small_data = false;  // short queries and small COPYs (fuzzing: many runs per second)
+  // What the engine can do: a capability it lacks is never drawn.
+  Capabilities capabilities;
+  // Overlaps the engine's contract makes the caller's fault: a race the
+  // generator would aim at one waits for its target to return instead, unless
+  // outside_contract. (Best effort: an actor's later operations may still
+  // overlap; the runner reports a failure in such a run as outside the
+  // contract.)
+  std::vector<CallerFault> caller_faults;
+  bool outside_contract = false;
 };
 
 // Where the generator's choices come from: a seeded generator, or the bytes

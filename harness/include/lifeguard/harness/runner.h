@@ -54,6 +54,10 @@ struct RunResult {
   Verdict verdict = Verdict::kPass;
   std::string message;         // the first failure, one paragraph
   std::string report;          // sanitizer or hang report text, if any
+  // A failed run whose history holds an overlap its engine's contract makes
+  // the caller's fault: which one ("" if none). Such a failure is reported
+  // as outside the contract, never as an engine bug.
+  std::string outside_contract;
   std::vector<Event> history;
   testing::ControlledTrace trace;  // controlled runs: the decisions taken
 };
