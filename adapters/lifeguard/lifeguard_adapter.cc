@@ -17,6 +17,11 @@
 #include "lifeguard/testing/hooks.h"
 #include "lifeguard/harness/scratch_dir.h"
 
+// Built as a plug-in too (adapters/CMakeLists.txt), under names of its own.
+#ifndef LIFEGUARD_ENGINE_PREFIX
+#define LIFEGUARD_ENGINE_PREFIX ""
+#endif
+
 namespace lifeguard::harness {
 namespace {
 
@@ -82,7 +87,9 @@ class LifeguardAdapter : public EngineAdapter {
     std::filesystem::remove_all(scratch_, ignored);
   }
 
-  std::string name() const override { return on_disk_ ? "lifeguard-disk" : "lifeguard"; }
+  std::string name() const override {
+    return on_disk_ ? LIFEGUARD_ENGINE_PREFIX "lifeguard-disk" : LIFEGUARD_ENGINE_PREFIX "lifeguard";
+  }
   std::string policy() const override { return std::string(toString(policy_)); }
   Capabilities capabilities() const override {
     Capabilities capabilities;
@@ -320,11 +327,12 @@ Contract lifeguardContract(const std::string&) {
 
 const std::vector<std::string> kPolicies = {"complete", "legacy", "execute_drain"};
 const bool kRegistered =
-    registerEngine({"lifeguard", "the embedded engine of engine/, in memory", kPolicies, lifeguardContract,
+    registerEngine({LIFEGUARD_ENGINE_PREFIX "lifeguard", "the embedded engine of engine/, in memory", kPolicies,
+                    lifeguardContract,
                     [](const std::string& policy, std::string* error) {
                       return makeLifeguardAdapter(policy, false, error);
                     }}) &&
-    registerEngine({"lifeguard-disk", "the embedded engine of engine/, on disk (WAL, reopen keeps the data)",
+    registerEngine({LIFEGUARD_ENGINE_PREFIX "lifeguard-disk", "the embedded engine of engine/, on disk (WAL, reopen keeps the data)",
                     kPolicies, lifeguardContract, [](const std::string& policy, std::string* error) {
                       return makeLifeguardAdapter(policy, true, error);
                     }});

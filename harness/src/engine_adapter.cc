@@ -25,6 +25,13 @@ bool registerEngine(EngineEntry entry) {
   return true;
 }
 
+void unregisterEngine(const std::string& name) { registry().erase(name); }
+
+void markEngine(const std::string& name, const std::string& note) {
+  auto it = registry().find(name);
+  if (it != registry().end()) it->second.description += note;
+}
+
 std::vector<const EngineEntry*> registeredEngines() {
   std::vector<const EngineEntry*> out;
   for (const auto& [name, entry] : registry()) out.push_back(&entry);

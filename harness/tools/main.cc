@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "cli.h"
+#include "lifeguard/harness/plugin.h"
 
 namespace {
 
@@ -40,6 +41,8 @@ constexpr const char* kUsage = R"(usage: lifeguard <command> [options]
             state, its close style and what it makes the caller's fault, with sources
             [--engine E] [--policy P]
 
+Every command takes --engine-lib PATH.so (repeatable): an adapter built out of tree, whose
+engines then join the list (adapters/README.md).
 Verdicts: pass, contract, data, invariant, hang, sanitizer, crash, harness, divergence.
 Options take a value as "--name value" or "--name=value".
 Schedules are documented in harness/SCHEDULES.md.
@@ -55,6 +58,22 @@ int main(int argc, char** argv) {
   }
   std::string command = args[0];
   args.erase(args.begin());
+  // --engine-lib PATH (any command, repeatable): load a plug-in's engines first.
+  for (std::size_t i = 0; i < args.size();) {
+    std::string path;
+    if (args[i] == "--engine-lib" && i + 1 < args.size()) {
+      path = args[i + 1];
+      args.erase(args.begin() + static_cast<long>(i), args.begin() + static_cast<long>(i) + 2);
+    } else if (args[i].rfind("--engine-lib=", 0) == 0) {
+      path = args[i].substr(13);
+      args.erase(args.begin() + static_cast<long>(i));
+    } else {
+      ++i;
+      continue;
+    }
+    std::string error = lifeguard::harness::loadEngineLibrary(path);
+    if (!error.empty()) return std::fprintf(stderr, "lifeguard %s: %s\n", command.c_str(), error.c_str()), 2;
+  }
   using namespace lifeguard::harness::cli;
   if (command == "run") return run(args);
   if (command == "replay") return replay(args);

@@ -118,6 +118,10 @@ struct EngineEntry {
 // twice keeps its first entry. Thread-safety: before main() or before any
 // thread that makes adapters starts.
 bool registerEngine(EngineEntry entry);
+// Removes an engine (a plug-in that failed to load); appends `note` to an
+// engine's description (where it came from).
+void unregisterEngine(const std::string& name);
+void markEngine(const std::string& name, const std::string& note);
 // Every registered engine, by name.
 std::vector<const EngineEntry*> registeredEngines();
 const EngineEntry* findEngine(const std::string& name);

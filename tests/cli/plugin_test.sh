@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# An adapter built as a plug-in (adapters/CMakeLists.txt: the embedded
+# engine's adapter, engines plugin-lifeguard*) runs campaigns through
+# --engine-lib; a library that is not a plug-in, or is missing, is a clear error.
+# usage: plugin_test.sh LIFEGUARD PLUGIN.so NOT_A_PLUGIN.so WORK_DIR
+set -uo pipefail
+lifeguard=$1 plugin=$2 other=$3 work=$4
+rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 2
+passes=0 failures=0
+check() {
+  local what=$1
+  shift
+  if "$@"; then echo "ok: $what"; passes=$((passes + 1)); else echo "FAILED: $what"; failures=$((failures + 1)); fi
+}
+
+"$lifeguard" engines --engine-lib "$plugin" >engines.out 2>&1
+check "the plug-in's engines are listed, with where they came from" grep -q "^plugin-lifeguard .*\[plug-in $plugin\]" engines.out
+
+"$lifeguard" run --engine-lib "$plugin" --engine plugin-lifeguard --policy legacy --iterations 20 --seed 1 \
+  --max-failures 1 --confirm 0 --out legacy >legacy.out 2>&1
+check "a legacy campaign through the plug-in finds the use-after-free" grep -q '^FAIL sanitizer' legacy.out
+
+"$lifeguard" run --engine-lib "$plugin" --engine plugin-lifeguard --scheduler pct --iterations 10 --seed 1 \
+  --check-determinism --quiet --out complete >complete.out 2>&1
+check "the plug-in's engine runs under the program's controlled scheduler, deterministically" \
+  grep -q 'policy complete, scheduler pct, 10 runs .* 0 failures' complete.out
+
+"$lifeguard" run --engine-lib /nonexistent/plugin.so --engine x >missing.out 2>&1
+check "a missing library exits 2" test $? -eq 2
+check "and says it cannot load it" grep -q 'cannot load /nonexistent/plugin.so' missing.out
+"$lifeguard" run --engine-lib "$other" --engine x >other.out 2>&1
+check "a library that is not a plug-in is refused" grep -q 'not a lifeguard plug-in (no lifeguard_plugin_version' other.out
+
+echo "$passes passed, $failures failed"
+[ "$failures" -eq 0 ]

@@ -1,0 +1,109 @@
+// The generator honours what an engine can do and what its contract makes
+// the caller's fault; the runner reports a failure in such an overlap apart.
+#include <gtest/gtest.h>
+
+#include "support/history_builder.h"
+#include "support/schedule_text.h"
+
+#include "lifeguard/harness/generator.h"
+#include "oracles.h"
+
+namespace lifeguard::harness {
+namespace {
+
+bool drawsAny(const Schedule& s, const std::function<bool(const Op&)>& pred) {
+  for (const auto& ops : s.actors) {
+    for (const Op& op : ops) {
+      if (pred(op)) return true;
+      for (const QuerySpec& part : op.query.parts) {
+        Op inner = op;
+        inner.query = part;
+        inner.query.parts.clear();
+        if (pred(inner)) return true;
+      }
+    }
+  }
+  return false;
+}
+
+TEST(GeneratorTest, ACapabilityTheEngineLacksIsNeverDrawn) {
+  GeneratorOptions options;
+  options.capabilities.copy = false;
+  options.capabilities.interrupt = false;
+  options.capabilities.timeout = false;
+  options.capabilities.multi_statement = false;
+  options.capabilities.transactions = false;
+  int queries = 0;
+  for (std::uint64_t seed = 1; seed <= 1000; ++seed) {
+    Schedule s = generateSchedule(seed, options);
+    ASSERT_FALSE(drawsAny(s, [](const Op& op) {
+      bool copy = op.query.kind == QueryKind::kCopy || op.query.kind == QueryKind::kCopyBad;
+      bool tx = op.query.kind == QueryKind::kBegin || op.query.kind == QueryKind::kCommit ||
+                op.query.kind == QueryKind::kRollback;
+      return op.kind == OpKind::kInterrupt || op.kind == OpKind::kSetTimeout ||
+             (op.kind == OpKind::kQuery && (copy || tx || op.query.kind == QueryKind::kMulti));
+    })) << formatSchedule(s);
+    queries += drawsAny(s, [](const Op& op) { return op.kind == OpKind::kQuery; }) ? 1 : 0;
+  }
+  EXPECT_EQ(queries, 1000);
+  // With every capability, the same seeds draw each of them somewhere.
+  GeneratorOptions all;
+  bool interrupt = false, copy = false, multi = false;
+  for (std::uint64_t seed = 1; seed <= 200; ++seed) {
+    Schedule s = generateSchedule(seed, all);
+    interrupt |= drawsAny(s, [](const Op& op) { return op.kind == OpKind::kInterrupt; });
+    copy |= drawsAny(s, [](const Op& op) { return op.kind == OpKind::kQuery && op.query.kind == QueryKind::kCopy; });
+    multi |= drawsAny(s, [](const Op& op) { return op.kind == OpKind::kQuery && op.query.kind == QueryKind::kMulti; });
+  }
+  EXPECT_TRUE(interrupt && copy && multi);
+}
+
+CallerFault disconnectUnderQuery() {
+  return {{OpKind::kDisconnect}, {OpKind::kQuery}, true, "closing a connection while it runs a query", "a test"};
+}
+
+// Every disconnect a race aims at another actor's query waits for it to return.
+TEST(GeneratorTest, ARaceTheContractMakesTheCallersFaultWaitsForItsTarget) {
+  auto racingDisconnects = [](const GeneratorOptions& options) {
+    int racing = 0;
+    for (std::uint64_t seed = 1; seed <= 500; ++seed) {
+      Schedule s = generateSchedule(seed, options);
+      for (const auto& ops : s.actors) {
+        for (std::size_t i = 1; i < ops.size(); ++i) {
+          const Op& before = ops[i - 1];
+          if (ops[i].kind != OpKind::kDisconnect || before.kind != OpKind::kAwait) continue;
+          const Op& target = s.actors[before.await_actor][before.await_index];
+          if (target.kind == OpKind::kQuery && target.handle == ops[i].handle &&
+              before.await_event != AwaitEvent::kReturned) {
+            ++racing;
+          }
+        }
+      }
+    }
+    return racing;
+  };
+  GeneratorOptions options;
+  options.caller_faults = {disconnectUnderQuery()};
+  EXPECT_EQ(racingDisconnects(options), 0);
+  options.outside_contract = true;
+  EXPECT_GT(racingDisconnects(options), 50);
+}
+
+TEST(CallerFaultTest, AFailureInACallerFaultOverlapIsNamedWithItsRuleAndSource) {
+  Schedule s = test::parseInline("actor 0\n  open_db\n  connect c1\n  query c1 - long 10\nactor 1\n  disconnect c1\n");
+  Contract contract = deferredCloseContract();
+  contract.addCallerFault(disconnectUnderQuery());
+  using test::HistoryBuilder;
+  auto overlapping = HistoryBuilder().call(0, 0, Answer::ok()).call(0, 1, Answer::ok()).invoke(0, 2).invoke(1, 0)
+                         .ret(1, 0, Answer::ok()).events();  // the query never returned
+  EXPECT_EQ(callerFaultIn(s, contract, overlapping),
+            "actor 1 op #0 'disconnect c1' overlapped actor 0 op #2 'query c1 - long 10': closing a connection "
+            "while it runs a query is the caller's fault (a test)");
+  auto apart = HistoryBuilder().call(0, 0, Answer::ok()).call(0, 1, Answer::ok()).call(0, 2, Answer::ok())
+                   .call(1, 0, Answer::ok()).events();
+  EXPECT_EQ(callerFaultIn(s, contract, apart), "");
+  EXPECT_EQ(callerFaultIn(s, deferredCloseContract(), overlapping), "");
+}
+
+}  // namespace
+}  // namespace lifeguard::harness
