@@ -165,16 +165,46 @@ HandleState possibleState(const std::vector<Transition>& transitions, std::uint6
 HandleState HistoryIndex::stateOf(int actor, int index) const {
   const Op& op = schedule_.actors[actor][index];
   const Target target = targetOf(op);
-  std::vector<Transition> transitions;
+  struct Candidate {
+    const Op* op;
+    Transition transition;
+  };
+  std::vector<Candidate> candidates;
+  std::vector<Transition> opens, drops;  // the handle's creations; drops of the database
   for (int a = 0; a < static_cast<int>(schedule_.actors.size()); ++a) {
     for (int i = 0; i < static_cast<int>(schedule_.actors[a].size()); ++i) {
       const Times& t = times(a, i);
       if ((a == actor && i == index) || t.invoke == 0) continue;
+      const Op& e = schedule_.actors[a][i];
       const Answer* answer = t.ret_event == nullptr ? nullptr : &t.ret_event->answer;
-      if (auto effect = effectOf(schedule_.actors[a][i], answer, target, op.handle)) {
-        transitions.push_back({t.invoke, t.ret, *effect});
+      if (e.kind == OpKind::kDropDb) drops.push_back({t.invoke, t.ret, Effect::kUnknown});
+      if (auto effect = effectOf(e, answer, target, op.handle)) {
+        candidates.push_back({&e, {t.invoke, t.ret, *effect}});
+        if (*effect == Effect::kOpens) opens.push_back(candidates.back().transition);
       }
     }
+  }
+  // A database close or reopen closes a connection's or result's database
+  // only if that is the database it finds open: after a drop, the dropped one
+  // lives on unseen (until its last call returns) and the close may meet
+  // another. So a drop that may lie between a creation and the close makes
+  // the close's effect unknown.
+  auto mayFollowDrop = [&](const Transition& close) {
+    for (const Transition& d : drops) {
+      for (const Transition& o : opens) {
+        if (d.invoke < close.ret && d.ret > o.invoke) return true;
+      }
+    }
+    return false;
+  };
+  std::vector<Transition> transitions;
+  for (Candidate& c : candidates) {
+    bool db_close = c.op->kind == OpKind::kCloseDb || c.op->kind == OpKind::kReopen;
+    if (target != Target::kDatabase && db_close && c.transition.effect == Effect::kCloses &&
+        mayFollowDrop(c.transition)) {
+      c.transition.effect = Effect::kUnknown;
+    }
+    transitions.push_back(c.transition);
   }
   const Times& x = times(actor, index);
   return possibleState(transitions, x.invoke, x.ret);

@@ -69,6 +69,9 @@ TEST(HandleStateTest, EveryOrderOfTwoDatabaseEventsBeforeACheckOrAQuery) {
       for (const Order& order : kOrders) {
         S db = order.last == 1 ? e1.db : order.last == 2 ? e2.db : merge(e1.db, e2.db);
         S conn = order.last == 1 ? e1.conn : order.last == 2 ? e2.conn : merge(e1.conn, e2.conn);
+        // After a drop, the dropped database lives on unseen: a later close
+        // or reopen may meet another one, so the connection's state is unknown.
+        if (e1.text == "drop db" || e2.text == "drop db") conn = S::kClosing;
         SCOPED_TRACE(e1.text + " and " + e2.text + ", " + order.name);
         EXPECT_EQ(stateAfter(e1.text, e2.text, order, "check"), db);
         EXPECT_EQ(stateAfter(e1.text, e2.text, order, "query c1 - long 10"), conn);
@@ -168,29 +171,58 @@ TEST(HandleStateTest, AFailedConnectOpensNothingAndAFailedQueryLeavesItsResultUn
   EXPECT_EQ(HistoryIndex(q, failed).contextOf(0, 3).state, S::kClosing);
 }
 
-// The false alarm of issue 16 (`./run fuzz`, seed 949834666): actor 1's
-// close_db ran inside actor 2's reopen, then actor 1's check read the
-// reopened database and answered ok. Its recorded history must pass.
-TEST(HandleStateTest, ACheckAfterACloseInsideAReopenMayFindTheDatabaseOpen) {
+// A false alarm of the 30-minute campaign (seed 16005092): a result made on
+// the first database, which another actor's check kept alive after a drop;
+// the reopen that followed found no database to close and the close_db
+// closed the new one, so the result could still be read.
+TEST(HandleStateTest, AfterADropLaterClosesMayMeetAnotherDatabase) {
+  Schedule s = test::parseInline("actor 0\n  open_db\n  connect c1\n  query c1 r1 long 10\n  drop db\n  reopen\n"
+                                 "  close_db\n  iterate r1 5\n  query c1 - long 10\n");
+  HistoryBuilder b;
+  for (int i = 0; i < 8; ++i) b.call(0, i, Answer::ok(1));
+  auto history = b.events();
+  HistoryIndex index(s, history);
+  EXPECT_EQ(index.contextOf(0, 6).state, S::kClosing);
+  EXPECT_EQ(index.contextOf(0, 7).state, S::kClosing);
+  Schedule no_drop = test::parseInline("actor 0\n  open_db\n  connect c1\n  query c1 r1 long 10\n  reopen\n"
+                                       "  close_db\n  iterate r1 5\n");
+  HistoryBuilder c;
+  for (int i = 0; i < 6; ++i) c.call(0, i, Answer::ok(1));
+  auto closed = c.events();
+  EXPECT_EQ(HistoryIndex(no_drop, closed).contextOf(0, 5).state, S::kClosed);
+}
+
+// Judges the recorded history of a failure artifact of tests/harness/testdata
+// again with the contract (the artifact keeps row counts, not rows, so the
+// data oracle cannot be run again). Returns the state of actor/op_index.
+S judgeArtifactAgain(const std::string& name, int actor, int op_index) {
   std::string error;
-  const std::string path = std::string(LIFEGUARD_SOURCE_DIR) + "/tests/harness/testdata/complete-contract-seed949834666.sched";
-  auto text = readFile(path, &error);
-  ASSERT_TRUE(text) << error;
+  auto text = readFile(std::string(LIFEGUARD_SOURCE_DIR) + "/tests/harness/testdata/" + name, &error);
+  EXPECT_TRUE(text) << error;
   ParseError parse_error;
-  auto schedule = parseSchedule(*text, &parse_error);
-  ASSERT_TRUE(schedule) << parse_error.message;
+  auto schedule = parseSchedule(text.value_or(""), &parse_error);
+  EXPECT_TRUE(schedule) << parse_error.message;
+  if (!schedule) return S::kOpen;
   std::vector<Event> history = historyOf(*text);
-  ASSERT_EQ(history.size(), 100u);
   HistoryIndex index(*schedule, history);
-  EXPECT_EQ(index.contextOf(1, 12).state, S::kClosing);  // the check
-  // The artifact keeps row counts, not rows, so only the contract is judged again.
   Contract contract = drainingEngineContract();
   for (const Event& e : history) {
     if (e.type != EventType::kReturn || e.actor >= static_cast<int>(schedule->actors.size())) continue;
     const Op& op = schedule->actors[e.actor][e.index];
     EXPECT_TRUE(contract.allows(op, index.contextOf(e.actor, e.index), e.answer.kind))
-        << "actor " << e.actor << " op #" << e.index << " '" << formatOp(op) << "' answered " << e.answer.toString();
+        << name << ": actor " << e.actor << " op #" << e.index << " '" << formatOp(op) << "' answered "
+        << e.answer.toString();
   }
+  return index.contextOf(actor, op_index).state;
+}
+
+// The false alarms of campaigns under `complete`, each a real run's history:
+// issue 16's (`./run fuzz`: a check after a close_db that another actor's
+// reopen overlapped), and the 30-minute campaign's (a result read after its
+// dropped database was kept alive by another actor's check).
+TEST(HandleStateTest, TheFalseAlarmsCampaignsReportedNowPass) {
+  EXPECT_EQ(judgeArtifactAgain("complete-contract-seed949834666.sched", 1, 12), S::kClosing);
+  EXPECT_EQ(judgeArtifactAgain("complete-contract-seed16005092.sched", 1, 15), S::kClosing);
 }
 
 }  // namespace
