@@ -4,6 +4,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "lifeguard/harness/engine_adapter.h"
+
 namespace lifeguard::harness {
 
 std::string formatArtifact(const Schedule& schedule, const RunResult& result, const std::string& path,
@@ -19,6 +21,7 @@ std::string formatArtifact(const Schedule& schedule, const RunResult& result, co
                           schedule.policy);
   copy.comments.push_back(" " + result.message);
   if (!note.empty()) copy.comments.push_back(" " + note);
+  if (const EngineEntry* engine = findEngine(schedule.engine)) copy.comments.push_back(" engine: " + engine->description);
   if (!result.outside_contract.empty()) copy.comments.push_back(" outside the contract: " + result.outside_contract);
   copy.comments.push_back(" replay: lifeguard replay " + path);
   copy.comments.push_back(" timeline: lifeguard show " + path + "   smaller: lifeguard shrink " + path);

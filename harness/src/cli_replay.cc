@@ -78,11 +78,14 @@ Schedule withoutEmptyActors(const Schedule& s) {
   return out;
 }
 
-bool reproduces(const Schedule& s, Verdict verdict, int tries, const RunOptions& options) {
-  for (int t = 0; t < tries; ++t) {
-    if (runIsolated(s, options).verdict == verdict) return true;
+// Whether `s` fails with `verdict` in at least `need` of `tries` runs
+// (stopping as soon as the answer is known).
+bool reproduces(const Schedule& s, Verdict verdict, int tries, int need, const RunOptions& options) {
+  int failed = 0;
+  for (int t = 0; t < tries && failed < need && failed + (tries - t) >= need; ++t) {
+    if (runIsolated(s, options).verdict == verdict) ++failed;
   }
-  return false;
+  return failed >= need;
 }
 
 std::size_t opCount(const Schedule& s) {
@@ -159,11 +162,16 @@ int replay(const std::vector<std::string>& argv) {
 
 int shrink(const std::vector<std::string>& argv) {
   std::string error;
-  auto args = Args::parse(argv, {"tries", "deadline-ms"}, {}, &error);
+  auto args = Args::parse(argv, {"tries", "min", "deadline-ms"}, {}, &error);
   if (!args || args->positional().size() != 1) {
     return std::fprintf(stderr, "lifeguard shrink: %s\n", args ? "name one .sched file" : error.c_str()), 2;
   }
+  // A candidate is kept only if it fails the same way in at least --min of
+  // --tries runs: free-running threads need a few (default 2 of 3); a
+  // controlled scheduler's seed gives one exact run per candidate.
   int tries = static_cast<int>(args->number("tries", 3, &error));
+  int need = static_cast<int>(args->number("min", 2, &error));
+  if (error.empty() && (need < 1 || need > tries)) error = "--min takes 1 to --tries";
   RunOptions options;
   options.op_deadline = std::chrono::milliseconds(args->number("deadline-ms", 10'000, &error));
   const std::string path = args->positional()[0];
@@ -172,6 +180,7 @@ int shrink(const std::vector<std::string>& argv) {
   // Operations removed make a recorded trace meaningless; a controlled
   // scheduler's seed still gives one exact run per candidate.
   schedule->trace = {};
+  if (schedule->scheduler.controlled()) tries = need = 1;
   // Free-running threads do not fail every time: give it a few tries.
   RunResult first;
   for (int t = 0; t < 3 * tries && first.verdict == Verdict::kPass; ++t) first = runIsolated(*schedule, options);
@@ -180,8 +189,8 @@ int shrink(const std::vector<std::string>& argv) {
            1;
   }
   Verdict verdict = first.verdict;
-  std::printf("shrinking %s (%zu operations, verdict %s)\n", path.c_str(), opCount(*schedule),
-              std::string(toString(verdict)).c_str());
+  std::printf("shrinking %s (%zu operations, verdict %s; a candidate must fail so in %d of %d runs)\n", path.c_str(),
+              opCount(*schedule), std::string(toString(verdict)).c_str(), need, tries);
   Schedule current = *schedule;
   for (bool changed = true; changed;) {
     changed = false;
@@ -189,7 +198,7 @@ int shrink(const std::vector<std::string>& argv) {
       for (int i = static_cast<int>(current.actors[a].size()) - 1; i >= 0; --i) {
         if (i >= static_cast<int>(current.actors[a].size())) continue;
         Schedule candidate = removeOps(current, {{a, i}});
-        if (!reproduces(candidate, verdict, tries, options)) continue;
+        if (!reproduces(candidate, verdict, tries, need, options)) continue;
         current = candidate;
         changed = true;
         std::printf("  %zu operations\n", opCount(current));
@@ -221,7 +230,14 @@ int show(const std::vector<std::string>& argv) {
     return std::fprintf(stderr, "lifeguard show: %s\n", text ? parse_error.message.c_str() : error.c_str()), 2;
   }
   std::vector<Event> history = historyOf(*text);
-  if (history.empty()) return std::fprintf(stderr, "lifeguard show: %s holds no history\n", argv[0].c_str()), 1;
+  if (history.empty()) {
+    // A regression file or a hand-written schedule: run it once to get one.
+    RunResult result = runIsolated(*schedule, RunOptions{});
+    std::printf("%s holds no history: ran it once (scheduler %s): %s%s%s\n", argv[0].c_str(),
+                schedule->scheduler.name.c_str(), std::string(toString(result.verdict)).c_str(),
+                result.message.empty() ? "" : ": ", result.message.c_str());
+    history = result.history;
+  }
   const int columns = static_cast<int>(schedule->actors.size()) + 1;
   const int width = 36;
   std::string header = "  seq      time  ";

@@ -122,6 +122,12 @@ Contract deferredCloseContract() {
     contract.allow({OpKind::kQuery, query, S::kClosed}, {A::kInterrupted});
   }
   contract.allow({OpKind::kIterate, QueryKind::kLong, S::kClosed}, {A::kOk});
+  // A connection whose database closed may refuse even an interrupt cleanly.
+  for (OpKind op : {OpKind::kInterrupt, OpKind::kSetTimeout}) {
+    for (S state : {S::kClosing, S::kClosed}) {
+      contract.allow({op, QueryKind::kLong, state}, {A::kConnectionClosed, A::kDatabaseClosed});
+    }
+  }
   return contract;
 }
 

@@ -62,7 +62,8 @@ class Run {
  public:
   Run(const Schedule& schedule, const RunOptions& options, EngineAdapter& adapter, History& history)
       : schedule_(schedule), options_(options), adapter_(adapter), history_(history),
-        status_(schedule.actors.size() + 1), start_(Clock::now()) {}
+        status_(schedule.actors.size() + 1), start_(Clock::now()),
+        running_events_(adapter.capabilities().running_event) {}
 
   // Runs the actors, the teardown, then destroys the adapter (engine
   // destructors can hang too), all under the watchdog.
@@ -103,8 +104,13 @@ class Run {
       const Op& op = ops[i];
       if (op.kind == OpKind::kAwait) {
         static constexpr EventType kTypes[] = {EventType::kInvoke, EventType::kRunning, EventType::kReturn};
+        EventType type = kTypes[static_cast<int>(op.await_event)];
+        // An engine that cannot tell when a query starts executing: "running"
+        // is as soon as the call is made, so the next operation races the
+        // whole query (waiting for its return would race nothing).
+        if (type == EventType::kRunning && !running_events_) type = EventType::kInvoke;
         perform(actor, i, [&](std::vector<TableRows>*) {
-          history_.waitFor(op.await_actor, op.await_index, kTypes[static_cast<int>(op.await_event)]);
+          history_.waitFor(op.await_actor, op.await_index, type);
           return Answer::ok();
         }, /*watched=*/false);
       } else {
@@ -216,6 +222,7 @@ class Run {
   History& history_;
   std::vector<ActorStatus> status_;
   const Clock::time_point start_;
+  const bool running_events_;  // the adapter reports when a query starts executing
   EngineState final_state_;
   int teardown_steps_ = 0;
 };

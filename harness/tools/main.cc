@@ -33,8 +33,10 @@ constexpr const char* kUsage = R"(usage: lifeguard <command> [options]
             verdict it failed with, and replay says "reproduced K of N"
   shrink    FILE  delta-debug a failing schedule to a smallest one that fails the
             same way (same verdict); writes NAME.min.sched beside it
-            [--tries N] [--deadline-ms MS]
-  show      FILE  the history of a failure artifact as a per-actor timeline
+            (a candidate is kept if it fails so in at least --min of --tries runs; default 2 of 3,
+            1 of 1 under a controlled scheduler) [--tries M] [--min K] [--deadline-ms MS]
+  show      FILE  the history of a failure artifact as a per-actor timeline (a schedule
+            without one, such as a regression file, is run once to get one)
   generate  print a random schedule   [--seed X] [--actors K] [--engine E] [--policy P]
   engines   the engines this build has, with their policies
   contract  an engine's contract as a table: the answers allowed per operation and handle
