@@ -38,9 +38,9 @@ int contract(const std::vector<std::string>& argv) {
   auto args = Args::parse(argv, {"engine", "policy"}, {}, &error);
   if (!args) return std::fprintf(stderr, "lifeguard contract: %s\n", error.c_str()), 2;
   const std::string engine = args->get("engine", "lifeguard");
-  const EngineEntry* entry = findEngine(engine);
   std::string policy = args->get("policy", defaultPolicy(engine));
-  if (entry == nullptr || !makeAdapter(engine, policy, &error)) {
+  const EngineEntry* entry = findEngine(engine);
+  if (!makeAdapter(engine, policy, &error) || entry == nullptr) {  // says why: unknown engine or policy
     return std::fprintf(stderr, "lifeguard contract: %s\n", error.c_str()), 2;
   }
   Contract c = entry->contract(policy);

@@ -53,7 +53,8 @@ int confirm(const std::string& path, const RunOptions& options, const std::strin
     same += match ? 1 : 0;
     if (!match) std::printf("  replay %d differs: %s\n", i + 1, signature(again).c_str());
   }
-  std::printf("replayed %s %d times: %d/%d the same failure, exactly\n", path.c_str(), times, same, times);
+  std::printf("replayed %s %d times: %d/%d the same failure%s\n", path.c_str(), times, same, times,
+              artifact->scheduler.controlled() ? ", exactly" : "");
   return same == times ? 0 : 1;
 }
 

@@ -107,6 +107,7 @@ bool replayOne(const std::string& path, const Schedule& schedule, const std::vec
     bool ok = std::find(expected.begin(), expected.end(), result.verdict) != expected.end();
     reproduced += ok ? 1 : 0;
     std::string what = std::string(toString(result.verdict)) + (result.message.empty() ? "" : ": ") + result.message;
+    if (!result.outside_contract.empty()) what += " [outside the contract: " + result.outside_contract + "]";
     if (!failure) {
       std::printf("%s [%s]: %s (expected %s)\n", path.c_str(), schedule.policy.c_str(), what.c_str(),
                   verdictList(expected).c_str());

@@ -58,5 +58,13 @@ check "./run fuzz printed all three summaries" \
   test "$(sed -n '/^summaries:/,$p' fuzz.out | grep -c '^summary:')" -eq 3
 check "the legacy part ran" grep -q 'policy legacy, scheduler pct' fuzz.out
 
+# 5. An engine's contract, as a table with its close style and sources.
+"$lifeguard" contract --engine lifeguard >contract.out 2>&1
+check "lifeguard contract prints the close style and its source" \
+  grep -q '^engine lifeguard, policy complete: close style drain (engine/README.md' contract.out
+check "and a row per operation" grep -q '^query copy_bad .*CopyError' contract.out
+"$lifeguard" contract --engine nosuch >nosuch.out 2>&1
+check "an unknown engine is an error that lists the engines" grep -q "unknown engine 'nosuch' (this build has: " nosuch.out
+
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]
