@@ -46,6 +46,8 @@
 // commit a transaction successfully, all your changes will persist even if
 // there is an error *after* committing"): that answer is Indeterminate.
 #include <cmath>
+#include <condition_variable>
+#include <mutex>
 #include <filesystem>
 #include <fstream>
 
@@ -117,10 +119,22 @@ class KuzuAdapter : public EngineAdapter {
   const Contract& contract() const override { return contract_; }
   void setQueryPointCallback(QueryPointCallback, void*) override {}
 
+  // Kuzu allows one read-write Database per path (database.h: "there must
+  // not be multiple Database objects created with the same database path"):
+  // an open waits, one at a time, until the database it replaces is gone
+  // (under `binding`, an in-flight call may still hold it).
   Answer openDatabase() override {
+    std::lock_guard<std::mutex> opening(open_mu_);
+    databases_.take("db");
+    waitUntilNoDatabase();
     return answering([&] {
-      auto db = std::make_shared<Database>((scratch_ / "db").string(),
-                                           kuzu::main::SystemConfig(256ull << 20, 2, true, false, 1ull << 32));
+      std::shared_ptr<Database> db(new Database((scratch_ / "db").string(),
+                                                kuzu::main::SystemConfig(256ull << 20, 2, true, false, 1ull << 32)),
+                                   [this](Database* gone) { destroyed(gone); });
+      {
+        std::lock_guard<std::mutex> lock(live_mu_);
+        ++live_databases_;
+      }
       Connection setup(db.get());
       for (const auto& table : tables()) {
         if (setup.query("MATCH (n:" + table + ") RETURN count(*)")->isSuccess()) continue;
@@ -132,10 +146,8 @@ class KuzuAdapter : public EngineAdapter {
     });
   }
   Answer closeDatabase() override { return databases_.take("db") ? Answer::ok() : Answer::gone(); }
-  Answer reopenDatabase() override {
-    databases_.take("db");  // destroyed here, or when its last call returns
-    return openDatabase();
-  }
+  // The old database is destroyed here, or when its last call returns.
+  Answer reopenDatabase() override { return openDatabase(); }
   Answer dropDatabase() override { return closeDatabase(); }
 
   Answer connect(const std::string& name) override {
@@ -278,8 +290,23 @@ class KuzuAdapter : public EngineAdapter {
     return path.string();
   }
 
+  void destroyed(Database* db) {
+    delete db;
+    std::lock_guard<std::mutex> lock(live_mu_);
+    --live_databases_;
+    live_cv_.notify_all();
+  }
+  void waitUntilNoDatabase() {
+    std::unique_lock<std::mutex> lock(live_mu_);
+    live_cv_.wait(lock, [&] { return live_databases_ == 0; });
+  }
+
   const bool embedder_;
   const std::filesystem::path scratch_;
+  std::mutex open_mu_;  // one open (or reopen) at a time
+  std::mutex live_mu_;
+  std::condition_variable live_cv_;
+  int live_databases_ = 0;  // Database objects not yet destroyed (guarded by live_mu_)
   const Contract contract_;
   Slots<Database> databases_;
   Slots<Connection> connections_;
@@ -304,6 +331,11 @@ Contract kuzuContract(const std::string& policy) {
                              {OpKind::kQuery, OpKind::kInterrupt, OpKind::kSetTimeout},
                              true,
                              "destroying a Connection while another thread is inside a call on it",
+                             kLifetime});
+    contract.addCallerFault({{OpKind::kCloseDb, OpKind::kReopen, OpKind::kDropDb},
+                             {OpKind::kConnect, OpKind::kCheck},
+                             false,
+                             "destroying a Database while another thread makes a Connection on it",
                              kLifetime});
     contract.addCallerFault({{OpKind::kCloseResult, OpKind::kDrop},
                              {OpKind::kIterate},

@@ -171,7 +171,7 @@ int shrink(const std::vector<std::string>& argv) {
   // --tries runs: free-running threads need a few (default 2 of 3); a
   // controlled scheduler's seed gives one exact run per candidate.
   int tries = static_cast<int>(args->number("tries", 3, &error));
-  int need = static_cast<int>(args->number("min", 2, &error));
+  int need = static_cast<int>(args->number("min", std::min(2, tries), &error));
   if (error.empty() && (need < 1 || need > tries)) error = "--min takes 1 to --tries";
   RunOptions options;
   options.op_deadline = std::chrono::milliseconds(args->number("deadline-ms", 10'000, &error));
@@ -181,7 +181,10 @@ int shrink(const std::vector<std::string>& argv) {
   // Operations removed make a recorded trace meaningless; a controlled
   // scheduler's seed still gives one exact run per candidate.
   schedule->trace = {};
-  if (schedule->scheduler.controlled()) tries = need = 1;
+  if (schedule->scheduler.controlled() && tries > 1) {
+    std::printf("(a controlled schedule gives one exact run per candidate: --tries and --min are 1)\n");
+    tries = need = 1;
+  }
   // Free-running threads do not fail every time: give it a few tries.
   RunResult first;
   for (int t = 0; t < 3 * tries && first.verdict == Verdict::kPass; ++t) first = runIsolated(*schedule, options);

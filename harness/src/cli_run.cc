@@ -10,6 +10,7 @@
 #include "lifeguard/harness/artifact.h"
 #include "lifeguard/harness/engine_adapter.h"
 #include "lifeguard/harness/generator.h"
+#include "lifeguard/harness/plugin.h"
 #include "lifeguard/harness/runner.h"
 
 namespace lifeguard::harness::cli {
@@ -106,6 +107,13 @@ RunResult runSchedule(const Campaign& c, Schedule& schedule, Tally& t) {
   return result;
 }
 
+// The flags a replay of an artifact of this campaign needs.
+std::string replayFlags(const Campaign& c) {
+  std::string flags;
+  for (const std::string& lib : loadedEngineLibraries()) flags += "--engine-lib " + lib + " ";
+  return flags + (c.scheduler.controlled() ? "" : "--runs 10 ");
+}
+
 // Replays the failure's artifact (with its decision trace, if controlled)
 // c.confirm times, then writes it with how often it reproduced and reports it.
 void reportFailure(const Campaign& c, const Schedule& schedule, const RunResult& result, Tally& t,
@@ -115,21 +123,24 @@ void reportFailure(const Campaign& c, const Schedule& schedule, const RunResult&
   if (!outside && t.first_failure_s < 0) t.first_failure_s = elapsed, t.first_failure_at = t.runs;
   Schedule artifact = schedule;
   artifact.trace = decisionTrace(result.trace);
+  // A divergence of --check-determinism is two runs that differ: one replay
+  // cannot reproduce it, so it is not replayed.
+  const std::uint64_t confirm = result.verdict == Verdict::kDivergence ? 0 : c.confirm;
   std::uint64_t reproduced = 0;
-  for (std::uint64_t i = 0; i < c.confirm; ++i) {
+  for (std::uint64_t i = 0; i < confirm; ++i) {
     if (runIsolated(artifact, c.run).verdict == result.verdict) ++reproduced;
   }
-  t.confirm_runs += c.confirm;
+  t.confirm_runs += confirm;
   t.reproduced += reproduced;
-  std::string rate = c.confirm == 0 ? "" : "reproduced " + std::to_string(reproduced) + " of " +
-                                               std::to_string(c.confirm) + " replays";
+  std::string rate = confirm == 0 ? "" : "reproduced " + std::to_string(reproduced) + " of " +
+                                             std::to_string(confirm) + " replays";
   std::string path = artifactPath(c, schedule.seed, result.verdict, outside);
   std::string error = writeFile(path, formatArtifact(artifact, result, path, rate));
   if (outside) std::fprintf(stderr, "\nOUTSIDE THE CONTRACT (%s)", result.outside_contract.c_str());
   std::fprintf(stderr, "\nFAIL %s (seed %llu%s%s): %s\n  replay: lifeguard replay %s%s\n",
                std::string(toString(result.verdict)).c_str(), static_cast<unsigned long long>(schedule.seed),
                rate.empty() ? "" : ", ", rate.c_str(), result.message.c_str(),
-               c.scheduler.controlled() ? "" : "--runs 10 ", path.c_str());
+               replayFlags(c).c_str(), path.c_str());
   if (!error.empty()) std::fprintf(stderr, "  (%s)\n", error.c_str());
 }
 
@@ -170,7 +181,7 @@ int runCampaign(Campaign& c) {
     schedule.scheduler = c.scheduler;
     schedule.scheduler.seed = seed;
     RunResult result = runSchedule(c, schedule, t);
-    ++t.by_verdict[result.verdict];
+    if (result.outside_contract.empty()) ++t.by_verdict[result.verdict];
     // PCT spreads its change points over the longest run seen so far.
     t.max_steps = std::max<std::uint64_t>(t.max_steps, result.trace.steps());
     c.scheduler.steps = std::max<std::uint64_t>(c.scheduler.steps, t.max_steps);

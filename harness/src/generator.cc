@@ -177,13 +177,18 @@ class Builder {
     AwaitEvent event = chance(0.7) ? AwaitEvent::kRunning : AwaitEvent::kInvoked;
     int roll = uniform(0, 99);
     if (roll < 15 && target.result != "-") {  // the result exists once the query returned
-      awaitOp(a, target.actor, target.index, AwaitEvent::kReturned);
-      add(a, op(chance(0.5) ? OpKind::kCloseResult : OpKind::kDrop, target.result));
-      return;
+      OpKind kind = chance(0.5) ? OpKind::kCloseResult : OpKind::kDrop;
+      if (!faultsOnOwnersHandle(kind)) {
+        awaitOp(a, target.actor, target.index, AwaitEvent::kReturned);
+        add(a, op(kind, target.result));
+        return;
+      }
     }
     Op closer;
     if (roll < 45) {
-      closer = op(OpKind::kDisconnect, target.conn);
+      // Closing another actor's connection may fault against its owner's
+      // later calls on it: then close the database instead.
+      closer = faultsOnOwnersHandle(OpKind::kDisconnect) ? op(OpKind::kCloseDb, "db") : op(OpKind::kDisconnect, target.conn);
     } else if (roll < 60 && caps().interrupt) {
       closer = op(OpKind::kInterrupt, target.conn);
     } else if (roll < 75) {
@@ -200,6 +205,14 @@ class Builder {
     if (callerFault(closer, target)) event = AwaitEvent::kReturned;
     awaitOp(a, target.actor, target.index, event);
     add(a, closer);
+  }
+
+  // Whether closing another actor's handle with `kind` can be the caller's
+  // fault against that actor's own later calls on it (which no await orders).
+  bool faultsOnOwnersHandle(OpKind kind) const {
+    if (options_.outside_contract) return false;
+    return std::any_of(options_.caller_faults.begin(), options_.caller_faults.end(),
+                       [&](const CallerFault& fault) { return fault.same_handle && fault.closers.count(kind); });
   }
 
   // Whether `closer` racing the target query is the caller's fault under

@@ -105,13 +105,20 @@ std::optional<Effect> effectOf(const Op& e, const Answer* answer, Target target,
     }
     return ok ? effect : Effect::kUnknown;
   };
+  // A close that says the handle was already closed closed it all the same.
+  auto closes = [&]() -> std::optional<Effect> {
+    bool clean = answer != nullptr && (answer->kind == AnswerKind::kConnectionClosed ||
+                                       answer->kind == AnswerKind::kDatabaseClosed ||
+                                       answer->kind == AnswerKind::kInvalidUse);
+    return clean ? Effect::kCloses : unlessGone(Effect::kCloses);
+  };
   switch (e.kind) {
     case OpKind::kOpenDb:
       if (target == Target::kDatabase && ok) return Effect::kOpens;
       return std::nullopt;
     // A reopen opens a new database; the old one's connections and results stay closed.
     case OpKind::kReopen: return unlessGone(target == Target::kDatabase ? Effect::kReopens : Effect::kCloses);
-    case OpKind::kCloseDb: return unlessGone(Effect::kCloses);
+    case OpKind::kCloseDb: return closes();
     case OpKind::kDropDb: return unlessGone(Effect::kUnknown);
     case OpKind::kConnect:
       if (target == Target::kConnection && e.handle == name && ok) return Effect::kOpens;
@@ -121,10 +128,10 @@ std::optional<Effect> effectOf(const Op& e, const Answer* answer, Target target,
       return unlessGone(Effect::kOpens);
     case OpKind::kDisconnect:
       if (target != Target::kConnection || e.handle != name) return std::nullopt;
-      return unlessGone(Effect::kCloses);
+      return closes();
     case OpKind::kCloseResult:
       if (target != Target::kResult || e.handle != name) return std::nullopt;
-      return unlessGone(Effect::kCloses);
+      return closes();
     case OpKind::kDrop:
       if (target == Target::kDatabase || e.handle != name) return std::nullopt;
       return unlessGone(Effect::kUnknown);
@@ -170,17 +177,25 @@ HandleState HistoryIndex::stateOf(int actor, int index) const {
     Transition transition;
   };
   std::vector<Candidate> candidates;
-  std::vector<Transition> opens, drops;  // the handle's creations; drops of the database
+  // When the handle's database was fixed: its connect (for a result, also
+  // its query's connection's connect); and the drops of the database.
+  std::vector<Transition> opens, drops;
   for (int a = 0; a < static_cast<int>(schedule_.actors.size()); ++a) {
     for (int i = 0; i < static_cast<int>(schedule_.actors[a].size()); ++i) {
       const Times& t = times(a, i);
       if ((a == actor && i == index) || t.invoke == 0) continue;
       const Op& e = schedule_.actors[a][i];
       const Answer* answer = t.ret_event == nullptr ? nullptr : &t.ret_event->answer;
-      if (e.kind == OpKind::kDropDb) drops.push_back({t.invoke, t.ret, Effect::kUnknown});
+      if (e.kind == OpKind::kDropDb && !(answer != nullptr && answer->kind == AnswerKind::kGone)) {
+        drops.push_back({t.invoke, t.ret, Effect::kUnknown});
+      }
       if (auto effect = effectOf(e, answer, target, op.handle)) {
         candidates.push_back({&e, {t.invoke, t.ret, *effect}});
-        if (*effect == Effect::kOpens) opens.push_back(candidates.back().transition);
+        if (*effect != Effect::kOpens) continue;
+        opens.push_back(candidates.back().transition);
+        if (auto [ca, ci] = connectOf(e.handle); target == Target::kResult && ca >= 0) {
+          opens.push_back({invoked(ca, ci), returned(ca, ci), Effect::kOpens});
+        }
       }
     }
   }

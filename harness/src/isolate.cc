@@ -220,7 +220,7 @@ RunResult runIsolated(const Schedule& schedule, const RunOptions& options) {
   classify(status, error_text, got_verdict, &result);
   const EngineEntry* engine = findEngine(schedule.engine);
   if (result.verdict != Verdict::kPass && result.verdict != Verdict::kHarness && engine != nullptr) {
-    result.outside_contract = callerFaultIn(schedule, engine->contract(schedule.policy), result.history);
+    result.outside_contract = callerFaultIn(schedule, engine->contract(schedule.policy), result);
   }
   return result;
 }

@@ -1,5 +1,6 @@
 #include "oracles.h"
 
+#include <cstdio>
 #include <functional>
 #include <map>
 #include <set>
@@ -109,15 +110,23 @@ void judge(const Schedule& schedule, const Contract& contract, const EngineState
   checkInvariants(final_state, result);
 }
 
-std::string callerFaultIn(const Schedule& s, const Contract& contract, const std::vector<Event>& history) {
+std::string callerFaultIn(const Schedule& s, const Contract& contract, const RunResult& result) {
   if (contract.callerFaults().empty()) return "";
-  HistoryIndex index(s, history);
+  HistoryIndex index(s, result.history);
+  // The operations the failure is about: those still in flight when the run
+  // ended (a crash, a sanitizer report or a hang happened under them), and
+  // the one a contract failure names.
+  int named_actor = -1, named_index = -1;
+  if (result.verdict == Verdict::kContract) std::sscanf(result.message.c_str(), "actor %d op #%d", &named_actor, &named_index);
+  auto involved = [&](int a, int i) {
+    return (a == named_actor && i == named_index) || (index.invoked(a, i) != 0 && index.returned(a, i) == kNever);
+  };
   for (int a = 0; a < static_cast<int>(s.actors.size()); ++a) {
     for (int i = 0; i < static_cast<int>(s.actors[a].size()); ++i) {
       for (int b = 0; b < static_cast<int>(s.actors.size()); ++b) {
         for (int j = 0; b != a && j < static_cast<int>(s.actors[b].size()); ++j) {
           const CallerFault* fault = contract.callerFault(s.actors[a][i], s.actors[b][j]);
-          if (fault == nullptr || !index.overlap(b, j, a, i)) continue;
+          if (fault == nullptr || !index.overlap(b, j, a, i) || !(involved(a, i) || involved(b, j))) continue;
           return describe(s, a, i) + " overlapped " + describe(s, b, j) + ": " + fault->rule + " is the caller's fault (" +
                  fault->source + ")";
         }

@@ -18,8 +18,11 @@ std::string checkRunnable(const Schedule& schedule);
 void judge(const Schedule& schedule, const Contract& contract, const EngineState& final_state, RunResult* result,
            bool durable = false);
 
-// The first overlap in `history` that `contract` makes the caller's fault,
-// described with the rule and its source; "" if there is none.
-std::string callerFaultIn(const Schedule& schedule, const Contract& contract, const std::vector<Event>& history);
+// Whether a failed run's failure is the caller's fault: the first overlap
+// in its history that `contract` makes the caller's fault and that involves
+// an operation the failure is about (one still in flight when the run ended,
+// or the one a contract failure names), described with the rule and its
+// source; "" if there is none.
+std::string callerFaultIn(const Schedule& schedule, const Contract& contract, const RunResult& result);
 
 }  // namespace lifeguard::harness

@@ -64,12 +64,11 @@ int main(int argc, char** argv) {
     std::fputs(kUsage, args.empty() ? stderr : stdout);
     return args.empty() ? 2 : 0;
   }
-  std::string command = args[0];
-  args.erase(args.begin());
-  // --engine-lib PATH (any command, repeatable): load a plug-in's engines first.
+  // --engine-lib PATH (anywhere, repeatable): load a plug-in's engines first.
   for (std::size_t i = 0; i < args.size();) {
     std::string path;
-    if (args[i] == "--engine-lib" && i + 1 < args.size()) {
+    if (args[i] == "--engine-lib") {
+      if (i + 1 >= args.size()) return std::fprintf(stderr, "lifeguard: --engine-lib needs a PATH.so\n"), 2;
       path = args[i + 1];
       args.erase(args.begin() + static_cast<long>(i), args.begin() + static_cast<long>(i) + 2);
     } else if (args[i].rfind("--engine-lib=", 0) == 0) {
@@ -80,8 +79,11 @@ int main(int argc, char** argv) {
       continue;
     }
     std::string error = lifeguard::harness::loadEngineLibrary(path);
-    if (!error.empty()) return std::fprintf(stderr, "lifeguard %s: %s\n", command.c_str(), error.c_str()), 2;
+    if (!error.empty()) return std::fprintf(stderr, "lifeguard: %s\n", error.c_str()), 2;
   }
+  if (args.empty()) return std::fputs(kUsage, stderr), 2;
+  std::string command = args[0];
+  args.erase(args.begin());
   using namespace lifeguard::harness::cli;
   if (command == "run") return run(args);
   if (command == "replay") return replay(args);

@@ -184,6 +184,14 @@ TEST(HandleStateTest, AfterADropLaterClosesMayMeetAnotherDatabase) {
   HistoryIndex index(s, history);
   EXPECT_EQ(index.contextOf(0, 6).state, S::kClosing);
   EXPECT_EQ(index.contextOf(0, 7).state, S::kClosing);
+  // The same with the query made after the drop, on the older connection:
+  // its result is still on the dropped database.
+  Schedule later = test::parseInline("actor 0\n  open_db\n  connect c1\n  drop db\n  query c1 r1 long 10\n  reopen\n"
+                                     "  close_db\n  iterate r1 5\n");
+  HistoryBuilder l;
+  for (int i = 0; i < 7; ++i) l.call(0, i, Answer::ok(1));
+  auto later_history = l.events();
+  EXPECT_EQ(HistoryIndex(later, later_history).contextOf(0, 6).state, S::kClosing);
   Schedule no_drop = test::parseInline("actor 0\n  open_db\n  connect c1\n  query c1 r1 long 10\n  reopen\n"
                                        "  close_db\n  iterate r1 5\n");
   HistoryBuilder c;

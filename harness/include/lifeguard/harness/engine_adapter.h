@@ -117,7 +117,12 @@ struct EngineEntry {
 // Adds an engine; returns true (for static initializers). A name registered
 // twice keeps its first entry. Thread-safety: before main() or before any
 // thread that makes adapters starts.
+// The name carries the plug-in interface version (plugin.h: kPluginVersion),
+// so a plug-in built for another version fails to load before any of its
+// code runs, instead of registering an entry of another layout.
+inline namespace plugin_v1 {
 bool registerEngine(EngineEntry entry);
+}
 // Removes an engine (a plug-in that failed to load); appends `note` to an
 // engine's description (where it came from).
 void unregisterEngine(const std::string& name);

@@ -16,16 +16,20 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace lifeguard::harness {
 
-// Bumped whenever EngineAdapter, EngineEntry, Contract or Answer change.
+// Bumped whenever EngineAdapter, EngineEntry, Contract or Answer change,
+// together with the inline namespace plugin_vN around registerEngine.
 inline constexpr int kPluginVersion = 1;
 
 // Loads the plug-in at `path`: "" on success, else why not (the library
 // cannot be loaded, is not a lifeguard plug-in, was built for another
 // version, or registered no engine). A failed load registers nothing.
 std::string loadEngineLibrary(const std::string& path);
+// The plug-ins loaded so far, in order (for replay commands).
+const std::vector<std::string>& loadedEngineLibraries();
 
 }  // namespace lifeguard::harness
 
