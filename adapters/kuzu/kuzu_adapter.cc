@@ -351,7 +351,8 @@ const bool kRegistered = registerEngine(
      {"binding", "embedder"}, kuzuContract,
      [](const std::string& policy, std::string*) -> std::unique_ptr<EngineAdapter> {
        return std::make_unique<KuzuAdapter>(policy == "embedder", makeScratchDirectory());
-     }});
+     },
+     /*uninstrumented=*/true});
 
 }  // namespace
 }  // namespace lifeguard::harness

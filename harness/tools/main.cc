@@ -1,9 +1,14 @@
 // lifeguard: drives an engine through lifecycle interleavings and judges them.
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "cli.h"
+#include "lifeguard/harness/artifact.h"
+#include "lifeguard/harness/engine_adapter.h"
 #include "lifeguard/harness/plugin.h"
 
 namespace {
@@ -50,13 +55,43 @@ Options take a value as "--name value" or "--name=value".
 Schedules are documented in harness/SCHEDULES.md.
 )";
 
-}  // namespace
+// The engine a command will run: --engine's, or the first schedule file's.
+std::string engineOf(const std::vector<std::string>& args) {
+  for (std::size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == "--engine") return args[i + 1];
+  }
+  for (const std::string& arg : args) {
+    if (arg.rfind("--engine=", 0) == 0) return arg.substr(9);
+    std::string ignored;
+    if (arg.ends_with(".sched")) {
+      if (auto schedule = lifeguard::harness::loadSchedule(arg, &ignored)) return schedule->engine;
+    }
+  }
+  return "";
+}
 
-// Under AddressSanitizer, freed memory is filled with 0xbe (its first 4 KiB):
-// an engine under test that was not built with ASan (a prebuilt library)
-// then crashes on a pointer it reads from freed memory instead of reading
-// stale values and going on unseen. ASAN_OPTIONS still overrides it.
-extern "C" const char* __asan_default_options() { return "max_free_fill_size=4096:free_fill_byte=190"; }
+// Under AddressSanitizer, for an engine whose code it does not instrument,
+// starts the program again with freed memory filled with 0xbe (its first
+// 4 KiB): the engine's use-after-free then crashes on the poisoned pointer
+// instead of reading stale memory and going on unseen. (Only then: in
+// instrumented code ASan reports it better, with its stack.) The options are
+// read when the process starts, hence the exec. ASAN_OPTIONS may override it.
+void poisonFreedMemoryFor(const std::vector<std::string>& args, char** argv) {
+#if defined(__SANITIZE_ADDRESS__) || (defined(__has_feature) && __has_feature(address_sanitizer))
+  const lifeguard::harness::EngineEntry* engine = lifeguard::harness::findEngine(engineOf(args));
+  if (engine == nullptr || !engine->uninstrumented || std::getenv("LIFEGUARD_FREE_FILL") != nullptr) return;
+  const char* options = std::getenv("ASAN_OPTIONS");
+  std::string poisoned = "max_free_fill_size=4096:free_fill_byte=190";
+  if (options != nullptr && *options != '\0') poisoned += std::string(":") + options;  // the user's win
+  ::setenv("ASAN_OPTIONS", poisoned.c_str(), 1);
+  ::setenv("LIFEGUARD_FREE_FILL", "1", 1);
+  ::execv("/proc/self/exe", argv);  // returns only if it failed: go on without
+#else
+  (void)args, (void)argv;
+#endif
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
@@ -82,6 +117,7 @@ int main(int argc, char** argv) {
     if (!error.empty()) return std::fprintf(stderr, "lifeguard: %s\n", error.c_str()), 2;
   }
   if (args.empty()) return std::fputs(kUsage, stderr), 2;
+  poisonFreedMemoryFor(args, argv);
   std::string command = args[0];
   args.erase(args.begin());
   using namespace lifeguard::harness::cli;

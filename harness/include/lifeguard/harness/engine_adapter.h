@@ -113,6 +113,11 @@ struct EngineEntry {
   std::function<Contract(const std::string& policy)> contract;
   // A fresh adapter for one run; null and `error` if it cannot be made.
   std::function<std::unique_ptr<EngineAdapter>(const std::string& policy, std::string* error)> make;
+  // The engine's code is not built with the harness's sanitizers (a prebuilt
+  // library): under AddressSanitizer the program then fills freed memory, so
+  // that the engine's use-after-free crashes instead of reading stale memory
+  // (harness/tools/main.cc).
+  bool uninstrumented = false;
 };
 // Adds an engine; returns true (for static initializers). A name registered
 // twice keeps its first entry. Thread-safety: before main() or before any
