@@ -24,7 +24,7 @@ bool syncPointsCompiledIn() { return true; }
 #else
 bool syncPointsCompiledIn() { return false; }
 
-// Release builds have no controlled mode (sync/controller.cc is not built).
+// Release builds have no controlled mode (src/controller.cc is not built).
 bool controlledCompiledIn() { return false; }
 bool isControlledThread() { return false; }
 bool controlledSnapshot(std::string*, ControlledTrace*) { return false; }
