@@ -88,6 +88,24 @@ bool reproduces(const Schedule& s, Verdict verdict, int tries, int need, const R
   return failed >= need;
 }
 
+// Actor `b`'s operations moved to the end of actor 0, its awaits dropped:
+// a failure that needs no concurrency between them is simpler without it.
+// Nullopt unless every await of `b` names actor 0 and nothing awaits `b`.
+std::optional<Schedule> serialized(const Schedule& s, int b) {
+  for (int a = 0; a < static_cast<int>(s.actors.size()); ++a) {
+    for (const Op& op : s.actors[a]) {
+      if (op.kind != OpKind::kAwait) continue;
+      if (a == b ? op.await_actor != 0 : op.await_actor == b) return std::nullopt;
+    }
+  }
+  Schedule out = s;
+  for (const Op& op : s.actors[b]) {
+    if (op.kind != OpKind::kAwait) out.actors[0].push_back(op);
+  }
+  out.actors[b].clear();
+  return withoutEmptyActors(out);
+}
+
 std::size_t opCount(const Schedule& s) {
   std::size_t n = 0;
   for (const auto& ops : s.actors) n += ops.size();
@@ -186,10 +204,18 @@ int shrink(const std::vector<std::string>& argv) {
     tries = need = 1;
   }
   // Free-running threads do not fail every time: give it a few tries.
+  // The verdict to keep: the one an artifact failed with (its expect line),
+  // else the first failure's.
+  std::vector<Verdict> expected = expectedVerdicts(*schedule, schedule->policy);
+  std::erase(expected, Verdict::kPass);
+  auto wanted = [&](Verdict v) {
+    return expected.empty() ? v != Verdict::kPass : std::find(expected.begin(), expected.end(), v) != expected.end();
+  };
   RunResult first;
-  for (int t = 0; t < 3 * tries && first.verdict == Verdict::kPass; ++t) first = runIsolated(*schedule, options);
-  if (first.verdict == Verdict::kPass) {
-    return std::fprintf(stderr, "lifeguard shrink: %s passed %d runs; nothing to shrink\n", path.c_str(), 3 * tries),
+  for (int t = 0; t < 3 * tries && !wanted(first.verdict); ++t) first = runIsolated(*schedule, options);
+  if (!wanted(first.verdict)) {
+    return std::fprintf(stderr, "lifeguard shrink: %s did not fail%s in %d runs; nothing to shrink\n", path.c_str(),
+                        expected.empty() ? "" : (" with " + verdictList(expected)).c_str(), 3 * tries),
            1;
   }
   Verdict verdict = first.verdict;
@@ -208,6 +234,14 @@ int shrink(const std::vector<std::string>& argv) {
         std::printf("  %zu operations\n", opCount(current));
         std::fflush(stdout);
       }
+    }
+    for (int b = static_cast<int>(current.actors.size()) - 1; !changed && b > 0; --b) {
+      auto candidate = serialized(current, b);
+      if (!candidate || !reproduces(*candidate, verdict, tries, need, options)) continue;
+      current = *candidate;
+      changed = true;
+      std::printf("  %zu operations (actor %d's run after actor 0's)\n", opCount(current), b);
+      std::fflush(stdout);
     }
   }
   current = withoutEmptyActors(current);

@@ -31,6 +31,16 @@ check "replay of a reproducing failure exits 0" test $? -eq 0
 check "replay says reproduced 3 of 3" grep -q "reproduced 3 of 3 ($verdict, scheduler pct, recorded trace replayed)" replay.out
 check "replay never calls a failure a pass" bash -c '! grep -q "(expected pass)" replay.out'
 
+# 2b. Shrinking it keeps its verdict (the artifact's), and the result replays.
+"$lifeguard" shrink "$artifact" >shrink.out 2>&1
+check "shrink writes a smaller schedule" grep -q 'wrote .*\.min\.sched ([0-9]* operations)' shrink.out
+before=$(sed -n 's/^shrinking .* (\([0-9]*\) operations, verdict.*/\1/p' shrink.out)
+after=$(sed -n 's/^wrote .* (\([0-9]*\) operations)$/\1/p' shrink.out)
+check "with fewer operations ($before -> $after)" test "${after:-999}" -lt "${before:-0}"
+check "that keep the verdict the artifact expects" grep -q "verdict $verdict;" shrink.out
+"$lifeguard" replay "${artifact%.sched}.min.sched" >min.out 2>&1
+check "and replay to it" grep -q "reproduced 1 of 1 ($verdict" min.out
+
 # 3. The false alarm of issue 16, an artifact written before artifacts carried
 #    their verdict: under the fixed oracle it passes, which replay must call
 #    "did not reproduce", with exit 1.
