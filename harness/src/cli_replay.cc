@@ -1,6 +1,7 @@
 // lifeguard replay, shrink and show.
 #include <algorithm>
 #include <cstdio>
+#include <regex>
 #include <set>
 #include <sstream>
 
@@ -78,12 +79,39 @@ Schedule withoutEmptyActors(const Schedule& s) {
   return out;
 }
 
-// Whether `s` fails with `verdict` in at least `need` of `tries` runs
+// The first frame of a sanitizer report's stack that is the engine's (not
+// the harness's, the standard library's or the sanitizer's): what tells one
+// crash from another of the same verdict. "" if there is none.
+std::string engineFrame(const std::string& report) {
+  static const std::regex kFrame(R"(#\d+ 0x[0-9a-f]+ in ([^ (]*::[^ (]*))");
+  for (std::sregex_iterator it(report.begin(), report.end(), kFrame), end; it != end; ++it) {
+    std::string function = (*it)[1];
+    bool harness = false;
+    for (const char* prefix : {"lifeguard::harness::", "lifeguard::sync::", "lifeguard::testing::", "std::", "__"}) {
+      harness |= function.rfind(prefix, 0) == 0;
+    }
+    if (!harness) return function;
+  }
+  return "";
+}
+
+// The failure a shrink keeps: its verdict, and for a sanitizer report the
+// engine's frame it crashed in, so that shrinking does not drift to another
+// bug with the same verdict.
+struct Failure {
+  Verdict verdict;
+  std::string frame;
+  bool matches(const RunResult& r) const {
+    return r.verdict == verdict && (frame.empty() || engineFrame(r.report) == frame);
+  }
+};
+
+// Whether `s` fails like `failure` in at least `need` of `tries` runs
 // (stopping as soon as the answer is known).
-bool reproduces(const Schedule& s, Verdict verdict, int tries, int need, const RunOptions& options) {
+bool reproduces(const Schedule& s, const Failure& failure, int tries, int need, const RunOptions& options) {
   int failed = 0;
   for (int t = 0; t < tries && failed < need && failed + (tries - t) >= need; ++t) {
-    if (runIsolated(s, options).verdict == verdict) ++failed;
+    if (failure.matches(runIsolated(s, options))) ++failed;
   }
   return failed >= need;
 }
@@ -219,8 +247,10 @@ int shrink(const std::vector<std::string>& argv) {
            1;
   }
   Verdict verdict = first.verdict;
-  std::printf("shrinking %s (%zu operations, verdict %s; a candidate must fail so in %d of %d runs)\n", path.c_str(),
-              opCount(*schedule), std::string(toString(verdict)).c_str(), need, tries);
+  const Failure failure{verdict, engineFrame(first.report)};
+  std::printf("shrinking %s (%zu operations, verdict %s%s%s; a candidate must fail so in %d of %d runs)\n",
+              path.c_str(), opCount(*schedule), std::string(toString(verdict)).c_str(),
+              failure.frame.empty() ? "" : " in ", failure.frame.c_str(), need, tries);
   Schedule current = *schedule;
   for (bool changed = true; changed;) {
     changed = false;
@@ -228,7 +258,7 @@ int shrink(const std::vector<std::string>& argv) {
       for (int i = static_cast<int>(current.actors[a].size()) - 1; i >= 0; --i) {
         if (i >= static_cast<int>(current.actors[a].size())) continue;
         Schedule candidate = removeOps(current, {{a, i}});
-        if (!reproduces(candidate, verdict, tries, need, options)) continue;
+        if (!reproduces(candidate, failure, tries, need, options)) continue;
         current = candidate;
         changed = true;
         std::printf("  %zu operations\n", opCount(current));
@@ -237,7 +267,7 @@ int shrink(const std::vector<std::string>& argv) {
     }
     for (int b = static_cast<int>(current.actors.size()) - 1; !changed && b > 0; --b) {
       auto candidate = serialized(current, b);
-      if (!candidate || !reproduces(*candidate, verdict, tries, need, options)) continue;
+      if (!candidate || !reproduces(*candidate, failure, tries, need, options)) continue;
       current = *candidate;
       changed = true;
       std::printf("  %zu operations (actor %d's run after actor 0's)\n", opCount(current), b);
@@ -246,7 +276,7 @@ int shrink(const std::vector<std::string>& argv) {
   }
   current = withoutEmptyActors(current);
   RunResult last;
-  for (int t = 0; t < 3 * tries && last.verdict != verdict; ++t) last = runIsolated(current, options);
+  for (int t = 0; t < 3 * tries && !failure.matches(last); ++t) last = runIsolated(current, options);
   std::string stem = path.size() > 6 && path.ends_with(".sched") ? path.substr(0, path.size() - 6) : path;
   std::string out = stem + ".min.sched";
   if (current.scheduler.controlled()) current.trace = decisionTrace(last.trace);
