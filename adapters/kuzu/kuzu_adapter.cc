@@ -46,7 +46,6 @@
 // commit a transaction successfully, all your changes will persist even if
 // there is an error *after* committing"): that answer is Indeterminate.
 #include <cmath>
-#include <condition_variable>
 #include <mutex>
 #include <filesystem>
 #include <fstream>
@@ -126,15 +125,11 @@ class KuzuAdapter : public EngineAdapter {
   Answer openDatabase() override {
     std::lock_guard<std::mutex> opening(open_mu_);
     databases_.take("db");
-    waitUntilNoDatabase();
+    live_databases_.waitUntilNone();
     return answering([&] {
-      std::shared_ptr<Database> db(new Database((scratch_ / "db").string(),
-                                                kuzu::main::SystemConfig(256ull << 20, 2, true, false, 1ull << 32)),
-                                   [this](Database* gone) { destroyed(gone); });
-      {
-        std::lock_guard<std::mutex> lock(live_mu_);
-        ++live_databases_;
-      }
+      std::shared_ptr<Database> db = live_databases_.track<Database>(
+          new Database((scratch_ / "db").string(), kuzu::main::SystemConfig(256ull << 20, 2, true, false, 1ull << 32)),
+          [](Database* gone) { delete gone; });
       Connection setup(db.get());
       for (const auto& table : tables()) {
         if (setup.query("MATCH (n:" + table + ") RETURN count(*)")->isSuccess()) continue;
@@ -290,23 +285,10 @@ class KuzuAdapter : public EngineAdapter {
     return path.string();
   }
 
-  void destroyed(Database* db) {
-    delete db;
-    std::lock_guard<std::mutex> lock(live_mu_);
-    --live_databases_;
-    live_cv_.notify_all();
-  }
-  void waitUntilNoDatabase() {
-    std::unique_lock<std::mutex> lock(live_mu_);
-    live_cv_.wait(lock, [&] { return live_databases_ == 0; });
-  }
-
   const bool embedder_;
   const std::filesystem::path scratch_;
   std::mutex open_mu_;  // one open (or reopen) at a time
-  std::mutex live_mu_;
-  std::condition_variable live_cv_;
-  int live_databases_ = 0;  // Database objects not yet destroyed (guarded by live_mu_)
+  LiveObjects live_databases_;  // declared before the slots: it outlives their pointers
   const Contract contract_;
   Slots<Database> databases_;
   Slots<Connection> connections_;
@@ -346,13 +328,20 @@ Contract kuzuContract(const std::string& policy) {
   return contract;
 }
 
-const bool kRegistered = registerEngine(
-    {"kuzu", "Kuzu " LIFEGUARD_KUZU_VERSION " through its C++ API (close = destroy; policy: who holds the object)",
-     {"binding", "embedder"}, kuzuContract,
-     [](const std::string& policy, std::string*) -> std::unique_ptr<EngineAdapter> {
-       return std::make_unique<KuzuAdapter>(policy == "embedder", makeScratchDirectory());
-     },
-     /*uninstrumented=*/true});
+bool registerKuzu() {
+  EngineEntry entry;
+  entry.name = "kuzu";
+  entry.description = "Kuzu " LIFEGUARD_KUZU_VERSION " through its C++ API (close = destroy; policy: who holds the object)";
+  entry.policies = {"binding", "embedder"};
+  entry.contract = kuzuContract;
+  entry.make = [](const std::string& policy, std::string*) -> std::unique_ptr<EngineAdapter> {
+    return std::make_unique<KuzuAdapter>(policy == "embedder", makeScratchDirectory());
+  };
+  entry.uninstrumented = true;  // a prebuilt library
+  return registerEngine(std::move(entry));
+}
+
+const bool kRegistered = registerKuzu();
 
 }  // namespace
 }  // namespace lifeguard::harness

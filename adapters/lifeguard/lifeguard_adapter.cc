@@ -325,17 +325,22 @@ Contract lifeguardContract(const std::string&) {
   return contract;
 }
 
-const std::vector<std::string> kPolicies = {"complete", "legacy", "execute_drain"};
+bool registerLifeguard(const std::string& name, const std::string& description, bool on_disk) {
+  EngineEntry entry;
+  entry.name = name;
+  entry.description = description;
+  entry.policies = {"complete", "legacy", "execute_drain"};
+  entry.contract = lifeguardContract;
+  entry.make = [on_disk](const std::string& policy, std::string* error) {
+    return makeLifeguardAdapter(policy, on_disk, error);
+  };
+  return registerEngine(std::move(entry));
+}
+
 const bool kRegistered =
-    registerEngine({LIFEGUARD_ENGINE_PREFIX "lifeguard", "the embedded engine of engine/, in memory", kPolicies,
-                    lifeguardContract,
-                    [](const std::string& policy, std::string* error) {
-                      return makeLifeguardAdapter(policy, false, error);
-                    }}) &&
-    registerEngine({LIFEGUARD_ENGINE_PREFIX "lifeguard-disk", "the embedded engine of engine/, on disk (WAL, reopen keeps the data)",
-                    kPolicies, lifeguardContract, [](const std::string& policy, std::string* error) {
-                      return makeLifeguardAdapter(policy, true, error);
-                    }});
+    registerLifeguard(LIFEGUARD_ENGINE_PREFIX "lifeguard", "the embedded engine of engine/, in memory", false) &&
+    registerLifeguard(LIFEGUARD_ENGINE_PREFIX "lifeguard-disk",
+                      "the embedded engine of engine/, on disk (WAL, reopen keeps the data)", true);
 
 }  // namespace
 

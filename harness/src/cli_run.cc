@@ -243,6 +243,7 @@ int run(const std::vector<std::string>& argv) {
                                 "(random, pct or dfs); free-running threads are not deterministic\n"), 2;
   }
   if (auto adapter = makeAdapter(c.generator.engine, c.generator.policy, &error)) {
+    c.generator.engine = adapter->name();  // the exact version, into every schedule
     c.generator.capabilities = adapter->capabilities();
     c.generator.caller_faults = adapter->contract().callerFaults();
   } else {

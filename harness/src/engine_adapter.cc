@@ -42,7 +42,11 @@ std::vector<const EngineEntry*> registeredEngines() {
 
 const EngineEntry* findEngine(const std::string& name) {
   auto it = registry().find(name);
-  return it == registry().end() ? nullptr : &it->second;
+  if (it != registry().end()) return &it->second;
+  std::size_t at = name.find('@');
+  if (at == std::string::npos) return nullptr;
+  it = registry().find(name.substr(0, at));
+  return it == registry().end() || !it->second.make_version ? nullptr : &it->second;
 }
 
 std::string defaultPolicy(const std::string& engine) {
@@ -65,6 +69,8 @@ std::unique_ptr<EngineAdapter> makeAdapter(const std::string& engine, const std:
     *error = "engine " + engine + " has no policy '" + policy + "' (" + joined(entry->policies) + ")";
     return nullptr;
   }
+  std::size_t at = engine.find('@');
+  if (at != std::string::npos && engine != entry->name) return entry->make_version(engine.substr(at + 1), policy, error);
   return entry->make(policy, error);
 }
 

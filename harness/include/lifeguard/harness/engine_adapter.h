@@ -113,6 +113,12 @@ struct EngineEntry {
   std::function<Contract(const std::string& policy)> contract;
   // A fresh adapter for one run; null and `error` if it cannot be made.
   std::function<std::unique_ptr<EngineAdapter>(const std::string& policy, std::string* error)> make;
+  // For an engine a user may test at the version they name (--engine
+  // NAME@VERSION): a fresh adapter of that version. Its name() then says the
+  // exact version, which the campaign writes into every schedule.
+  std::function<std::unique_ptr<EngineAdapter>(const std::string& version, const std::string& policy,
+                                               std::string* error)>
+      make_version;
   // The engine's code is not built with the harness's sanitizers (a prebuilt
   // library): under AddressSanitizer the program then fills freed memory, so
   // that the engine's use-after-free crashes instead of reading stale memory
@@ -134,6 +140,7 @@ void unregisterEngine(const std::string& name);
 void markEngine(const std::string& name, const std::string& note);
 // Every registered engine, by name.
 std::vector<const EngineEntry*> registeredEngines();
+// The entry of `name`, or of NAME for "NAME@VERSION" if it takes versions.
 const EngineEntry* findEngine(const std::string& name);
 // The engine's default policy ("" for an unknown engine).
 std::string defaultPolicy(const std::string& engine);

@@ -10,6 +10,8 @@
 // controlled scheduler another thread would block on it for real).
 #pragma once
 
+#include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -52,6 +54,42 @@ class Slots {
  private:
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<T>> slots_;
+};
+
+// LiveObjects: counts the objects of one kind that are not destroyed yet, so
+// an adapter can wait until the last is gone: an engine that allows one open
+// database per file must not open it again while a call still holds the old
+// one. Thread-safety: thread-safe; the objects' deleters may run on any
+// thread. It must outlive the pointers track() returns.
+class LiveObjects {
+ public:
+  // Owns `object`; `destroy` runs when the last pointer goes.
+  template <typename T>
+  std::shared_ptr<T> track(T* object, std::function<void(T*)> destroy) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++live_;
+    }
+    return std::shared_ptr<T>(object, [this, destroy = std::move(destroy)](T* gone) {
+      destroy(gone);
+      std::lock_guard<std::mutex> lock(mu_);
+      --live_;
+      cv_.notify_all();
+    });
+  }
+  void waitUntilNone() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return live_ == 0; });
+  }
+  int count() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return live_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int live_ = 0;  // guarded by mu_
 };
 
 }  // namespace lifeguard::harness
