@@ -29,7 +29,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <mutex>
 
 #include <fmt/format.h>
@@ -153,7 +152,7 @@ class DuckDbAdapter : public EngineAdapter {
   Answer dropDatabase() override { return closeDatabase(); }
 
   Answer connect(const std::string& name) override {
-    auto db = use(databases_, "db");
+    auto db = databases_.use("db", !capi_);
     if (db == nullptr) return Answer::gone();
     auto conn = live_users_.track<Conn>(new Conn{api_}, [](Conn* gone) { delete gone; });
     if (api_->duckdb_connect(db->db, &conn->conn) != DuckDBSuccess) {
@@ -169,7 +168,7 @@ class DuckDbAdapter : public EngineAdapter {
 
   Answer query(const std::string& name, const std::string& result_name, const QuerySpec& spec,
                std::int64_t tag) override {
-    auto conn = use(connections_, name);
+    auto conn = connections_.use(name, !capi_);
     if (conn == nullptr) return Answer::gone();
     const bool keep = result_name != "-";
     std::shared_ptr<Result> result;
@@ -178,7 +177,7 @@ class DuckDbAdapter : public EngineAdapter {
     return answer;
   }
   Answer iterate(const std::string& name, std::int64_t rows) override {
-    auto result = use(results_, name);
+    auto result = results_.use(name, !capi_);
     if (result == nullptr) return Answer::gone();
     std::int64_t read = 0;
     while (read < rows) {
@@ -193,7 +192,7 @@ class DuckDbAdapter : public EngineAdapter {
   Answer closeResult(const std::string& name) override { return results_.take(name) ? Answer::ok() : Answer::gone(); }
   Answer dropResult(const std::string& name) override { return closeResult(name); }
   Answer interrupt(const std::string& name) override {
-    auto conn = use(connections_, name);
+    auto conn = connections_.use(name, !capi_);
     if (conn == nullptr) return Answer::gone();
     api_->duckdb_interrupt(conn->conn);
     return Answer::ok();
@@ -203,7 +202,7 @@ class DuckDbAdapter : public EngineAdapter {
   }
 
   Answer readTables(std::vector<TableRows>* tables_out) override {
-    auto db = use(databases_, "db");
+    auto db = databases_.use("db", !capi_);
     if (db == nullptr) return Answer::gone();
     Conn reader{api_};
     if (api_->duckdb_connect(db->db, &reader.conn) != DuckDBSuccess) {
@@ -230,15 +229,6 @@ class DuckDbAdapter : public EngineAdapter {
   EngineState state() override { return {}; }  // the C API does not tell
 
  private:
-  // The object a call uses (binding: shared, so a close waits for the call
-  // to return; capi: not owned, so a close destroys it under the call).
-  template <typename T>
-  std::shared_ptr<T> use(Slots<T>& slots, const std::string& name) {
-    std::shared_ptr<T> owner = slots.get(name);
-    if (!capi_ || owner == nullptr) return owner;
-    return std::shared_ptr<T>(std::shared_ptr<T>(), owner.get());
-  }
-
   // Runs each statement of `sql`; the last one streams into *kept if asked.
   // The first failure decides; its value is how many statements succeeded.
   Answer run(duckdb_connection conn, const std::string& sql, const QuerySpec& spec,
@@ -312,29 +302,15 @@ class DuckDbAdapter : public EngineAdapter {
       }
       case QueryKind::kCopy:
       case QueryKind::kCopyBad:
-        return "COPY " + spec.table + " FROM '" + writeCsv(spec, tag) + "' (HEADER false)";
+        return "COPY " + spec.table + " FROM '" + writeCopyCsv(scratch_, spec, tag) + "' (HEADER false)";
       case QueryKind::kBegin: return "BEGIN TRANSACTION";
       case QueryKind::kCommit: return "COMMIT";
       case QueryKind::kRollback: return "ROLLBACK";
-      case QueryKind::kMulti: {
-        std::string sql;
-        for (std::size_t i = 0; i < spec.parts.size(); ++i) {
-          sql += sqlFor(spec.parts[i], partTag(tag, static_cast<int>(i)), false) + ";";
-        }
-        return sql;
-      }
+      case QueryKind::kMulti:
+        return joinStatements(spec, tag,
+                              [&](const QuerySpec& part, std::int64_t t) { return sqlFor(part, t, false); });
     }
     return "";
-  }
-
-  std::string writeCsv(const QuerySpec& spec, std::int64_t tag) {
-    auto path = scratch_ / fmt::format("copy_{}.csv", tag);
-    std::ofstream out(path);
-    for (std::int64_t i = 0; i < spec.count; ++i) {
-      if (spec.kind == QueryKind::kCopyBad && i + 1 == spec.bad_line) out << "not_a_number,bad\n";
-      else out << rowValue(tag, i) << ",v" << i << "\n";
-    }
-    return path.string();
   }
 
   const DuckDbApi* const api_;

@@ -48,7 +48,6 @@
 #include <cmath>
 #include <mutex>
 #include <filesystem>
-#include <fstream>
 
 #include <fmt/format.h>
 
@@ -146,7 +145,7 @@ class KuzuAdapter : public EngineAdapter {
   Answer dropDatabase() override { return closeDatabase(); }
 
   Answer connect(const std::string& name) override {
-    auto db = use(databases_, "db");
+    auto db = databases_.use("db", !embedder_);
     if (db == nullptr) return Answer::gone();
     return answering([&] {
       connections_.put(name, std::make_shared<Connection>(db.get()));
@@ -160,7 +159,7 @@ class KuzuAdapter : public EngineAdapter {
 
   Answer query(const std::string& name, const std::string& result_name, const QuerySpec& spec,
                std::int64_t tag) override {
-    auto conn = use(connections_, name);
+    auto conn = connections_.use(name, !embedder_);
     if (conn == nullptr) return Answer::gone();
     std::string cypher = cypherFor(spec, tag);
     return answering([&] {
@@ -171,7 +170,7 @@ class KuzuAdapter : public EngineAdapter {
     });
   }
   Answer iterate(const std::string& name, std::int64_t rows) override {
-    auto result = use(results_, name);
+    auto result = results_.use(name, !embedder_);
     if (result == nullptr) return Answer::gone();
     return answering([&] {
       std::int64_t read = 0;
@@ -187,7 +186,7 @@ class KuzuAdapter : public EngineAdapter {
   Answer closeResult(const std::string& name) override { return results_.take(name) ? Answer::ok() : Answer::gone(); }
   Answer dropResult(const std::string& name) override { return closeResult(name); }
   Answer interrupt(const std::string& name) override {
-    auto conn = use(connections_, name);
+    auto conn = connections_.use(name, !embedder_);
     if (conn == nullptr) return Answer::gone();
     return answering([&] {
       conn->interrupt();
@@ -195,7 +194,7 @@ class KuzuAdapter : public EngineAdapter {
     });
   }
   Answer setTimeout(const std::string& name, std::int64_t ms) override {
-    auto conn = use(connections_, name);
+    auto conn = connections_.use(name, !embedder_);
     if (conn == nullptr) return Answer::gone();
     return answering([&] {
       conn->setQueryTimeOut(static_cast<std::uint64_t>(ms));
@@ -204,7 +203,7 @@ class KuzuAdapter : public EngineAdapter {
   }
 
   Answer readTables(std::vector<TableRows>* tables_out) override {
-    auto db = use(databases_, "db");
+    auto db = databases_.use("db", !embedder_);
     if (db == nullptr) return Answer::gone();
     return answering([&] {
       Connection reader(db.get());
@@ -225,16 +224,6 @@ class KuzuAdapter : public EngineAdapter {
   EngineState state() override { return {}; }  // Kuzu's public API does not tell
 
  private:
-  // The object a call uses. Binding: the call shares ownership, so a close
-  // destroys it when the call returns. Embedder: the call does not own it,
-  // so a close destroys it at once, under the call.
-  template <typename T>
-  std::shared_ptr<T> use(Slots<T>& slots, const std::string& name) {
-    std::shared_ptr<T> owner = slots.get(name);
-    if (!embedder_ || owner == nullptr) return owner;
-    return std::shared_ptr<T>(std::shared_ptr<T>(), owner.get());
-  }
-
   // The first failing result of the chain decides; value = statements that succeeded.
   static Answer chainAnswer(QueryResult& head, const QuerySpec& spec) {
     std::int64_t succeeded = 0;
@@ -260,29 +249,14 @@ class KuzuAdapter : public EngineAdapter {
         return fmt::format("UNWIND range(0, {}) AS i CREATE (:{} {{a: {} + i, b: 'v' + CAST(i AS STRING)}})",
                            spec.count - 1, spec.table, rowValue(tag, 0));
       case QueryKind::kCopy:
-      case QueryKind::kCopyBad: return "COPY " + spec.table + " FROM '" + writeCsv(spec, tag) + "'";
+      case QueryKind::kCopyBad: return "COPY " + spec.table + " FROM '" + writeCopyCsv(scratch_, spec, tag) + "'";
       case QueryKind::kBegin: return "BEGIN TRANSACTION";
       case QueryKind::kCommit: return "COMMIT";
       case QueryKind::kRollback: return "ROLLBACK";
-      case QueryKind::kMulti: {
-        std::string cypher;
-        for (std::size_t i = 0; i < spec.parts.size(); ++i) {
-          cypher += cypherFor(spec.parts[i], partTag(tag, static_cast<int>(i))) + ";";
-        }
-        return cypher;
-      }
+      case QueryKind::kMulti:
+        return joinStatements(spec, tag, [&](const QuerySpec& part, std::int64_t t) { return cypherFor(part, t); });
     }
     return "";
-  }
-
-  std::string writeCsv(const QuerySpec& spec, std::int64_t tag) {
-    auto path = scratch_ / fmt::format("copy_{}.csv", tag);
-    std::ofstream out(path);
-    for (std::int64_t i = 0; i < spec.count; ++i) {
-      if (spec.kind == QueryKind::kCopyBad && i + 1 == spec.bad_line) out << "not_a_number,bad\n";
-      else out << rowValue(tag, i) << ",v" << i << "\n";
-    }
-    return path.string();
   }
 
   const bool embedder_;

@@ -4,7 +4,6 @@
 // `complete` policy; `legacy` and `execute_drain` are judged by the same
 // contract and fail it, which is what they are for.
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <mutex>
 
@@ -263,32 +262,14 @@ class LifeguardAdapter : public EngineAdapter {
       case QueryKind::kCount: return "SELECT count(*) FROM " + spec.table;
       case QueryKind::kInsert: return insertSql(spec.table, tag, spec.count);
       case QueryKind::kCopy:
-      case QueryKind::kCopyBad: return "COPY " + spec.table + " FROM '" + writeCsv(spec, tag) + "'";
+      case QueryKind::kCopyBad: return "COPY " + spec.table + " FROM '" + writeCopyCsv(scratch_, spec, tag) + "'";
       case QueryKind::kBegin: return "BEGIN";
       case QueryKind::kCommit: return "COMMIT";
       case QueryKind::kRollback: return "ROLLBACK";
-      case QueryKind::kMulti: {
-        std::string sql;
-        for (std::size_t i = 0; i < spec.parts.size(); ++i) {
-          sql += sqlFor(spec.parts[i], partTag(tag, static_cast<int>(i))) + ";";
-        }
-        return sql;
-      }
+      case QueryKind::kMulti:
+        return joinStatements(spec, tag, [&](const QuerySpec& part, std::int64_t t) { return sqlFor(part, t); });
     }
     return "";
-  }
-
-  std::string writeCsv(const QuerySpec& spec, std::int64_t tag) {
-    auto path = scratch_ / fmt::format("copy_{}.csv", tag);
-    std::ofstream out(path);
-    for (std::int64_t i = 0; i < spec.count; ++i) {
-      if (spec.kind == QueryKind::kCopyBad && i + 1 == spec.bad_line) {
-        out << "not_a_number,bad\n";
-      } else {
-        out << rowValue(tag, i) << ",v" << i << "\n";
-      }
-    }
-    return path.string();
   }
 
   static std::string insertSql(const std::string& table, std::int64_t tag, std::int64_t rows) {

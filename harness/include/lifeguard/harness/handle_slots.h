@@ -35,6 +35,14 @@ class Slots {
     std::lock_guard<std::mutex> lock(mu_);
     std::swap(slots_[name], value);
   }
+  // The object a call on `name` uses. Owning (a binding's way): the call
+  // keeps it alive, so a close destroys it when the call returns. Not owning
+  // (a C or C++ caller's way): a close destroys it at once, under the call.
+  std::shared_ptr<T> use(const std::string& name, bool owning) {
+    std::shared_ptr<T> owner = get(name);
+    if (owning || owner == nullptr) return owner;
+    return std::shared_ptr<T>(std::shared_ptr<T>(), owner.get());
+  }
   std::shared_ptr<T> take(const std::string& name) {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = slots_.find(name);

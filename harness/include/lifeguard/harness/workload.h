@@ -4,6 +4,11 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "lifeguard/harness/schedule.h"
 
 namespace lifeguard::harness {
 
@@ -18,5 +23,15 @@ inline std::int64_t partTag(std::int64_t tag, int part) { return tag + part; }
 // Column `a` of row `i` written under `tag`.
 inline std::int64_t rowValue(std::int64_t tag, std::int64_t i) { return tag * kRowsPerTag + i; }
 inline std::int64_t tagOfValue(std::int64_t value) { return value / kRowsPerTag; }
+
+// For adapters: the CSV file a `copy` or `copy_bad` reads, written into
+// `dir` as copy_TAG.csv (rows "a,b"; for copy_bad line bad_line is
+// malformed). Returns its path.
+std::string writeCopyCsv(const std::filesystem::path& dir, const QuerySpec& spec, std::int64_t tag);
+
+// For adapters: a multi-statement query's text, each part written by
+// `statement` with its part's tag, joined by ';'.
+std::string joinStatements(const QuerySpec& multi, std::int64_t tag,
+                           const std::function<std::string(const QuerySpec& part, std::int64_t tag)>& statement);
 
 }  // namespace lifeguard::harness
