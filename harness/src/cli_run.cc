@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "dfs.h"
+#include "overlaps.h"
 #include "lifeguard/harness/artifact.h"
 #include "lifeguard/harness/engine_adapter.h"
 #include "lifeguard/harness/generator.h"
@@ -41,6 +42,7 @@ struct Tally {
   std::uint64_t confirm_runs = 0, reproduced = 0;  // --confirm replays, and how many failed the same way
   double first_failure_s = -1;
   std::map<Verdict, std::uint64_t> by_verdict;
+  OverlapTally overlaps;  // what the runs exercised
 };
 
 
@@ -168,6 +170,8 @@ void printSummary(const Campaign& c, const Tally& t, double elapsed) {
                 static_cast<unsigned long long>(t.first_failure_at));
   }
   std::printf("\n");
+  std::string exercised = t.overlaps.summary();
+  std::printf("exercised: %s\n", exercised.empty() ? "no close overlapped any work" : exercised.c_str());
 }
 
 int runCampaign(Campaign& c) {
@@ -182,6 +186,7 @@ int runCampaign(Campaign& c) {
     schedule.scheduler.seed = seed;
     RunResult result = runSchedule(c, schedule, t);
     if (result.outside_contract.empty()) ++t.by_verdict[result.verdict];
+    t.overlaps.count(schedule, result.history);
     // PCT spreads its change points over the longest run seen so far.
     t.max_steps = std::max<std::uint64_t>(t.max_steps, result.trace.steps());
     c.scheduler.steps = std::max<std::uint64_t>(c.scheduler.steps, t.max_steps);
