@@ -55,8 +55,16 @@ Options take a value as "--name value" or "--name=value".
 Schedules are documented in harness/SCHEDULES.md.
 )";
 
+#if defined(__SANITIZE_ADDRESS__)
+#define LIFEGUARD_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define LIFEGUARD_ASAN 1
+#endif
+#endif
+
 // The engine a command will run: --engine's, or the first schedule file's.
-std::string engineOf(const std::vector<std::string>& args) {
+[[maybe_unused]] std::string engineOf(const std::vector<std::string>& args) {
   for (std::size_t i = 0; i + 1 < args.size(); ++i) {
     if (args[i] == "--engine") return args[i + 1];
   }
@@ -77,7 +85,7 @@ std::string engineOf(const std::vector<std::string>& args) {
 // instrumented code ASan reports it better, with its stack.) The options are
 // read when the process starts, hence the exec. ASAN_OPTIONS may override it.
 void poisonFreedMemoryFor(const std::vector<std::string>& args, char** argv) {
-#if defined(__SANITIZE_ADDRESS__) || (defined(__has_feature) && __has_feature(address_sanitizer))
+#if defined(LIFEGUARD_ASAN)
   const lifeguard::harness::EngineEntry* engine = lifeguard::harness::findEngine(engineOf(args));
   if (engine == nullptr || !engine->uninstrumented || std::getenv("LIFEGUARD_FREE_FILL") != nullptr) return;
   const char* options = std::getenv("ASAN_OPTIONS");
