@@ -290,6 +290,11 @@ int generate(const std::vector<std::string>& argv) {
   if (options.actors < 1 || options.actors > 8) {
     return std::fprintf(stderr, "lifeguard generate: --actors takes 1 to 8\n"), 2;
   }
+  auto adapter = makeAdapter(options.engine, options.policy, &error);
+  if (adapter == nullptr) return std::fprintf(stderr, "lifeguard generate: %s\n", error.c_str()), 2;
+  options.engine = adapter->name();  // as a campaign would draw it for this engine
+  options.capabilities = adapter->capabilities();
+  options.caller_faults = adapter->contract().callerFaults();
   std::fputs(formatSchedule(generateSchedule(seed, options)).c_str(), stdout);
   return 0;
 }
