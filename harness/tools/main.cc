@@ -83,7 +83,8 @@ Schedules are documented in harness/SCHEDULES.md.
 // 4 KiB): the engine's use-after-free then crashes on the poisoned pointer
 // instead of reading stale memory and going on unseen. (Only then: in
 // instrumented code ASan reports it better, with its stack.) The options are
-// read when the process starts, hence the exec. ASAN_OPTIONS may override it.
+// read when the process starts, hence the exec. ASAN_OPTIONS may override
+// it, and LIFEGUARD_FREE_FILL (set, to any value: 0) turns it off.
 void poisonFreedMemoryFor(const std::vector<std::string>& args, char** argv) {
 #if defined(LIFEGUARD_ASAN)
   const lifeguard::harness::EngineEntry* engine = lifeguard::harness::findEngine(engineOf(args));
