@@ -230,11 +230,30 @@ OpContext HistoryIndex::contextOf(int actor, int index) const {
   OpContext context;
   context.state = stateOf(actor, index);
   const Op& op = schedule_.actors[actor][index];
+  // A result may still be computing while it is read (a streaming result):
+  // an interrupt of its connection since its query began reaches the read.
+  std::string stream_conn;
+  std::uint64_t stream_start = 0;
+  if (op.kind == OpKind::kIterate) {
+    for (int a = 0; a < static_cast<int>(schedule_.actors.size()); ++a) {
+      for (int i = 0; i < static_cast<int>(schedule_.actors[a].size()); ++i) {
+        const Op& q = schedule_.actors[a][i];
+        std::uint64_t start = invoked(a, i);
+        if (q.kind == OpKind::kQuery && q.result == op.handle && start != 0 && start < x.invoke && start > stream_start) {
+          stream_conn = q.handle, stream_start = start;
+        }
+      }
+    }
+  }
   for (int a = 0; a < static_cast<int>(schedule_.actors.size()); ++a) {
     for (int i = 0; i < static_cast<int>(schedule_.actors[a].size()); ++i) {
       const Op& e = schedule_.actors[a][i];
-      if (e.handle != op.handle) continue;
       const Times& t = times(a, i);
+      if (e.kind == OpKind::kInterrupt && !stream_conn.empty() && e.handle == stream_conn && t.invoke > stream_start &&
+          t.invoke < x.ret) {
+        context.interrupted = true;
+      }
+      if (e.handle != op.handle) continue;
       if (e.kind == OpKind::kInterrupt && overlaps(t.invoke, t.ret, x.invoke, x.ret)) context.interrupted = true;
       if (e.kind == OpKind::kSetTimeout && e.number > 0 && t.invoke != 0 && t.invoke < x.ret) {
         context.timeout_set = true;
