@@ -79,6 +79,7 @@ struct Conn {
 struct Result {
   const DuckDbApi* api;
   duckdb_result result{};
+  bool failed = false;  // the statement failed: the result holds its error, not rows
   ~Result() { api->duckdb_destroy_result(&result); }
 };
 
@@ -179,6 +180,10 @@ class DuckDbAdapter : public EngineAdapter {
   Answer iterate(const std::string& name, std::int64_t rows) override {
     auto result = results_.use(name, !capi_);
     if (result == nullptr) return Answer::gone();
+    // Releases differ in what a fetch from a failed result says (1.5: "Attempting
+    // to fetch from an unsuccessful query result", 1.4: the statement's own
+    // error); either way it is a result with no rows to read.
+    if (result->failed) return {AnswerKind::kInvalidUse, "the result holds the query's error", std::nullopt};
     std::int64_t read = 0;
     while (read < rows) {
       duckdb_data_chunk chunk = api_->duckdb_fetch_chunk(result->result);
@@ -284,6 +289,7 @@ class DuckDbAdapter : public EngineAdapter {
     }
     api_->duckdb_destroy_prepare(&prepared);
     (void)spec;
+    result->failed = !error.empty();
     return error;
   }
 
