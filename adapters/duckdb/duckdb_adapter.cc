@@ -252,7 +252,7 @@ class DuckDbAdapter : public EngineAdapter {
     const bool last_reads = !parts.empty() && !parts.back().isWrite() && parts.back().kind != QueryKind::kBegin &&
                             parts.back().kind != QueryKind::kCommit && parts.back().kind != QueryKind::kRollback;
     for (idx_t i = 0; i < count; ++i) {
-      std::string error = runOne(conn, statements, i, spec, i + 1 == count ? kept : nullptr, last_reads);
+      std::string error = runOne(conn, statements, i, i + 1 == count ? kept : nullptr, last_reads);
       if (error.empty()) continue;
       answer = fromError(error, &spec);
       answer.value = static_cast<std::int64_t>(i);
@@ -263,7 +263,7 @@ class DuckDbAdapter : public EngineAdapter {
   }
 
   // One statement; "" or its error.
-  std::string runOne(duckdb_connection conn, duckdb_extracted_statements statements, idx_t i, const QuerySpec& spec,
+  std::string runOne(duckdb_connection conn, duckdb_extracted_statements statements, idx_t i,
                      std::shared_ptr<Result>* kept, bool stream) {
     duckdb_prepared_statement prepared = nullptr;
     std::string error;
@@ -288,7 +288,6 @@ class DuckDbAdapter : public EngineAdapter {
       *kept = result;
     }
     api_->duckdb_destroy_prepare(&prepared);
-    (void)spec;
     result->failed = !error.empty();
     return error;
   }
