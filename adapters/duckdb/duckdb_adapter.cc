@@ -349,13 +349,12 @@ Contract duckdbContract(const std::string& policy) {
   using A = AnswerKind;
   Contract contract = deferredCloseContract();
   contract.setStyle(CloseStyle::kDeferred, "duckdb/duckdb#1924 (connections keep the database alive)");
-  for (QueryKind query : {QueryKind::kLong, QueryKind::kCount, QueryKind::kInsert, QueryKind::kCopy,
-                          QueryKind::kCopyBad, QueryKind::kBegin, QueryKind::kCommit, QueryKind::kRollback}) {
-    for (HandleState state : {HandleState::kOpen, HandleState::kClosing, HandleState::kClosed}) {
+  for (QueryKind query : kStatementKinds) {
+    for (HandleState state : kHandleStates) {
       contract.allow({OpKind::kQuery, query, state}, {A::kUserError, A::kWriteConflict});
     }
   }
-  for (HandleState state : {HandleState::kOpen, HandleState::kClosing, HandleState::kClosed}) {
+  for (HandleState state : kHandleStates) {
     contract.allow({OpKind::kIterate, QueryKind::kLong, state}, {A::kInvalidUse});
     // The adapter refuses a second instance of the file while the first lives.
     contract.allow({OpKind::kOpenDb, QueryKind::kLong, state}, {A::kBusy});

@@ -276,7 +276,7 @@ Contract kuzuContract(const std::string& policy) {
                     "CloseDatabaseBeforeQueryResultAndConnection");
   // A write's answer after its commit, when the checkpoint that follows times out.
   for (QueryKind query : {QueryKind::kInsert, QueryKind::kCopy, QueryKind::kCommit}) {
-    for (HandleState state : {HandleState::kOpen, HandleState::kClosing, HandleState::kClosed}) {
+    for (HandleState state : kHandleStates) {
       contract.allow({OpKind::kQuery, query, state}, {AnswerKind::kIndeterminate});
     }
   }

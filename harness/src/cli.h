@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "lifeguard/harness/runner.h"
 #include "lifeguard/harness/scheduler.h"
 
 namespace lifeguard::harness::cli {
@@ -33,6 +34,23 @@ class Args {
 // nullopt with `error` on a bad value.
 std::optional<SchedulerSpec> schedulerFrom(const Args& args, const std::string& fallback, std::string* error);
 double secondsSince(std::chrono::steady_clock::time_point start);
+
+// The first frame of a sanitizer report's stack that is the engine's (not
+// the harness's, the standard library's or the sanitizer's): what tells one
+// crash from another of the same verdict. "" if there is none.
+std::string engineFrame(const std::string& report);
+
+// A failure to find again (shrink, a campaign's confirmation replays): its
+// verdict, and for a sanitizer report the engine's frame it crashed in, so
+// that another bug with the same verdict does not count.
+struct Failure {
+  Verdict verdict;
+  std::string frame;
+  static Failure of(const RunResult& r) { return {r.verdict, engineFrame(r.report)}; }
+  bool matches(const RunResult& r) const {
+    return r.verdict == verdict && (frame.empty() || engineFrame(r.report) == frame);
+  }
+};
 
 int run(const std::vector<std::string>& args);
 int replay(const std::vector<std::string>& args);

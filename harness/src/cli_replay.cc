@@ -1,7 +1,6 @@
 // lifeguard replay, shrink and show.
 #include <algorithm>
 #include <cstdio>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -78,33 +77,6 @@ Schedule withoutEmptyActors(const Schedule& s) {
   }
   return out;
 }
-
-// The first frame of a sanitizer report's stack that is the engine's (not
-// the harness's, the standard library's or the sanitizer's): what tells one
-// crash from another of the same verdict. "" if there is none.
-std::string engineFrame(const std::string& report) {
-  static const std::regex kFrame(R"(#\d+ 0x[0-9a-f]+ in ([^ (]*::[^ (]*))");
-  for (std::sregex_iterator it(report.begin(), report.end(), kFrame), end; it != end; ++it) {
-    std::string function = (*it)[1];
-    bool harness = false;
-    for (const char* prefix : {"lifeguard::harness::", "lifeguard::sync::", "lifeguard::testing::", "std::", "__"}) {
-      harness |= function.rfind(prefix, 0) == 0;
-    }
-    if (!harness) return function;
-  }
-  return "";
-}
-
-// The failure a shrink keeps: its verdict, and for a sanitizer report the
-// engine's frame it crashed in, so that shrinking does not drift to another
-// bug with the same verdict.
-struct Failure {
-  Verdict verdict;
-  std::string frame;
-  bool matches(const RunResult& r) const {
-    return r.verdict == verdict && (frame.empty() || engineFrame(r.report) == frame);
-  }
-};
 
 // Whether `s` fails like `failure` in at least `need` of `tries` runs
 // (stopping as soon as the answer is known).
@@ -247,7 +219,7 @@ int shrink(const std::vector<std::string>& argv) {
            1;
   }
   Verdict verdict = first.verdict;
-  const Failure failure{verdict, engineFrame(first.report)};
+  const Failure failure = Failure::of(first);
   std::printf("shrinking %s (%zu operations, verdict %s%s%s; a candidate must fail so in %d of %d runs)\n",
               path.c_str(), opCount(*schedule), std::string(toString(verdict)).c_str(),
               failure.frame.empty() ? "" : " in ", failure.frame.c_str(), need, tries);

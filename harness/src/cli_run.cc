@@ -109,6 +109,18 @@ RunResult runSchedule(const Campaign& c, Schedule& schedule, Tally& t) {
   return result;
 }
 
+// Fits the generator to its engine: the engine's exact version (written into
+// every schedule), its capabilities and its caller faults. False and `error`
+// for an unknown engine or policy.
+bool drawFor(GeneratorOptions* options, std::string* error) {
+  auto adapter = makeAdapter(options->engine, options->policy, error);
+  if (adapter == nullptr) return false;
+  options->engine = adapter->name();
+  options->capabilities = adapter->capabilities();
+  options->caller_faults = adapter->contract().callerFaults();
+  return true;
+}
+
 // The flags a replay of an artifact of this campaign needs.
 std::string replayFlags(const Campaign& c) {
   std::string flags;
@@ -126,11 +138,13 @@ void reportFailure(const Campaign& c, const Schedule& schedule, const RunResult&
   Schedule artifact = schedule;
   artifact.trace = decisionTrace(result.trace);
   // A divergence of --check-determinism is two runs that differ: one replay
-  // cannot reproduce it, so it is not replayed.
+  // cannot reproduce it, so it is not replayed. A replay counts if it fails
+  // the same way (the same verdict, and for a sanitizer the same engine frame).
   const std::uint64_t confirm = result.verdict == Verdict::kDivergence ? 0 : c.confirm;
+  const Failure failure = Failure::of(result);
   std::uint64_t reproduced = 0;
   for (std::uint64_t i = 0; i < confirm; ++i) {
-    if (runIsolated(artifact, c.run).verdict == result.verdict) ++reproduced;
+    if (failure.matches(runIsolated(artifact, c.run))) ++reproduced;
   }
   t.confirm_runs += confirm;
   t.reproduced += reproduced;
@@ -247,13 +261,7 @@ int run(const std::vector<std::string>& argv) {
     return std::fprintf(stderr, "lifeguard run: --check-determinism needs a controlled --scheduler "
                                 "(random, pct or dfs); free-running threads are not deterministic\n"), 2;
   }
-  if (auto adapter = makeAdapter(c.generator.engine, c.generator.policy, &error)) {
-    c.generator.engine = adapter->name();  // the exact version, into every schedule
-    c.generator.capabilities = adapter->capabilities();
-    c.generator.caller_faults = adapter->contract().callerFaults();
-  } else {
-    return std::fprintf(stderr, "lifeguard run: %s\n", error.c_str()), 2;
-  }
+  if (!drawFor(&c.generator, &error)) return std::fprintf(stderr, "lifeguard run: %s\n", error.c_str()), 2;
   std::printf("lifeguard run: engine %s, policy %s, scheduler %s, %d actors, seeds from %llu, %s%s\n",
               c.generator.engine.c_str(), c.generator.policy.c_str(),
               (c.scheduler.name == "random" || c.scheduler.name == "pct" ? c.scheduler.name + " (seed = schedule seed)"
@@ -290,11 +298,7 @@ int generate(const std::vector<std::string>& argv) {
   if (options.actors < 1 || options.actors > 8) {
     return std::fprintf(stderr, "lifeguard generate: --actors takes 1 to 8\n"), 2;
   }
-  auto adapter = makeAdapter(options.engine, options.policy, &error);
-  if (adapter == nullptr) return std::fprintf(stderr, "lifeguard generate: %s\n", error.c_str()), 2;
-  options.engine = adapter->name();  // as a campaign would draw it for this engine
-  options.capabilities = adapter->capabilities();
-  options.caller_faults = adapter->contract().callerFaults();
+  if (!drawFor(&options, &error)) return std::fprintf(stderr, "lifeguard generate: %s\n", error.c_str()), 2;
   std::fputs(formatSchedule(generateSchedule(seed, options)).c_str(), stdout);
   return 0;
 }

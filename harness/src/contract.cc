@@ -55,11 +55,10 @@ Contract drainingEngineContract() {
   using A = AnswerKind;
   using S = HandleState;
   Contract contract;
-  const S kAll[] = {S::kOpen, S::kClosing, S::kClosed};
   // Lifecycle operations succeed in every state; they may find the handle gone.
   for (OpKind op : {OpKind::kOpenDb, OpKind::kReopen, OpKind::kCloseDb, OpKind::kDropDb, OpKind::kDisconnect,
                     OpKind::kDrop, OpKind::kCloseResult, OpKind::kInterrupt, OpKind::kSetTimeout, OpKind::kAwait}) {
-    for (S state : kAll) contract.allow({op, QueryKind::kLong, state}, {A::kOk, A::kGone});
+    for (S state : kHandleStates) contract.allow({op, QueryKind::kLong, state}, {A::kOk, A::kGone});
   }
   contract.allow({OpKind::kConnect, QueryKind::kLong, S::kOpen}, {A::kOk, A::kGone});
   contract.allow({OpKind::kConnect, QueryKind::kLong, S::kClosing}, {A::kOk, A::kDatabaseClosed, A::kGone});
@@ -111,15 +110,9 @@ Contract deferredCloseContract() {
   // After a close, what still holds the engine (a connection, a result, a
   // running query) may go on as if it were open, or fail with a clean error;
   // never crash or hang.
-  for (QueryKind query : {QueryKind::kLong, QueryKind::kCount, QueryKind::kInsert, QueryKind::kCopy,
-                          QueryKind::kCopyBad, QueryKind::kBegin, QueryKind::kCommit, QueryKind::kRollback}) {
-    for (S state : {S::kOpen, S::kClosing}) {
-      std::set<A> answers = contract.allowed(Op{OpKind::kQuery, "", "", QuerySpec{query, "", 0, 0, {}}, 0, 0, 0,
-                                                AwaitEvent::kInvoked},
-                                             OpContext{state, false, false});
-      contract.allow({OpKind::kQuery, query, S::kClosed}, answers);
-    }
-    contract.allow({OpKind::kQuery, query, S::kClosed}, {A::kInterrupted});
+  // Closed answers as closing (which holds the open answers and the clean errors).
+  for (QueryKind query : kStatementKinds) {
+    contract.allow({OpKind::kQuery, query, S::kClosed}, contract.table().at({OpKind::kQuery, query, S::kClosing}));
   }
   contract.allow({OpKind::kIterate, QueryKind::kLong, S::kClosed}, {A::kOk});
   // A connection whose database closed may refuse even an interrupt cleanly.
@@ -138,7 +131,7 @@ Contract refusingCloseContract() {
   contract.setStyle(CloseStyle::kRefuse, "");
   // A close may refuse while work is live, and then changes nothing.
   for (OpKind op : {OpKind::kCloseDb, OpKind::kDisconnect, OpKind::kReopen}) {
-    for (S state : {S::kOpen, S::kClosing, S::kClosed}) contract.allow({op, QueryKind::kLong, state}, {A::kBusy});
+    for (S state : kHandleStates) contract.allow({op, QueryKind::kLong, state}, {A::kBusy});
   }
   return contract;
 }

@@ -172,33 +172,34 @@ TEST(HandleStateTest, AFailedConnectOpensNothingAndAFailedQueryLeavesItsResultUn
   EXPECT_EQ(HistoryIndex(q, failed).contextOf(0, 3).state, S::kClosing);
 }
 
+// The state of actor 0's last operation when its whole schedule `ops` ran
+// alone, one operation after another, every one answering ok.
+S lastStateInSequence(const std::string& ops) {
+  Schedule s = test::parseInline("actor 0\n" + ops);
+  const int n = static_cast<int>(s.actors[0].size());
+  HistoryBuilder b;
+  for (int i = 0; i < n; ++i) b.call(0, i, Answer::ok(1));
+  auto history = b.events();
+  return HistoryIndex(s, history).contextOf(0, n - 1).state;
+}
+
 // A false alarm of the 30-minute campaign (seed 16005092): a result made on
 // the first database, which another actor's check kept alive after a drop;
 // the reopen that followed found no database to close and the close_db
 // closed the new one, so the result could still be read.
 TEST(HandleStateTest, AfterADropLaterClosesMayMeetAnotherDatabase) {
-  Schedule s = test::parseInline("actor 0\n  open_db\n  connect c1\n  query c1 r1 long 10\n  drop db\n  reopen\n"
-                                 "  close_db\n  iterate r1 5\n  query c1 - long 10\n");
-  HistoryBuilder b;
-  for (int i = 0; i < 8; ++i) b.call(0, i, Answer::ok(1));
-  auto history = b.events();
-  HistoryIndex index(s, history);
-  EXPECT_EQ(index.contextOf(0, 6).state, S::kClosing);
-  EXPECT_EQ(index.contextOf(0, 7).state, S::kClosing);
+  const std::string kDropped = "  open_db\n  connect c1\n  query c1 r1 long 10\n  drop db\n  reopen\n  close_db\n";
+  EXPECT_EQ(lastStateInSequence(kDropped + "  iterate r1 5\n"), S::kClosing);
+  EXPECT_EQ(lastStateInSequence(kDropped + "  iterate r1 5\n  query c1 - long 10\n"), S::kClosing);
   // The same with the query made after the drop, on the older connection:
   // its result is still on the dropped database.
-  Schedule later = test::parseInline("actor 0\n  open_db\n  connect c1\n  drop db\n  query c1 r1 long 10\n  reopen\n"
-                                     "  close_db\n  iterate r1 5\n");
-  HistoryBuilder l;
-  for (int i = 0; i < 7; ++i) l.call(0, i, Answer::ok(1));
-  auto later_history = l.events();
-  EXPECT_EQ(HistoryIndex(later, later_history).contextOf(0, 6).state, S::kClosing);
-  Schedule no_drop = test::parseInline("actor 0\n  open_db\n  connect c1\n  query c1 r1 long 10\n  reopen\n"
-                                       "  close_db\n  iterate r1 5\n");
-  HistoryBuilder c;
-  for (int i = 0; i < 6; ++i) c.call(0, i, Answer::ok(1));
-  auto closed = c.events();
-  EXPECT_EQ(HistoryIndex(no_drop, closed).contextOf(0, 5).state, S::kClosed);
+  EXPECT_EQ(lastStateInSequence("  open_db\n  connect c1\n  drop db\n  query c1 r1 long 10\n  reopen\n"
+                                "  close_db\n  iterate r1 5\n"),
+            S::kClosing);
+  // Without the drop, the reopen closed the result's database for certain.
+  EXPECT_EQ(lastStateInSequence("  open_db\n  connect c1\n  query c1 r1 long 10\n  reopen\n  close_db\n"
+                                "  iterate r1 5\n"),
+            S::kClosed);
 }
 
 // A streaming result is still computing while it is read: an interrupt of

@@ -29,6 +29,11 @@
 namespace lifeguard::harness {
 
 enum class HandleState { kOpen, kClosing, kClosed };
+inline constexpr HandleState kHandleStates[] = {HandleState::kOpen, HandleState::kClosing, HandleState::kClosed};
+// Every query kind a single statement can be (a multi is judged by its parts).
+inline constexpr QueryKind kStatementKinds[] = {QueryKind::kLong,    QueryKind::kCount,  QueryKind::kInsert,
+                                                QueryKind::kCopy,    QueryKind::kCopyBad, QueryKind::kBegin,
+                                                QueryKind::kCommit, QueryKind::kRollback};
 std::string_view toString(HandleState state);
 
 // What else was going on around one operation (from the history).
