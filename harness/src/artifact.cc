@@ -80,6 +80,45 @@ std::vector<Event> historyOf(const std::string& artifact_text) {
   return history;
 }
 
+namespace {
+
+// The lines of the artifact's "# report" section.
+std::string reportOf(const std::string& artifact_text) {
+  std::string report;
+  std::istringstream lines(artifact_text);
+  bool in_report = false;
+  for (std::string line; std::getline(lines, line);) {
+    if (line == "# report") in_report = true;
+    else if (in_report && line.rfind("#   ", 0) == 0) report += line.substr(4) + "\n";
+    else if (in_report && line == "#") report += "\n";  // an editor trimmed the blank line
+  }
+  return report;
+}
+
+}  // namespace
+
+ArtifactRecord readArtifact(const Schedule& schedule, const std::string& text) {
+  ArtifactRecord record;
+  record.result.history = historyOf(text);
+  record.result.report = reportOf(text);
+  auto verdicts = expectedVerdicts(schedule, schedule.policy);
+  // The failure's line, then its message (an imported artifact has a line before them).
+  std::size_t first = 0;
+  while (first < schedule.comments.size() && !schedule.comments[first].starts_with(" lifeguard failure: ")) ++first;
+  if (first == schedule.comments.size()) return record;
+  if (verdicts.size() == 1) record.result.verdict = verdicts[0];
+  for (std::size_t i = 0; i < schedule.comments.size(); ++i) {
+    const std::string line = schedule.comments[i].substr(schedule.comments[i].empty() ? 0 : 1);
+    if (i == first) continue;
+    if (i == first + 1) record.result.message = line;
+    else if (line.starts_with("replay: ")) record.replay = line.substr(8);
+    else if (line.starts_with("engine: ")) record.engine = line.substr(8);
+    else if (line.starts_with("outside the contract: ")) record.result.outside_contract = line.substr(22);
+    else if (!line.starts_with("timeline: ")) record.notes.push_back(line);
+  }
+  return record;
+}
+
 std::vector<Verdict> expectedVerdicts(const Schedule& schedule, const std::string& policy) {
   std::vector<Verdict> verdicts;
   for (const auto& expectation : schedule.expectations) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "lifeguard/harness/report.h"
 #include "lifeguard/harness/runner.h"
 #include "lifeguard/harness/scheduler.h"
 
@@ -50,6 +51,29 @@ struct Failure {
   bool matches(const RunResult& r) const {
     return r.verdict == verdict && (frame.empty() || engineFrame(r.report) == frame);
   }
+};
+
+// A timeline's context for a run of `schedule` read from `source`.
+TimelineContext timelineContext(const Schedule& schedule, const std::string& source, const std::string& replay);
+
+// lifeguard run --report DIR: a timeline page per failure in DIR/timelines/
+// and DIR/index.html, rewritten after every failure so that a campaign
+// stopped early still leaves its report. Not thread-safe (the campaign's
+// own thread).
+class CampaignReport {
+ public:
+  // `dir` "" disables the report.
+  CampaignReport(std::string dir, CampaignSummary head) : dir_(std::move(dir)), summary_(std::move(head)) {}
+  // Writes the failure's timeline and the index. Returns "" or an error.
+  std::string addFailure(const Schedule& schedule, const RunResult& result, const std::string& artifact,
+                         const std::string& replay, const std::string& reproduced);
+  // Rewrites the index with the campaign's counts so far.
+  std::string update(std::uint64_t runs, double seconds, const std::string& exercised, bool finished);
+  const std::string& dir() const { return dir_; }
+
+ private:
+  std::string dir_;
+  CampaignSummary summary_;
 };
 
 int run(const std::vector<std::string>& args);

@@ -75,7 +75,9 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
 }
 
 std::string engineFrame(const std::string& report) {
-  static const std::regex kFrame(R"(#\d+ 0x[0-9a-f]+ in ([^ (]*::[^ (]*))");
+  // A function's name may hold "(anonymous namespace)", never another '(' or a space.
+  static const std::regex kFrame(
+      R"(#\d+ 0x[0-9a-f]+ in ((?:[^ (]|\(anonymous namespace\))*::(?:[^ (]|\(anonymous namespace\))*))");
   for (std::sregex_iterator it(report.begin(), report.end(), kFrame), end; it != end; ++it) {
     std::string function = (*it)[1];
     bool harness = false;

@@ -1,4 +1,4 @@
-// lifeguard replay, shrink and show.
+// lifeguard replay and shrink.
 #include <algorithm>
 #include <cstdio>
 #include <set>
@@ -257,52 +257,6 @@ int shrink(const std::vector<std::string>& argv) {
   error = writeFile(out, formatArtifact(current, last, out));
   if (!error.empty()) return std::fprintf(stderr, "lifeguard shrink: %s\n", error.c_str()), 2;
   std::printf("wrote %s (%zu operations)\n  replay: lifeguard replay %s\n", out.c_str(), opCount(current), out.c_str());
-  return 0;
-}
-
-int show(const std::vector<std::string>& argv) {
-  if (argv.size() != 1) return std::fprintf(stderr, "lifeguard show: name one failure artifact\n"), 2;
-  std::string error;
-  auto text = readFile(argv[0], &error);
-  ParseError parse_error;
-  auto schedule = text ? parseSchedule(*text, &parse_error) : std::nullopt;
-  if (!schedule) {
-    return std::fprintf(stderr, "lifeguard show: %s\n", text ? parse_error.message.c_str() : error.c_str()), 2;
-  }
-  std::vector<Event> history = historyOf(*text);
-  if (history.empty()) {
-    // A regression file or a hand-written schedule: run it once to get one.
-    RunResult result = runIsolated(*schedule, RunOptions{});
-    std::printf("%s holds no history: ran it once (scheduler %s): %s%s%s\n", argv[0].c_str(),
-                schedule->scheduler.name.c_str(), std::string(toString(result.verdict)).c_str(),
-                result.message.empty() ? "" : ": ", result.message.c_str());
-    history = result.history;
-  }
-  const int columns = static_cast<int>(schedule->actors.size()) + 1;
-  const int width = 36;
-  std::string header = "  seq      time  ";
-  for (int a = 0; a < columns; ++a) {
-    std::string title = a < columns - 1 ? "actor " + std::to_string(a) : "teardown";
-    header += title + std::string(static_cast<std::size_t>(width - static_cast<int>(title.size())), ' ');
-  }
-  std::printf("%s\n", header.c_str());
-  for (const Event& e : history) {
-    std::string cell;
-    bool teardown = e.actor >= static_cast<int>(schedule->actors.size());
-    if (e.type == EventType::kInvoke) {
-      cell = "> " + (teardown ? "step " + std::to_string(e.index) : formatOp(schedule->actors[e.actor][e.index]));
-    } else if (e.type == EventType::kRunning) {
-      cell = "  ...running";
-    } else if (e.type == EventType::kStarted) {
-      cell = "  ...started";
-    } else {
-      cell = "< " + e.answer.toString();
-    }
-    if (static_cast<int>(cell.size()) > width - 2) cell = cell.substr(0, static_cast<std::size_t>(width - 5)) + "...";
-    std::printf("%5llu %8.1fms  %s%s\n", static_cast<unsigned long long>(e.seq), e.at_ms,
-                std::string(static_cast<std::size_t>(std::min(e.actor, columns - 1) * width), ' ').c_str(),
-                cell.c_str());
-  }
   return 0;
 }
 

@@ -31,6 +31,7 @@ struct Campaign {
   bool check_determinism = false;
   std::uint64_t confirm = 0;  // replays of each failure before it is reported
   std::string out = "lifeguard-failures";
+  std::string report;  // --report DIR
   bool quiet = false;
   bool tty = false;
 };
@@ -131,7 +132,7 @@ std::string replayFlags(const Campaign& c) {
 // Replays the failure's artifact (with its decision trace, if controlled)
 // c.confirm times, then writes it with how often it reproduced and reports it.
 void reportFailure(const Campaign& c, const Schedule& schedule, const RunResult& result, Tally& t,
-                   double elapsed) {
+                   double elapsed, CampaignReport& report) {
   const bool outside = !result.outside_contract.empty();
   ++(outside ? t.outside : t.failures);
   if (!outside && t.first_failure_s < 0) t.first_failure_s = elapsed, t.first_failure_at = t.runs;
@@ -158,6 +159,20 @@ void reportFailure(const Campaign& c, const Schedule& schedule, const RunResult&
                rate.empty() ? "" : ", ", rate.c_str(), result.message.c_str(),
                replayFlags(c).c_str(), path.c_str());
   if (!error.empty()) std::fprintf(stderr, "  (%s)\n", error.c_str());
+  error = report.addFailure(artifact, result, path, "lifeguard replay " + replayFlags(c) + path, rate);
+  if (error.empty()) error = report.update(t.runs, elapsed, t.overlaps.summary(), false);
+  if (!error.empty()) std::fprintf(stderr, "  (report: %s)\n", error.c_str());
+}
+
+// The head of the campaign's --report index.
+CampaignSummary reportHead(const Campaign& c) {
+  CampaignSummary head;
+  head.engine = c.generator.engine;
+  if (const EngineEntry* entry = findEngine(c.generator.engine)) head.engine_description = entry->description;
+  head.policy = c.generator.policy;
+  head.scheduler = c.scheduler.name == "pct" ? "pct, depth " + std::to_string(c.scheduler.depth) : c.scheduler.name;
+  head.first_seed = c.seed;
+  return head;
 }
 
 void printSummary(const Campaign& c, const Tally& t, double elapsed) {
@@ -192,6 +207,7 @@ int runCampaign(Campaign& c) {
   auto start = Clock::now();
   auto last_print = start;
   Tally t;
+  CampaignReport report(c.report, reportHead(c));
   for (std::uint64_t i = 0;; ++i) {
     if (c.iterations > 0 ? t.runs >= c.iterations : secondsSince(start) >= c.seconds) break;
     std::uint64_t seed = c.seed + i;
@@ -205,7 +221,7 @@ int runCampaign(Campaign& c) {
     t.max_steps = std::max<std::uint64_t>(t.max_steps, result.trace.steps());
     c.scheduler.steps = std::max<std::uint64_t>(c.scheduler.steps, t.max_steps);
     if (result.verdict != Verdict::kPass) {
-      reportFailure(c, schedule, result, t, secondsSince(start));
+      reportFailure(c, schedule, result, t, secondsSince(start), report);
       if (c.max_failures > 0 && t.failures + t.outside >= c.max_failures) break;
     }
     if (secondsSince(last_print) > (c.tty ? 0.5 : 10.0)) {
@@ -216,6 +232,10 @@ int runCampaign(Campaign& c) {
   double elapsed = secondsSince(start);
   printProgress(c, t, elapsed, true);
   printSummary(c, t, elapsed);
+  if (!c.report.empty()) {
+    std::string error = report.update(t.runs, elapsed, t.overlaps.summary(), true);
+    std::printf("report: %s\n", error.empty() ? (c.report + "/index.html").c_str() : error.c_str());
+  }
   return t.failures == 0 ? 0 : 1;
 }
 
@@ -225,7 +245,7 @@ int run(const std::vector<std::string>& argv) {
   std::string error;
   auto args = Args::parse(argv, {"engine", "policy", "seconds", "iterations", "seed", "actors", "out", "deadline-ms",
                                  "max-failures", "scheduler", "pct-depth", "preemptions", "dfs-runs", "max-steps",
-                                 "confirm"},
+                                 "confirm", "report"},
                           {"quiet", "check-determinism", "outside-contract"}, &error);
   if (!args) return std::fprintf(stderr, "lifeguard run: %s\n", error.c_str()), 2;
   Campaign c;
@@ -246,6 +266,7 @@ int run(const std::vector<std::string>& argv) {
   // and say how often it reproduced. A controlled run replays exactly: once.
   c.confirm = args->number("confirm", c.scheduler.controlled() ? 1 : 3, &error);
   c.out = args->get("out", "lifeguard-failures");
+  c.report = args->get("report", "");
   c.quiet = args->has("quiet");
   c.tty = ::isatty(STDERR_FILENO) != 0;
   if (!error.empty()) return std::fprintf(stderr, "lifeguard run: %s\n", error.c_str()), 2;

@@ -4,14 +4,9 @@
 # --engine-lib; a library that is not a plug-in, or is missing, is a clear error.
 # usage: plugin_test.sh LIFEGUARD PLUGIN.so NOT_A_PLUGIN.so OTHER_VERSION.so OTHER_SYMBOL.so WORK_DIR
 set -uo pipefail
+source "$(dirname "$0")/checks.sh"
 lifeguard=$1 plugin=$2 other=$3 other_version=$4 other_symbol=$5 work=$6
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 2
-passes=0 failures=0
-check() {
-  local what=$1
-  shift
-  if "$@"; then echo "ok: $what"; passes=$((passes + 1)); else echo "FAILED: $what"; failures=$((failures + 1)); fi
-}
 
 "$lifeguard" engines --engine-lib "$plugin" >engines.out 2>&1
 check "the plug-in's engines are listed, with where they came from" grep -q "^plugin-lifeguard .*\[plug-in $plugin\]" engines.out
@@ -40,5 +35,4 @@ check "a plug-in registering through another version's symbol fails to load, say
 "$lifeguard" run --engine plugin-lifeguard --engine-lib >novalue.out 2>&1
 check "--engine-lib without a path is an error" grep -q -- '--engine-lib needs a PATH.so' novalue.out
 
-echo "$passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish

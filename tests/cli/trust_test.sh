@@ -5,14 +5,9 @@
 # says plainly when a failure did not reproduce, never "pass".
 # usage: trust_test.sh LIFEGUARD SOURCE_DIR WORK_DIR
 set -uo pipefail
+source "$(dirname "$0")/checks.sh"
 lifeguard=$1 source=$2 work=$3
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 2
-passes=0 failures=0
-check() {  # check DESCRIPTION COMMAND...: the command must succeed
-  local what=$1
-  shift
-  if "$@"; then echo "ok: $what"; passes=$((passes + 1)); else echo "FAILED: $what"; failures=$((failures + 1)); fi
-}
 
 # 1. A legacy campaign under PCT: each failure replayed twice before it is reported.
 "$lifeguard" run --policy legacy --scheduler pct --iterations 3 --seed 1 --confirm 2 --max-failures 1 \
@@ -76,5 +71,4 @@ check "and a row per operation" grep -q '^query copy_bad .*CopyError' contract.o
 "$lifeguard" contract --engine nosuch >nosuch.out 2>&1
 check "an unknown engine is an error that lists the engines" grep -q "unknown engine 'nosuch' (this build has: " nosuch.out
 
-echo "$passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+finish

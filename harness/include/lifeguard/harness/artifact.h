@@ -28,6 +28,18 @@ std::optional<Schedule> loadSchedule(const std::string& path, std::string* error
 // The history recorded in an artifact's "# history" comments.
 std::vector<Event> historyOf(const std::string& artifact_text);
 
+// What an artifact says about its failure: the run's verdict, message,
+// history and report, and the comments around them.
+struct ArtifactRecord {
+  RunResult result;
+  std::string replay;  // the replay command, "" if none
+  std::string engine;  // the engine's description, "" if none
+  std::vector<std::string> notes;  // other comments (how often it reproduced, ...)
+};
+// `schedule` is `text` parsed. A schedule that is no artifact gives a pass
+// with no history.
+ArtifactRecord readArtifact(const Schedule& schedule, const std::string& text);
+
 // The verdicts a schedule's `expect POLICY V1|V2` line allows for `policy`;
 // without one, the verdict an older artifact's first comment says it failed
 // with under `policy`; else empty.
