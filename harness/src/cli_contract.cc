@@ -59,6 +59,10 @@ int contract(const std::vector<std::string>& argv) {
   }
   std::printf("\nalso, when an interrupt overlaps: %s; when a timeout is set: %s\n",
               answers(c.whenInterrupted()).c_str(), answers(c.whenTimeoutSet()).c_str());
+  if (!c.interruptPersists().empty()) {
+    std::printf("an interrupt stays in effect while any statement of its connection runs, so it may reach a later "
+                "query\n  source: %s\n", c.interruptPersists().c_str());
+  }
   if (c.callerFaults().empty()) {
     std::printf("the caller's fault: nothing (every overlap is the engine's to survive)\n");
   }

@@ -42,7 +42,9 @@ std::set<AnswerKind> Contract::allowed(const Op& op, const OpContext& context) c
   } else {
     add(op.kind == OpKind::kQuery ? op.query.kind : QueryKind::kLong);
   }
-  if (context.interrupted) out.insert(when_interrupted_.begin(), when_interrupted_.end());
+  if (context.interrupted || (context.interrupt_pending && !interrupt_persists_.empty())) {
+    out.insert(when_interrupted_.begin(), when_interrupted_.end());
+  }
   if (context.timeout_set) out.insert(when_timeout_.begin(), when_timeout_.end());
   return out;
 }

@@ -208,11 +208,18 @@ class Builder {
   }
 
   // Whether closing another actor's handle with `kind` can be the caller's
-  // fault against that actor's own later calls on it (which no await orders).
+  // fault against that actor's own later calls on it (which no await orders):
+  // its queries, reads, timeouts and closes (an owner never interrupts its own
+  // connection).
   bool faultsOnOwnersHandle(OpKind kind) const {
     if (options_.outside_contract) return false;
-    return std::any_of(options_.caller_faults.begin(), options_.caller_faults.end(),
-                       [&](const CallerFault& fault) { return fault.same_handle && fault.closers.count(kind); });
+    static const OpKind kOwnersCalls[] = {OpKind::kQuery, OpKind::kIterate, OpKind::kSetTimeout,
+                                          OpKind::kCloseResult, OpKind::kDisconnect, OpKind::kDrop};
+    return std::any_of(options_.caller_faults.begin(), options_.caller_faults.end(), [&](const CallerFault& fault) {
+      return fault.same_handle && fault.closers.count(kind) &&
+             std::any_of(std::begin(kOwnersCalls), std::end(kOwnersCalls),
+                         [&](OpKind call) { return fault.victims.count(call) != 0; });
+    });
   }
 
   // Whether `closer` racing the target query is the caller's fault under

@@ -225,6 +225,18 @@ HandleState HistoryIndex::stateOf(int actor, int index) const {
   return possibleState(transitions, x.invoke, x.ret);
 }
 
+bool HistoryIndex::statementRunsAt(const std::string& conn, std::uint64_t at, int actor, int index) const {
+  for (int a = 0; a < static_cast<int>(schedule_.actors.size()); ++a) {
+    for (int i = 0; i < static_cast<int>(schedule_.actors[a].size()); ++i) {
+      const Op& q = schedule_.actors[a][i];
+      if (q.kind != OpKind::kQuery || q.handle != conn || (a == actor && i == index)) continue;
+      const Times& t = times(a, i);
+      if (t.invoke != 0 && t.invoke < at && (q.result != "-" || t.ret > at)) return true;
+    }
+  }
+  return false;
+}
+
 OpContext HistoryIndex::contextOf(int actor, int index) const {
   const Times& x = times(actor, index);
   OpContext context;
@@ -255,6 +267,10 @@ OpContext HistoryIndex::contextOf(int actor, int index) const {
       }
       if (e.handle != op.handle) continue;
       if (e.kind == OpKind::kInterrupt && overlaps(t.invoke, t.ret, x.invoke, x.ret)) context.interrupted = true;
+      if (e.kind == OpKind::kInterrupt && op.kind == OpKind::kQuery && t.invoke != 0 && t.invoke < x.ret &&
+          statementRunsAt(op.handle, t.invoke, actor, index)) {
+        context.interrupt_pending = true;
+      }
       if (e.kind == OpKind::kSetTimeout && e.number > 0 && t.invoke != 0 && t.invoke < x.ret) {
         context.timeout_set = true;
       }

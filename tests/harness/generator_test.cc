@@ -83,6 +83,12 @@ TEST(GeneratorTest, ACallerFaultCloserIsNotAimedAtAnotherActorsHandle) {
   EXPECT_EQ(foreignDisconnects(options), 0);
   options.outside_contract = true;
   EXPECT_GT(foreignDisconnects(options), 50);
+  // A fault only against an interrupt, which an owner never makes on its own
+  // connection (sqlite3_interrupt racing a close): foreign disconnects stay.
+  options.outside_contract = false;
+  options.caller_faults = {{{OpKind::kDisconnect}, {OpKind::kInterrupt}, true, "interrupting a closing connection",
+                            "a test"}};
+  EXPECT_GT(foreignDisconnects(options), 50);
 }
 
 TEST(CallerFaultTest, AFailureInACallerFaultOverlapIsNamedWithItsRuleAndSource) {

@@ -216,6 +216,26 @@ TEST(HandleStateTest, AnInterruptOfItsConnectionReachesAStreamingResultsRead) {
   EXPECT_FALSE(HistoryIndex(s, before).contextOf(0, 3).interrupted);
 }
 
+// sqlite3_interrupt stays in effect while any statement of the connection
+// runs (a kept result still stepping): a query that starts later may be
+// interrupted. Only a contract that says so lets it answer Interrupted.
+TEST(HandleStateTest, AnInterruptLivesWhileAStatementOfItsConnectionRuns) {
+  const Answer interrupted{AnswerKind::kInterrupted, "", std::nullopt};
+  for (bool kept : {true, false}) {
+    Schedule s = test::parseInline(std::string("actor 0\n  open_db\n  connect c1\n  query c1 ") +
+                                   (kept ? "r1" : "-") + " count t1\n  query c1 - long 10\nactor 1\n  interrupt c1\n");
+    auto history = HistoryBuilder().call(0, 0, Answer::ok()).call(0, 1, Answer::ok()).call(0, 2, Answer::ok())
+                       .call(1, 0, Answer::ok()).call(0, 3, interrupted).events();
+    OpContext context = HistoryIndex(s, history).contextOf(0, 3);
+    EXPECT_FALSE(context.interrupted) << "the interrupt did not overlap the query";
+    EXPECT_EQ(context.interrupt_pending, kept) << "a kept result still runs";
+    Contract persists = drainingEngineContract();
+    persists.setInterruptPersists("sqlite3_interrupt");
+    EXPECT_EQ(persists.allows(s.actors[0][3], context, AnswerKind::kInterrupted), kept);
+    EXPECT_FALSE(drainingEngineContract().allows(s.actors[0][3], context, AnswerKind::kInterrupted));
+  }
+}
+
 // Judges the recorded history of a failure artifact of tests/harness/testdata
 // again with the contract (the artifact keeps row counts, not rows, so the
 // data oracle cannot be run again). Returns the state of actor/op_index.
@@ -255,6 +275,14 @@ TEST(HandleStateTest, TheFalseAlarmsCampaignsReportedNowPass) {
 TEST(HandleStateTest, TheDuckDbFalseAlarmNowPasses) {
   if (findEngine("duckdb") == nullptr) GTEST_SKIP() << "no DuckDB adapter in this build (./run fetches DuckDB)";
   EXPECT_EQ(judgeArtifactAgain("duckdb-contract-seed3298.sched", 1, 3), S::kOpen);
+}
+
+// A SQLite campaign's false alarm (seed 51 of the first 60 s): a COPY
+// interrupted by an interrupt sent while a kept result of its connection
+// still ran, before the COPY began.
+TEST(HandleStateTest, TheSqliteFalseAlarmNowPasses) {
+  if (findEngine("sqlite") == nullptr) GTEST_SKIP() << "no SQLite adapter in this build";
+  judgeArtifactAgain("sqlite-contract-seed51.sched", 0, 9);
 }
 
 }  // namespace

@@ -40,6 +40,11 @@ std::string_view toString(HandleState state);
 struct OpContext {
   HandleState state = HandleState::kOpen;  // worst of the handles involved
   bool interrupted = false;  // an interrupt of its connection overlapped it
+  // A query: an interrupt of its connection came before it returned, while
+  // another statement of the connection (a kept result, or a query in
+  // flight) ran. Counts only where the contract says an interrupt stays in
+  // effect while any statement of the connection runs.
+  bool interrupt_pending = false;
   bool timeout_set = false;  // a timeout was set on its connection before it returned
 };
 
@@ -95,6 +100,11 @@ class Contract {
   // Answers allowed whenever an interrupt overlapped / a timeout was set.
   void allowWhenInterrupted(std::set<AnswerKind> answers) { when_interrupted_ = std::move(answers); }
   void allowWhenTimeoutSet(std::set<AnswerKind> answers) { when_timeout_ = std::move(answers); }
+  // An interrupt stays in effect until every running statement of the
+  // connection ends, so it may reach a query that starts later
+  // (sqlite3_interrupt); `source` is where the engine says so.
+  void setInterruptPersists(std::string source) { interrupt_persists_ = std::move(source); }
+  const std::string& interruptPersists() const { return interrupt_persists_; }
 
   bool allows(const Op& op, const OpContext& context, AnswerKind answer) const;
   // The allowed set, for failure messages.
@@ -110,6 +120,7 @@ class Contract {
   std::vector<CallerFault> caller_faults_;
   std::map<ContractKey, std::set<AnswerKind>> table_;
   std::set<AnswerKind> when_interrupted_, when_timeout_;
+  std::string interrupt_persists_;  // "" if it does not
 };
 
 // The contract of a drain-style engine (close waits, after interrupting):

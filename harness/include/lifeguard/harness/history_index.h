@@ -51,6 +51,9 @@ class HistoryIndex {
   // The state of the handle the operation depends on (history_index.cc).
   HandleState stateOf(int actor, int index) const;
   const Times& times(int actor, int index) const;
+  // Whether a statement of connection `conn` other than operation (actor,
+  // index) ran at `at`: a kept result's query had begun, or a query was in flight.
+  bool statementRunsAt(const std::string& conn, std::uint64_t at, int actor, int index) const;
 
   const Schedule& schedule_;
   std::map<std::pair<int, int>, Times> times_;
