@@ -104,6 +104,7 @@ class SqliteAdapter : public EngineAdapter {
     auto db = databases_.get("db");
     if (db == nullptr) return Answer::gone();
     auto conn = std::make_shared<Conn>();
+    conn->database = db;
     if (Answer opened = openConnection(db->path, conn.get()); !opened.isOk()) return opened;
     {
       sync::MutexLock lock(db->mu);

@@ -5,10 +5,10 @@
 #include <cstdlib>
 #include <fstream>
 #include <set>
-#include <thread>
 
 #include "lifeguard/harness/workload.h"
 #include "lifeguard/sync/controlled.h"
+#include "sqlite_mutex.h"
 
 namespace lifeguard::harness::sqlite {
 namespace {
@@ -49,13 +49,11 @@ int onProgress(void* arg) {
 
 // The busy handler of the harness's own connections (creating the tables,
 // the check): they wait out a WAL checkpoint or recovery
-// (sqlite.org/wal.html) instead of failing. Each try
-// is a scheduling point, so that under the controlled scheduler the
-// connection holding the lock runs; free-running, it backs off 1 ms.
+// (sqlite.org/wal.html) instead of failing, 1 ms between tries (virtual
+// time under the controlled scheduler, where the lock's holder runs meanwhile).
 int waitOutLocks(void*, int tries) {
   if (tries >= 10'000) return 0;
-  LG_SYNC_POINT("sqlite.busy");
-  if (!testing::isControlledThread()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  sleepFor(1000);
   return 1;
 }
 
@@ -171,6 +169,15 @@ Answer runStatement(const std::shared_ptr<Conn>& conn, const QuerySpec& part, st
   return answer;
 }
 
+// Whether the database `conn` was opened through was closed (or reopened).
+bool databaseClosed(const Conn& conn) {
+  if (conn.closed_by_database) return true;
+  auto db = conn.database.lock();
+  if (db == nullptr) return false;  // dropped: no close
+  sync::MutexLock lock(db->mu);
+  return db->closed;
+}
+
 // The engine's close of a connection whose lock the caller holds.
 Answer closeLocked(Conn& conn, Style style) LG_REQUIRES(conn.mu) {
   int rc = style == Style::kCloseV2 ? sqlite3_close_v2(conn.db) : sqlite3_close(conn.db);
@@ -274,8 +281,10 @@ Answer runQuery(const std::shared_ptr<Conn>& conn, const QuerySpec& spec, std::i
 Answer stepRows(Stmt& result, std::int64_t rows) {
   sync::MutexLock lock(result.mu);
   if (result.finalized && !result.done) return {A::kInvalidUse, "the result was closed", std::nullopt};
-  // A result with nothing left to read holds no statement: its connection's close went through.
-  if (result.done && result.conn->closed) return {A::kInvalidUse, "the result's connection was closed", std::nullopt};
+  // A result with nothing left to read: none, unless its database was closed.
+  if (result.done && databaseClosed(*result.conn)) {
+    return {A::kDatabaseClosed, "the result's database was closed", std::nullopt};
+  }
   if (result.done) return Answer::ok(0);
   std::int64_t read = 0;
   while (read < rows) {

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <thread>
 
+#include "lifeguard/sync/controlled.h"
 #include "lifeguard/sync/sync.h"
 
 namespace lifeguard::harness::sqlite {
@@ -67,6 +68,32 @@ int held(sqlite3_mutex* mutex) {
 }
 int notHeld(sqlite3_mutex* mutex) { return !held(mutex); }
 
+// The default VFS with its sleep routed: SQLite waits out another
+// connection's WAL-index update in a loop that sleeps between tries
+// (walTryBeginRead). Under the controlled scheduler a real sleep would let
+// no other thread run, so the other connection could never finish: there
+// the sleep is a wait in virtual time (sleepFor) instead.
+int (*real_sleep)(sqlite3_vfs*, int) = nullptr;
+
+sqlite3_vfs* real_vfs = nullptr;
+
+int routedSleep(sqlite3_vfs*, int microseconds) {
+  sleepFor(microseconds);
+  return microseconds;
+}
+
+std::string routeSleep() {
+  static sqlite3_vfs routed;
+  sqlite3_vfs* base = sqlite3_vfs_find(nullptr);
+  if (base == nullptr) return "SQLite has no default VFS";
+  routed = *base;
+  real_vfs = base;
+  real_sleep = base->xSleep;
+  routed.zName = "lifeguard";
+  routed.xSleep = routedSleep;
+  return sqlite3_vfs_register(&routed, /*makeDflt=*/1) == SQLITE_OK ? "" : "sqlite3_vfs_register failed";
+}
+
 std::string install() {
   static sqlite3_mutex_methods methods = {init, end, alloc, release, enter, tryEnter, leave, held, notHeld};
   if (sqlite3_threadsafe() == 0) return "this SQLite was built without mutexes (SQLITE_THREADSAFE=0)";
@@ -75,10 +102,23 @@ std::string install() {
     return "sqlite3_config refused: SQLite was initialized before lifeguard could route its mutexes";
   }
   if (int rc = sqlite3_initialize(); rc != SQLITE_OK) return std::string("sqlite3_initialize: ") + sqlite3_errstr(rc);
-  return "";
+  return routeSleep();
 }
 
 }  // namespace
+
+void sleepFor(int microseconds) {
+  if (!testing::isControlledThread()) {
+    real_sleep(real_vfs, microseconds);
+    return;
+  }
+  // A timed wait nobody notifies: the thread is blocked until virtual time
+  // reaches the deadline, which it does only when no other thread can run.
+  sync::Mutex mu;
+  sync::CondVar never;
+  sync::MutexLock lock(mu);
+  never.waitUntil(lock, sync::now() + std::chrono::microseconds(microseconds));
+}
 
 std::string installSqliteMutexes() {
   static const std::string error = install();

@@ -26,8 +26,11 @@ namespace lifeguard::harness::sqlite {
 // closed connection: what a binding does for its caller. sqlite3_interrupt
 // does not take it: an interrupt racing a close of the same connection is
 // the caller's fault (sqlite3.h), and is made as a caller would make it.
+struct Db;
+
 struct Conn {
   sqlite3* db = nullptr;
+  std::weak_ptr<Db> database;  // the database it was opened through
   sync::Mutex mu;
   std::atomic<bool> closed{false};
   std::atomic<bool> closed_by_database{false};
