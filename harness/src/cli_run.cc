@@ -246,7 +246,7 @@ int run(const std::vector<std::string>& argv) {
   auto args = Args::parse(argv, {"engine", "policy", "seconds", "iterations", "seed", "actors", "out", "deadline-ms",
                                  "max-failures", "scheduler", "pct-depth", "preemptions", "dfs-runs", "max-steps",
                                  "confirm", "report"},
-                          {"quiet", "check-determinism", "outside-contract"}, &error);
+                          {"quiet", "check-determinism", "outside-contract", "swarm"}, &error);
   if (!args) return std::fprintf(stderr, "lifeguard run: %s\n", error.c_str()), 2;
   Campaign c;
   c.generator.engine = args->get("engine", "lifeguard");
@@ -262,6 +262,7 @@ int run(const std::vector<std::string>& argv) {
   if (auto spec = schedulerFrom(*args, "os", &error)) c.scheduler = *spec;
   c.check_determinism = args->has("check-determinism");
   c.generator.outside_contract = args->has("outside-contract");
+  c.generator.swarm = args->has("swarm");
   // Free-running threads may not fail again: replay each failure a few times
   // and say how often it reproduced. A controlled run replays exactly: once.
   c.confirm = args->number("confirm", c.scheduler.controlled() ? 1 : 3, &error);
@@ -292,6 +293,7 @@ int run(const std::vector<std::string>& argv) {
               c.iterations > 0 ? (std::to_string(c.iterations) + " runs").c_str()
                                : (std::to_string(static_cast<int>(c.seconds)) + " s").c_str(),
               c.check_determinism ? ", each run twice (determinism check)" : "");
+  if (c.generator.swarm) std::printf("  swarm: each schedule draws the operation and query kinds it may use\n");
   std::fflush(stdout);
   return runCampaign(c);
 }
@@ -308,12 +310,13 @@ int engines(const std::vector<std::string>&) {
 
 int generate(const std::vector<std::string>& argv) {
   std::string error;
-  auto args = Args::parse(argv, {"seed", "actors", "policy", "engine"}, {}, &error);
+  auto args = Args::parse(argv, {"seed", "actors", "policy", "engine"}, {"swarm"}, &error);
   if (!args) return std::fprintf(stderr, "lifeguard generate: %s\n", error.c_str()), 2;
   GeneratorOptions options;
   options.engine = args->get("engine", "lifeguard");
   options.policy = args->get("policy", defaultPolicy(options.engine));
   options.actors = static_cast<int>(args->number("actors", 3, &error));
+  options.swarm = args->has("swarm");
   std::uint64_t seed = args->number("seed", 1, &error);
   if (!error.empty()) return std::fprintf(stderr, "lifeguard generate: %s\n", error.c_str()), 2;
   if (options.actors < 1 || options.actors > 8) {

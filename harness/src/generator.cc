@@ -4,6 +4,8 @@
 #include <map>
 #include <random>
 
+#include "lifeguard/harness/contract.h"
+
 namespace lifeguard::harness {
 namespace {
 
@@ -17,12 +19,21 @@ class SeededSource : public ChoiceSource {
   std::mt19937_64 rng_;
 };
 
+// The features a swarm draw turns on or off (GeneratorOptions::swarm).
+enum Feature : int {
+  kRaceResult, kRaceDisconnect, kRaceInterrupt, kRaceCloseDb, kRaceReopen, kRaceDropDb,  // what a race closes
+  kCheckStep, kTimeoutStep, kOwnDisconnect, kOwnReopen, kUseResult, kMultiQuery, kKeepResult,
+  kFeatureCount
+};
+
 class Builder {
  public:
   Builder(ChoiceSource& source, const GeneratorOptions& options) : source_(source), options_(options) {
     schedule_.engine = options.engine;
     schedule_.policy = options.policy;
     schedule_.actors.resize(static_cast<std::size_t>(options.actors));
+    std::fill(std::begin(on_), std::end(on_), true);
+    if (options.swarm) drawSwarm();
   }
 
   Schedule build() {
@@ -67,6 +78,19 @@ class Builder {
     add(actor, o);
   }
 
+  // Swarm testing: each feature and each query kind on with probability 1/2;
+  // at least one of long, count and insert, so that every query draw ends.
+  void drawSwarm() {
+    for (int f = 0; f < kFeatureCount; ++f) on_[f] = chance(0.5);
+    for (QueryKind kind : kStatementKinds) kinds_off_[static_cast<int>(kind)] = chance(0.5);
+    static constexpr QueryKind kAlways[] = {QueryKind::kLong, QueryKind::kCount, QueryKind::kInsert};
+    auto off = [&](QueryKind kind) { return kinds_off_[static_cast<int>(kind)]; };
+    if (std::all_of(std::begin(kAlways), std::end(kAlways), off)) {
+      kinds_off_[static_cast<int>(kAlways[uniform(0, 2)])] = false;
+    }
+  }
+  bool on(Feature feature) const { return on_[feature]; }
+
   void step(int a) {
     // Racing another actor's query is the point: most steps do it when they can.
     bool can_race = false;
@@ -74,26 +98,27 @@ class Builder {
     int roll = uniform(0, 99);
     if (can_race && roll < 45) return race(a);
     if (roll < 75) return query(a);
-    if (roll < 85 && !own_results_[a].empty()) return useResult(a);
-    if (roll < 90) return add(a, op(OpKind::kCheck, "db")), void();
-    if (roll < 94 && caps().timeout) {
+    if (roll < 85 && !own_results_[a].empty() && on(kUseResult)) return useResult(a);
+    if (roll < 90 && on(kCheckStep)) return add(a, op(OpKind::kCheck, "db")), void();
+    if (roll < 94 && caps().timeout && on(kTimeoutStep)) {
       Op o = op(OpKind::kSetTimeout, own_conn_[a]);
       o.number = pick(std::vector<int>{0, 5, 50});
       return add(a, o), void();
     }
-    if (roll < 97) return add(a, op(OpKind::kDisconnect, own_conn_[a])), void();
-    add(a, op(OpKind::kReopen, "db"));
+    if (roll < 97 && on(kOwnDisconnect)) return add(a, op(OpKind::kDisconnect, own_conn_[a])), void();
+    if (on(kOwnReopen)) return add(a, op(OpKind::kReopen, "db")), void();
+    query(a);
   }
 
   const Capabilities& caps() const { return options_.capabilities; }
   bool has(QueryKind kind) const {
     switch (kind) {
       case QueryKind::kCopy:
-      case QueryKind::kCopyBad: return caps().copy;
+      case QueryKind::kCopyBad: return caps().copy && !kinds_off_[static_cast<int>(kind)];
       case QueryKind::kBegin:
       case QueryKind::kCommit:
-      case QueryKind::kRollback: return caps().transactions;
-      default: return true;
+      case QueryKind::kRollback: return caps().transactions && !kinds_off_[static_cast<int>(kind)];
+      default: return !kinds_off_[static_cast<int>(kind)];
     }
   }
 
@@ -134,7 +159,7 @@ class Builder {
 
   void query(int a) {
     Op o = op(OpKind::kQuery, own_conn_[a]);
-    if (chance(0.15) && caps().multi_statement) {
+    if (chance(0.15) && caps().multi_statement && on(kMultiQuery)) {
       o.query.kind = QueryKind::kMulti;
       for (int p = uniform(2, 3); p > 0; --p) {
         QuerySpec part;
@@ -145,7 +170,7 @@ class Builder {
     } else {
       o.query = randomSpec(true);
     }
-    bool keep = chance(0.6);
+    bool keep = chance(0.6) && on(kKeepResult);
     o.result = keep ? "r" + std::to_string(++results_) : "-";
     int index = add(a, o);
     if (keep) own_results_[a].push_back(o.result);
@@ -176,7 +201,7 @@ class Builder {
     const Query& target = pick(candidates);
     AwaitEvent event = chance(0.7) ? AwaitEvent::kRunning : AwaitEvent::kInvoked;
     int roll = uniform(0, 99);
-    if (roll < 15 && target.result != "-") {  // the result exists once the query returned
+    if (roll < 15 && target.result != "-" && on(kRaceResult)) {  // the result exists once the query returned
       OpKind kind = chance(0.5) ? OpKind::kCloseResult : OpKind::kDrop;
       if (!faultsOnOwnersHandle(kind)) {
         awaitOp(a, target.actor, target.index, AwaitEvent::kReturned);
@@ -185,17 +210,17 @@ class Builder {
       }
     }
     Op closer;
-    if (roll < 45) {
+    if (roll < 45 && on(kRaceDisconnect)) {
       // Closing another actor's connection may fault against its owner's
       // later calls on it: then close the database instead.
       closer = faultsOnOwnersHandle(OpKind::kDisconnect) ? op(OpKind::kCloseDb, "db") : op(OpKind::kDisconnect, target.conn);
-    } else if (roll < 60 && caps().interrupt) {
+    } else if (roll < 60 && caps().interrupt && on(kRaceInterrupt)) {
       closer = op(OpKind::kInterrupt, target.conn);
-    } else if (roll < 75) {
+    } else if (roll < 75 && on(kRaceCloseDb)) {
       closer = op(OpKind::kCloseDb, "db");
-    } else if (roll < 82) {
+    } else if (roll < 82 && on(kRaceReopen)) {
       closer = op(OpKind::kReopen, "db");
-    } else if (roll < 85) {
+    } else if (roll < 85 && on(kRaceDropDb)) {
       closer = op(OpKind::kDropDb, "db");
     } else {
       awaitOp(a, target.actor, target.index, event);
@@ -238,6 +263,8 @@ class Builder {
   std::map<int, std::vector<std::string>> own_results_;
   std::vector<Query> queries_;
   int results_ = 0;
+  bool on_[kFeatureCount];  // every feature, unless a swarm draw turned it off
+  bool kinds_off_[static_cast<int>(QueryKind::kMulti) + 1] = {};  // by QueryKind
 };
 
 }  // namespace

@@ -25,6 +25,7 @@ constexpr const char* kUsage = R"(usage: lifeguard <command> [options]
             [--outside-contract (also draw overlaps the engine's contract makes the caller's
             fault; failures in them are reported apart, and do not fail the campaign)]
             [--report DIR (an HTML index of the campaign, failures grouped, each with its timeline)]
+            [--swarm (swarm testing: each schedule draws a random subset of the operation kinds)]
   explore   FILE  one schedule under scheduler seeds S..S+N-1 (or dfs, or os) until it fails; saves
             the failure with its decision trace [--policy P] [--scheduler pct] [--runs 100] [--seed S]
             [--out PATH] [--confirm N (replay the artifact N times: same report?)]
@@ -45,7 +46,7 @@ constexpr const char* kUsage = R"(usage: lifeguard <command> [options]
             without one, such as a regression file, is run once to get one)
             [--html [-o OUT.html] (a self-contained page of swimlanes; default FILE.html)]
             [--policy P (the policy to run a file without history under)]
-  generate  print a random schedule   [--seed X] [--actors K] [--engine E] [--policy P]
+  generate  print a random schedule   [--seed X] [--actors K] [--engine E] [--policy P] [--swarm]
   engines   the engines this build has, with their policies
   contract  an engine's contract as a table: the answers allowed per operation and handle
             state, its close style and what it makes the caller's fault, with sources

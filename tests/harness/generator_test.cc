@@ -2,9 +2,13 @@
 // the caller's fault; the runner reports a failure in such an overlap apart.
 #include <gtest/gtest.h>
 
+#include <set>
+#include <sstream>
+
 #include "support/history_builder.h"
 #include "support/schedule_text.h"
 
+#include "lifeguard/harness/artifact.h"
 #include "lifeguard/harness/generator.h"
 #include "oracles.h"
 
@@ -89,6 +93,48 @@ TEST(GeneratorTest, ACallerFaultCloserIsNotAimedAtAnotherActorsHandle) {
   options.caller_faults = {{{OpKind::kDisconnect}, {OpKind::kInterrupt}, true, "interrupting a closing connection",
                             "a test"}};
   EXPECT_GT(foreignDisconnects(options), 50);
+}
+
+// The set of operation kinds (and query kinds) one schedule uses, as text.
+std::string kindsOf(const Schedule& s) {
+  std::set<std::string> kinds;
+  for (const auto& ops : s.actors) {
+    for (const Op& op : ops) {
+      std::istringstream words(formatOp(op));
+      std::string kind, handle, result, query;
+      words >> kind >> handle >> result >> query;
+      if (op.kind != OpKind::kAwait) kinds.insert(op.kind == OpKind::kQuery ? kind + " " + query : kind);
+    }
+  }
+  std::string out;
+  for (const auto& k : kinds) out += k + ",";
+  return out;
+}
+
+// Swarm testing draws a subset of the kinds per schedule: schedules differ
+// far more in what they use, some lack kinds every fixed-mix schedule of
+// that length has, and without it the schedules are the same as ever.
+TEST(GeneratorTest, SwarmSchedulesEachUseTheirOwnSubsetOfKinds) {
+  GeneratorOptions fixed, swarm;
+  swarm.swarm = true;
+  std::set<std::string> fixed_sets, swarm_sets;
+  int without_race_close = 0;
+  for (std::uint64_t seed = 1; seed <= 300; ++seed) {
+    fixed_sets.insert(kindsOf(generateSchedule(seed, fixed)));
+    Schedule s = generateSchedule(seed, swarm);
+    swarm_sets.insert(kindsOf(s));
+    without_race_close += drawsAny(s, [](const Op& op) {
+      return op.kind == OpKind::kCloseDb || op.kind == OpKind::kDisconnect || op.kind == OpKind::kInterrupt;
+    }) ? 0 : 1;
+    EXPECT_TRUE(drawsAny(s, [](const Op& op) { return op.kind == OpKind::kQuery; }));
+  }
+  EXPECT_GT(swarm_sets.size(), fixed_sets.size());
+  EXPECT_GT(without_race_close, 10);
+  // Without swarm, seed 7 gives the schedule it gave before swarm existed.
+  std::string error;
+  auto before = readFile(std::string(LIFEGUARD_SOURCE_DIR) + "/tests/harness/testdata/generated-seed7.sched", &error);
+  ASSERT_TRUE(before) << error;
+  EXPECT_EQ(formatSchedule(generateSchedule(7, fixed)), *before);
 }
 
 TEST(CallerFaultTest, AFailureInACallerFaultOverlapIsNamedWithItsRuleAndSource) {

@@ -38,6 +38,12 @@ struct GeneratorOptions {
   // contract.)
   std::vector<CallerFault> caller_faults;
   bool outside_contract = false;
+  // Swarm testing (Groce et al., ISSTA 2012): each schedule first draws a
+  // random subset of the operation kinds, race kinds and query kinds it may
+  // use (each with probability 1/2), instead of the one fixed mix, so that
+  // some schedules pile up on one feature without the others diluting it.
+  // Off, schedules are exactly what they were.
+  bool swarm = false;
 };
 
 // Where the generator's choices come from: a seeded generator, or the bytes
