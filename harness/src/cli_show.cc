@@ -75,6 +75,7 @@ int show(const std::vector<std::string>& argv_in) {
     // A regression file or a hand-written schedule: run it once to get one.
     record = ArtifactRecord{};
     record.result = runIsolated(*schedule, RunOptions{});
+    if (schedule->trace.decisions.empty()) schedule->trace = decisionTrace(record.result.trace);
     record.notes.push_back("ran once by lifeguard show under policy " + policy + " (the file holds no history)");
     std::printf("%s holds no history: ran it once (scheduler %s): %s%s%s\n", path.c_str(),
                 schedule->scheduler.name.c_str(), std::string(toString(record.result.verdict)).c_str(),

@@ -18,9 +18,11 @@ std::vector<std::int64_t> rowCounts(const std::vector<std::vector<std::string>>&
 
 std::string formatEvent(const Event& e) {
   char head[96];
-  std::snprintf(head, sizeof(head), "seq %llu +%.1fms a%d#%d %s", static_cast<unsigned long long>(e.seq), e.at_ms,
-                e.actor, e.index, kTypes[static_cast<int>(e.type)].data());
+  std::snprintf(head, sizeof(head), "seq %llu +%.1fms ", static_cast<unsigned long long>(e.seq), e.at_ms);
   std::string line = head;
+  if (e.step > 0) line += "s" + std::to_string(e.step) + " ";
+  std::snprintf(head, sizeof(head), "a%d#%d %s", e.actor, e.index, kTypes[static_cast<int>(e.type)].data());
+  line += head;
   if (e.type == EventType::kReturn) {
     line += " " + std::string(toString(e.answer.kind));
     if (e.answer.value) line += " value=" + std::to_string(*e.answer.value);
@@ -39,6 +41,13 @@ bool parseEvent(const std::string& line, Event* e) {
   char plus = 0;
   if (!(in >> word >> seq >> plus >> e->at_ms) || word != "seq" || plus != '+') return false;
   in.ignore(2);  // "ms"
+  in >> std::ws;
+  if (in.peek() == 's') {  // the controlled step, if any
+    in.ignore(1);
+    unsigned long long step = 0;
+    if (!(in >> step)) return false;
+    e->step = step;
+  }
   char a = 0, hash = 0;
   if (!(in >> a >> e->actor >> hash >> e->index >> type) || a != 'a' || hash != '#') return false;
   e->seq = seq;
@@ -72,6 +81,7 @@ bool parseEvent(const std::string& line, Event* e) {
 }
 
 void History::record(Event event) {
+  event.step = testing::controlledStep();
   {
     std::lock_guard<std::mutex> lock(mu_);
     event.seq = next_seq_++;

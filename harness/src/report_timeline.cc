@@ -8,6 +8,7 @@
 
 #include "lifeguard/harness/report.h"
 #include "report_html.h"
+#include "report_threads.h"
 
 namespace lifeguard::harness {
 namespace {
@@ -114,6 +115,7 @@ struct Chart {
   std::string lanes;  // one row per lane
   std::string marks;  // lines across every lane
   std::string labels;  // the marks' labels, in the axis row
+  std::vector<std::string> thread_names;  // the engine threads' lanes, after the actors'
   // Closes to mark: slot, placement, tip, label.
   std::vector<std::tuple<std::size_t, std::string, std::string, std::string>> closes;
 };
@@ -158,6 +160,26 @@ void drawCloses(Chart* chart) {
   }
 }
 
+// Under a controlled scheduler: a lane per engine thread, a bar per stretch
+// of steps it ran.
+void drawEngineThreads(const Schedule& s, const RunResult& r, const Axis& axis, Chart* chart) {
+  const int actors = static_cast<int>(s.actors.size());
+  for (const html::ThreadLane& lane : html::engineThreadLanes(s.trace.decisions, actors, r.history, axis.slots,
+                                                              axis.end_ms)) {
+    std::string bars;
+    for (const html::Stretch& st : lane.stretches) {
+      std::string tip = "engine thread " + std::to_string(lane.thread) + " ran steps " +
+                        std::to_string(st.first_step) + " to " + std::to_string(st.last_step);
+      bars += "<div class=\"bar thread\" data-tip=\"" + escape(tip) + "\"" +
+              placed(st.order_from, std::max(st.order_to - st.order_from, 0.001), st.time_from,
+                     std::max(st.time_to - st.time_from, 0.001)) +
+              "></div>";
+    }
+    chart->lanes += "<div class=\"row lane\">" + bars + "</div>\n";
+    chart->thread_names.push_back("thread " + std::to_string(lane.thread));
+  }
+}
+
 Chart drawChart(const Schedule& s, const RunResult& r, const Axis& axis) {
   Chart chart;
   auto spans = spansOf(r.history);
@@ -170,6 +192,7 @@ Chart drawChart(const Schedule& s, const RunResult& r, const Axis& axis) {
     }
     chart.lanes += "<div class=\"row lane\">" + lane + "</div>\n";
   }
+  drawEngineThreads(s, r, axis, &chart);
   drawCloses(&chart);
   if (endsTheProcess(r.verdict)) {
     std::string where = placed(axis.order(axis.slots - 1), 0, 100, 0);
@@ -202,6 +225,7 @@ constexpr const char* kStyle = R"(
 .bar.ok { background: var(--ok); } .bar.closed { background: var(--closed); }
 .bar.err { background: var(--err); } .bar.bad { background: var(--bad); }
 .bar.wait { background: #e0e0e0; top: 11px; height: 6px; }
+.bar.thread { background: #78909c; top: 8px; height: 12px; min-width: 1px; padding: 0; }
 .bar.open { background: repeating-linear-gradient(45deg, var(--bad) 0 6px, #ef9a9a 6px 12px);
             text-shadow: 0 0 3px #000, 0 0 2px #000; }
 .bar.culprit { outline: 3px solid #000; z-index: 2; }
@@ -280,6 +304,10 @@ std::string timelineHtml(const Schedule& s, const RunResult& r, const TimelineCo
   std::string names = "<div class=\"row axis\"></div>";
   for (std::size_t a = 0; a < s.actors.size(); ++a) names += "<div class=\"row\">actor " + std::to_string(a) + "</div>";
   names += "<div class=\"row\">teardown</div>";
+  for (const std::string& thread : chart.thread_names) {
+    names += "<div class=\"row\" title=\"an engine thread: its stretches of steps under the controlled scheduler\">" +
+             thread + "</div>";
+  }
   std::string body = header(s, r, c);
   body += "<div class=\"controls\">x axis: <b id=\"axis\">order of events</b> <button id=\"toggle\">order / time"
           "</button> zoom <b id=\"zoom\">1\u00d7</b> <button id=\"out\">\u2212</button><button id=\"in\">+</button>"

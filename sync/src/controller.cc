@@ -84,6 +84,11 @@ class Controller {
     return threads_.back().get();
   }
 
+  std::uint64_t steps() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return trace_.decisions.size();
+  }
+
   void start(ThreadCtl* first) {
     std::lock_guard<std::mutex> lock(mu_);
     running_ = first->id;
@@ -402,6 +407,10 @@ namespace lifeguard::testing {
 bool controlledCompiledIn() { return true; }
 
 bool isControlledThread() { return sync::control::active(); }
+
+std::uint64_t controlledStep() {
+  return sync::control::active() ? sync::control::g_controller->steps() : 0;
+}
 
 bool controlledSnapshot(std::string* report, ControlledTrace* trace) {
   auto* controller = sync::control::g_controller;

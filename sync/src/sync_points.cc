@@ -27,6 +27,7 @@ bool syncPointsCompiledIn() { return false; }
 // Release builds have no controlled mode (src/controller.cc is not built).
 bool controlledCompiledIn() { return false; }
 bool isControlledThread() { return false; }
+std::uint64_t controlledStep() { return 0; }
 bool controlledSnapshot(std::string*, ControlledTrace*) { return false; }
 void controlledWaitUntil(const std::function<bool()>&) { std::abort(); }
 ControlledTrace runControlled(const ControlledOptions&, std::vector<std::function<void()>>, std::function<void()>) {

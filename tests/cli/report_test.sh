@@ -67,6 +67,7 @@ first=$(grep -o 'href="timelines/[^"]*"' index.dom | head -n 1 | sed 's/href="\(
 check "each group links its timeline ($first)" test -f "report/$first"
 render "report/$first" linked
 check "which Chromium renders" grep -q 'data-ready="yes"' linked.dom
+check "with the engine's own threads of the controlled run" grep -q '<div class="bar thread"' linked.dom
 check "the index's screenshot is a PNG" png index.png
 
 finish

@@ -69,6 +69,32 @@ TEST(TimelineTest, OutlinesTheOperationTheOracleNamed) {
   EXPECT_EQ(page.find("the run ended"), std::string::npos) << "the run did not end the process";
 }
 
+// Under a controlled scheduler each event carries its step, and the
+// decision trace places the engine's own threads between the events.
+TEST(TimelineTest, DrawsTheEngineThreadsOfAControlledRun) {
+  Event e;
+  e.seq = 3, e.at_ms = 1.5, e.step = 4021, e.actor = 1, e.index = 2, e.type = EventType::kRunning;
+  EXPECT_EQ(formatEvent(e), "seq 3 +1.5ms s4021 a1#2 running");
+  Event back;
+  ASSERT_TRUE(parseEvent(formatEvent(e), &back));
+  EXPECT_EQ(back.step, 4021u);
+  ASSERT_TRUE(parseEvent("seq 3 +1.5ms a1#2 running", &back)) << "an artifact written before steps";
+  Schedule s = closeDuringQuery();
+  RunResult r = diedDuringQuery();
+  for (std::size_t i = 0; i < r.history.size(); ++i) r.history[i].step = 10 * (i + 1);
+  // Steps 0-9: actor 0 (thread 1); 10-29: thread 3, an engine worker; 30-59: actor 1 (thread 2), ...
+  s.trace.decisions.assign(10, 1);
+  s.trace.decisions.insert(s.trace.decisions.end(), 20, 3);
+  s.trace.decisions.insert(s.trace.decisions.end(), 30, 2);
+  s.trace.decisions.insert(s.trace.decisions.end(), 5, 4);
+  std::string page = timelineHtml(s, r, {"f.sched", "", "", {}});
+  EXPECT_NE(page.find(">thread 3</div>"), std::string::npos);
+  EXPECT_NE(page.find(">thread 4</div>"), std::string::npos);
+  EXPECT_EQ(page.find(">thread 2</div>"), std::string::npos) << "an actor's thread is its actor's lane";
+  EXPECT_NE(page.find("engine thread 3 ran steps 10 to 29"), std::string::npos);
+  EXPECT_EQ(count(page, "<div class=\"bar thread\""), 2u);
+}
+
 TEST(ArtifactRecordTest, GivesBackWhatTheArtifactWasWrittenFrom) {
   Schedule s = closeDuringQuery();
   s.policy = "legacy";

@@ -23,6 +23,7 @@ enum class EventType { kInvoke, kRunning, kReturn, kStarted };
 struct Event {
   std::uint64_t seq = 0;   // global order
   double at_ms = 0;        // since the run started
+  std::uint64_t step = 0;  // under a controlled scheduler: the run's steps so far (0: free-running)
   int actor = 0;
   int index = 0;           // operation index in the actor's list
   EventType type = EventType::kInvoke;
@@ -34,7 +35,8 @@ struct Event {
 // The number of rows of each table read (Event::row_counts of `tables`).
 std::vector<std::int64_t> rowCounts(const std::vector<std::vector<std::string>>& tables);
 
-// "seq 12 +3.1ms a1#4 return ok(3)", one line, for artifacts and streams.
+// "seq 12 +3.1ms a1#4 return ok(3)", one line, for artifacts and streams;
+// under a controlled scheduler "seq 12 +3.1ms s4021 a1#4 ..." (the step).
 std::string formatEvent(const Event& event);
 // Reads a line written by formatEvent (tables are not carried, row counts are).
 bool parseEvent(const std::string& line, Event* event);

@@ -24,7 +24,8 @@ struct TimelineContext {
 };
 
 // The history of one run as swimlanes, one per actor and one for the
-// teardown: each operation a bar from its invocation to its return coloured
+// teardown (and for a controlled run whose schedule holds its decision trace,
+// one per engine thread, drawn from the trace): each operation a bar from its invocation to its return coloured
 // by its answer (a bar that never returned runs to the end, hatched); every
 // close, reopen, drop and interrupt marked across all lanes; the failure's
 // operation (named by the oracle's message) or, for a run that ended the

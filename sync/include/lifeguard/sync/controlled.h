@@ -147,6 +147,10 @@ ControlledTrace runControlled(const ControlledOptions& options, std::vector<std:
 bool controlledSnapshot(std::string* report, ControlledTrace* trace);
 // Whether the calling thread runs under runControlled().
 bool isControlledThread();
+// On a controlled thread: the steps the run has taken so far (the index of
+// the next decision), which places what the thread does now in the trace;
+// 0 elsewhere.
+std::uint64_t controlledStep();
 // On a controlled thread: blocks until `ready()` holds. The scheduler calls
 // ready() at scheduling points, on whichever thread runs then, so it must be
 // cheap and must not block or touch the engine.
