@@ -172,10 +172,8 @@ Answer runStatement(const std::shared_ptr<Conn>& conn, const QuerySpec& part, st
 // Whether the database `conn` was opened through was closed (or reopened).
 bool databaseClosed(const Conn& conn) {
   if (conn.closed_by_database) return true;
-  auto db = conn.database.lock();
-  if (db == nullptr) return false;  // dropped: no close
-  sync::MutexLock lock(db->mu);
-  return db->closed;
+  sync::MutexLock lock(conn.database->mu);
+  return conn.database->closed;
 }
 
 // The engine's close of a connection whose lock the caller holds.

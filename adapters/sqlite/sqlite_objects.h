@@ -30,7 +30,9 @@ struct Db;
 
 struct Conn {
   sqlite3* db = nullptr;
-  std::weak_ptr<Db> database;  // the database it was opened through
+  // The database it was opened through (a file and a list: no SQLite
+  // handle), kept to tell whether it was closed.
+  std::shared_ptr<Db> database;
   sync::Mutex mu;
   std::atomic<bool> closed{false};
   std::atomic<bool> closed_by_database{false};
