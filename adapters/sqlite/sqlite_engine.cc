@@ -29,8 +29,20 @@ Answer fromCode(const Conn* conn, int rc, const std::string& what) {
   }
   return {kind, fmt::format("{}: {}", what, sqlite3_errstr(rc)), std::nullopt};
 }
-// With the connection's own message (SQLite keeps the last one per connection).
-Answer errorOf(Conn& conn, int rc) { return fromCode(&conn, rc, sqlite3_errmsg(conn.db)); }
+// With the connection's last message, copied under the connection's mutex:
+// another thread's call on the connection may free it ("the error string
+// ... may be overwritten or deallocated by subsequent calls", sqlite3.h), as
+// a concurrent sqlite3_close refusing with SQLITE_BUSY did (campaign seed
+// 21119: a use-after-free in this adapter). The message may then be the
+// other call's; the answer comes from `rc`. REQUIRES: the caller still holds
+// a statement of the connection or its lock, so the connection is not freed.
+Answer errorOf(Conn& conn, int rc) {
+  sqlite3_mutex* mu = sqlite3_db_mutex(conn.db);
+  sqlite3_mutex_enter(mu);
+  std::string message = sqlite3_errmsg(conn.db);
+  sqlite3_mutex_leave(mu);
+  return fromCode(&conn, rc, message);
+}
 
 std::int64_t nanos(sync::Clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
