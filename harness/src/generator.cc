@@ -23,6 +23,7 @@ class SeededSource : public ChoiceSource {
 enum Feature : int {
   kRaceResult, kRaceDisconnect, kRaceInterrupt, kRaceCloseDb, kRaceReopen, kRaceDropDb,  // what a race closes
   kCheckStep, kTimeoutStep, kOwnDisconnect, kOwnReopen, kUseResult, kMultiQuery, kKeepResult,
+  kDropAfterClose,  // destroy a handle as soon as its close returned
   kFeatureCount
 };
 
@@ -105,7 +106,11 @@ class Builder {
       o.number = pick(std::vector<int>{0, 5, 50});
       return add(a, o), void();
     }
-    if (roll < 97 && on(kOwnDisconnect)) return add(a, op(OpKind::kDisconnect, own_conn_[a])), void();
+    if (roll < 97 && on(kOwnDisconnect)) {
+      Op closer = op(OpKind::kDisconnect, own_conn_[a]);
+      add(a, closer);
+      return destroyAfterClose(a, closer, nullptr);
+    }
     if (on(kOwnReopen)) return add(a, op(OpKind::kReopen, "db")), void();
     query(a);
   }
@@ -206,6 +211,7 @@ class Builder {
       if (!faultsOnOwnersHandle(kind)) {
         awaitOp(a, target.actor, target.index, AwaitEvent::kReturned);
         add(a, op(kind, target.result));
+        if (kind == OpKind::kCloseResult) destroyAfterClose(a, op(kind, target.result), &target);
         return;
       }
     }
@@ -230,6 +236,19 @@ class Builder {
     if (callerFault(closer, target)) event = AwaitEvent::kReturned;
     awaitOp(a, target.actor, target.index, event);
     add(a, closer);
+    if (closer.kind == OpKind::kDisconnect || closer.kind == OpKind::kCloseDb) destroyAfterClose(a, closer, &target);
+  }
+
+  // A caller who trusts a close to have finished destroys the handle as soon
+  // as the close returns (while other work on it may still be in flight).
+  void destroyAfterClose(int a, const Op& closer, const Query* target) {
+    if (!chance(0.3) || !on(kDropAfterClose)) return;
+    Op drop = closer.kind == OpKind::kCloseDb ? op(OpKind::kDropDb, "db") : op(OpKind::kDrop, closer.handle);
+    if (target != nullptr && (callerFault(drop, *target) ||
+                              (target->actor != a && drop.kind == OpKind::kDrop && faultsOnOwnersHandle(drop.kind)))) {
+      return;
+    }
+    add(a, drop);
   }
 
   // Whether closing another actor's handle with `kind` can be the caller's

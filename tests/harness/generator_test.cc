@@ -2,6 +2,7 @@
 // the caller's fault; the runner reports a failure in such an overlap apart.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -95,8 +96,8 @@ TEST(GeneratorTest, ACallerFaultCloserIsNotAimedAtAnotherActorsHandle) {
   EXPECT_GT(foreignDisconnects(options), 50);
 }
 
-// The set of operation kinds (and query kinds) one schedule uses, as text.
-std::string kindsOf(const Schedule& s) {
+// The operation kinds (and query kinds) one schedule uses.
+std::set<std::string> kindsOf(const Schedule& s) {
   std::set<std::string> kinds;
   for (const auto& ops : s.actors) {
     for (const Op& op : ops) {
@@ -106,35 +107,57 @@ std::string kindsOf(const Schedule& s) {
       if (op.kind != OpKind::kAwait) kinds.insert(op.kind == OpKind::kQuery ? kind + " " + query : kind);
     }
   }
-  std::string out;
-  for (const auto& k : kinds) out += k + ",";
-  return out;
+  return kinds;
 }
 
-// Swarm testing draws a subset of the kinds per schedule: schedules differ
-// far more in what they use, some lack kinds every fixed-mix schedule of
-// that length has, and without it the schedules are the same as ever.
+// Swarm testing draws a subset of the kinds per schedule: a schedule uses
+// fewer kinds, many lack every close a fixed-mix schedule races with, and
+// without it the schedules are the generator's usual ones.
 TEST(GeneratorTest, SwarmSchedulesEachUseTheirOwnSubsetOfKinds) {
   GeneratorOptions fixed, swarm;
   swarm.swarm = true;
-  std::set<std::string> fixed_sets, swarm_sets;
+  std::size_t fixed_kinds = 0, swarm_kinds = 0;
   int without_race_close = 0;
   for (std::uint64_t seed = 1; seed <= 300; ++seed) {
-    fixed_sets.insert(kindsOf(generateSchedule(seed, fixed)));
+    fixed_kinds += kindsOf(generateSchedule(seed, fixed)).size();
     Schedule s = generateSchedule(seed, swarm);
-    swarm_sets.insert(kindsOf(s));
+    swarm_kinds += kindsOf(s).size();
     without_race_close += drawsAny(s, [](const Op& op) {
       return op.kind == OpKind::kCloseDb || op.kind == OpKind::kDisconnect || op.kind == OpKind::kInterrupt;
     }) ? 0 : 1;
     EXPECT_TRUE(drawsAny(s, [](const Op& op) { return op.kind == OpKind::kQuery; }));
   }
-  EXPECT_GT(swarm_sets.size(), fixed_sets.size());
+  EXPECT_LT(static_cast<double>(swarm_kinds), 0.8 * static_cast<double>(fixed_kinds));
   EXPECT_GT(without_race_close, 10);
-  // Without swarm, seed 7 gives the schedule it gave before swarm existed.
+  // Without swarm, seed 7 gives the schedule recorded in testdata: the
+  // generator's draws are pinned, so a change to them shows here (and must be
+  // meant: regenerate it with `lifeguard generate --seed 7`).
   std::string error;
   auto before = readFile(std::string(LIFEGUARD_SOURCE_DIR) + "/tests/harness/testdata/generated-seed7.sched", &error);
   ASSERT_TRUE(before) << error;
   EXPECT_EQ(formatSchedule(generateSchedule(7, fixed)), *before);
+}
+
+// A caller who trusts close() destroys the handle as soon as it returns: the
+// generator draws a drop right after a disconnect, a database close and a
+// result close, by the same actor.
+TEST(GeneratorTest, SomeHandlesAreDestroyedRightAfterTheirCloseReturned) {
+  std::map<OpKind, int> after;
+  for (std::uint64_t seed = 1; seed <= 300; ++seed) {
+    Schedule s = generateSchedule(seed, GeneratorOptions{});
+    for (const auto& ops : s.actors) {
+      for (std::size_t i = 1; i < ops.size(); ++i) {
+        const Op &close = ops[i - 1], &drop = ops[i];
+        if ((drop.kind == OpKind::kDrop && drop.handle == close.handle) ||
+            (drop.kind == OpKind::kDropDb && close.kind == OpKind::kCloseDb)) {
+          ++after[close.kind];
+        }
+      }
+    }
+  }
+  EXPECT_GT(after[OpKind::kDisconnect], 20);
+  EXPECT_GT(after[OpKind::kCloseDb], 20);
+  EXPECT_GT(after[OpKind::kCloseResult], 5);
 }
 
 TEST(CallerFaultTest, AFailureInACallerFaultOverlapIsNamedWithItsRuleAndSource) {
