@@ -76,10 +76,28 @@ class CampaignReport {
   CampaignSummary summary_;
 };
 
+// The sweep (cli_sweep.cc). A close point: an await of another actor's
+// operation (invoked or running) right before a close, by (actor, index of
+// the await); `at` ("B.J") picks one, "" the first.
+struct ClosePoint {
+  int actor = 0, index = 0;
+};
+std::optional<ClosePoint> closePoint(const Schedule& schedule, const std::string& at);
+// How long the raced operation runs with the close after it: steps under the
+// schedule's controlled scheduler, else microseconds; nullopt if it never returned.
+// `measured` (if not null) receives that run.
+std::optional<std::uint64_t> measureClosePoint(Schedule schedule, ClosePoint point, const RunOptions& options,
+                                               RunResult* measured = nullptr);
+// K = 0..n, or an even sample of m of them.
+std::vector<std::uint64_t> sweepPoints(std::uint64_t n, std::uint64_t m);
+// The schedule with the close fired K steps (or microseconds) into the operation.
+Schedule atClosePoint(const Schedule& schedule, ClosePoint point, std::uint64_t k);
+
 int run(const std::vector<std::string>& args);
 int replay(const std::vector<std::string>& args);
 int shrink(const std::vector<std::string>& args);
 int show(const std::vector<std::string>& args);
+int sweep(const std::vector<std::string>& args);
 int generate(const std::vector<std::string>& args);
 int engines(const std::vector<std::string>& args);
 int contract(const std::vector<std::string>& args);

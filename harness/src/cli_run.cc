@@ -32,6 +32,7 @@ struct Campaign {
   std::uint64_t confirm = 0;  // replays of each failure before it is reported
   std::string out = "lifeguard-failures";
   std::string report;  // --report DIR
+  std::uint64_t sweep_points = 0;  // --strategy sweep: close points per schedule
   bool quiet = false;
   bool tty = false;
 };
@@ -85,9 +86,35 @@ void checkDeterminism(const Schedule& schedule, const RunOptions& options, RunRe
                                     std::string(toString(second.verdict)));
 }
 
+// --strategy sweep: the schedule's first close fired at c.sweep_points
+// points of the operation it races (after a run that measures it). On a
+// failure `schedule` becomes the failing one.
+RunResult sweepSchedule(const Campaign& c, Schedule& schedule, ClosePoint point, Tally& t) {
+  RunResult result;
+  auto n = measureClosePoint(schedule, point, c.run, &result);
+  ++t.runs;
+  if (result.verdict != Verdict::kPass || !n) {  // the measuring run failed: that is the failure
+    schedule.actors[point.actor][point.index].await_event = AwaitEvent::kReturned;
+    return result;
+  }
+  for (std::uint64_t k : sweepPoints(*n, c.sweep_points)) {
+    Schedule at = atClosePoint(schedule, point, k);
+    result = runIsolated(at, c.run);
+    ++t.runs;
+    if (result.verdict == Verdict::kPass) continue;
+    schedule = at;
+    break;
+  }
+  return result;
+}
+
 // Runs one generated schedule (every dfs interleaving of it, within the
-// bound and --dfs-runs); returns the first failure, or a pass.
+// bound and --dfs-runs; each of its close points under --strategy sweep);
+// returns the first failure, or a pass.
 RunResult runSchedule(const Campaign& c, Schedule& schedule, Tally& t) {
+  if (c.sweep_points > 0 && c.scheduler.name != "dfs") {
+    if (auto point = closePoint(schedule, "")) return sweepSchedule(c, schedule, *point, t);
+  }
   if (c.scheduler.name != "dfs") {
     RunResult result = runIsolated(schedule, c.run);
     ++t.runs;
@@ -245,8 +272,8 @@ int run(const std::vector<std::string>& argv) {
   std::string error;
   auto args = Args::parse(argv, {"engine", "policy", "seconds", "iterations", "seed", "actors", "out", "deadline-ms",
                                  "max-failures", "scheduler", "pct-depth", "preemptions", "dfs-runs", "max-steps",
-                                 "confirm", "report"},
-                          {"quiet", "check-determinism", "outside-contract", "swarm"}, &error);
+                                 "confirm", "report", "strategy", "sweep-points"},
+                          {"quiet", "check-determinism", "outside-contract"}, &error);
   if (!args) return std::fprintf(stderr, "lifeguard run: %s\n", error.c_str()), 2;
   Campaign c;
   c.generator.engine = args->get("engine", "lifeguard");
@@ -262,7 +289,12 @@ int run(const std::vector<std::string>& argv) {
   if (auto spec = schedulerFrom(*args, "os", &error)) c.scheduler = *spec;
   c.check_determinism = args->has("check-determinism");
   c.generator.outside_contract = args->has("outside-contract");
-  c.generator.swarm = args->has("swarm");
+  const std::string strategy = args->get("strategy", "plain");
+  c.generator.swarm = strategy == "swarm";
+  if (strategy == "sweep") c.sweep_points = args->number("sweep-points", 8, &error);
+  if (strategy != "plain" && strategy != "swarm" && strategy != "sweep") {
+    error = "--strategy takes plain, swarm or sweep";
+  }
   // Free-running threads may not fail again: replay each failure a few times
   // and say how often it reproduced. A controlled run replays exactly: once.
   c.confirm = args->number("confirm", c.scheduler.controlled() ? 1 : 3, &error);
@@ -293,7 +325,11 @@ int run(const std::vector<std::string>& argv) {
               c.iterations > 0 ? (std::to_string(c.iterations) + " runs").c_str()
                                : (std::to_string(static_cast<int>(c.seconds)) + " s").c_str(),
               c.check_determinism ? ", each run twice (determinism check)" : "");
-  if (c.generator.swarm) std::printf("  swarm: each schedule draws the operation and query kinds it may use\n");
+  if (c.generator.swarm) std::printf("  strategy swarm: each schedule draws the operation and query kinds it may use\n");
+  if (c.sweep_points > 0) {
+    std::printf("  strategy sweep: each schedule's first close fired at %llu points of the operation it races\n",
+                static_cast<unsigned long long>(c.sweep_points));
+  }
   std::fflush(stdout);
   return runCampaign(c);
 }
@@ -310,13 +346,13 @@ int engines(const std::vector<std::string>&) {
 
 int generate(const std::vector<std::string>& argv) {
   std::string error;
-  auto args = Args::parse(argv, {"seed", "actors", "policy", "engine"}, {"swarm"}, &error);
+  auto args = Args::parse(argv, {"seed", "actors", "policy", "engine", "strategy"}, {}, &error);
   if (!args) return std::fprintf(stderr, "lifeguard generate: %s\n", error.c_str()), 2;
   GeneratorOptions options;
   options.engine = args->get("engine", "lifeguard");
   options.policy = args->get("policy", defaultPolicy(options.engine));
   options.actors = static_cast<int>(args->number("actors", 3, &error));
-  options.swarm = args->has("swarm");
+  options.swarm = args->get("strategy", "plain") == "swarm";
   std::uint64_t seed = args->number("seed", 1, &error);
   if (!error.empty()) return std::fprintf(stderr, "lifeguard generate: %s\n", error.c_str()), 2;
   if (options.actors < 1 || options.actors > 8) {

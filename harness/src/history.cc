@@ -1,5 +1,6 @@
 #include "lifeguard/harness/history.h"
 
+#include <chrono>
 #include <cstdio>
 #include <sstream>
 
@@ -108,6 +109,21 @@ void History::waitFor(int actor, int index, EventType type) {
   }
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait(lock, [&] { return reached(actor, index, type); });
+}
+
+void History::waitSteps(int actor, int index, std::int64_t steps) {
+  waitFor(actor, index, EventType::kInvoke);
+  if (testing::isControlledThread()) {
+    std::int64_t looks = 0;
+    testing::controlledWaitUntil([&] {
+      std::lock_guard<std::mutex> lock(mu_);
+      return ++looks > steps || reached(actor, index, EventType::kReturn);
+    });
+    return;
+  }
+  const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(steps);
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait_until(lock, until, [&] { return reached(actor, index, EventType::kReturn); });
 }
 
 std::vector<Event> History::events() const {

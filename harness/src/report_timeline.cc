@@ -65,16 +65,6 @@ std::map<std::pair<int, int>, OpSpan> spansOf(const std::vector<Event>& history)
   return spans;
 }
 
-bool marksAllLanes(OpKind kind) {
-  switch (kind) {
-    case OpKind::kCloseDb: case OpKind::kReopen: case OpKind::kDropDb: case OpKind::kDisconnect:
-    case OpKind::kDrop: case OpKind::kCloseResult: case OpKind::kInterrupt:
-      return true;
-    default:
-      return false;
-  }
-}
-
 // Green: done; blue: a lifecycle answer (closed, interrupted, busy, ...);
 // amber: an error the schedule can cause; red: never allowed.
 const char* answerClass(AnswerKind kind) {
@@ -142,7 +132,7 @@ void drawOp(const Schedule& s, const Axis& axis, int actor, int index, const OpS
   for (const auto& [slot, ms] : span.progress) {
     *lane += "<i class=\"tick\"" + placed(axis.order(slot) + 0.5 * axis.order(1), 0, axis.time(ms), 0) + "></i>";
   }
-  if (await || actor >= static_cast<int>(s.actors.size()) || !marksAllLanes(s.actors[actor][index].kind)) return;
+  if (await || actor >= static_cast<int>(s.actors.size()) || !isLifecycleCut(s.actors[actor][index].kind)) return;
   chart->closes.emplace_back(span.invoked, placed(axis.order(span.invoked), 0, axis.time(span.invoked_ms), 0), tip,
                              "a" + std::to_string(actor) + " " + text);
 }

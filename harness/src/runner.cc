@@ -102,7 +102,12 @@ class Run {
     const auto& ops = schedule_.actors[actor];
     for (int i = 0; i < static_cast<int>(ops.size()); ++i) {
       const Op& op = ops[i];
-      if (op.kind == OpKind::kAwait) {
+      if (op.kind == OpKind::kAwait && op.await_event == AwaitEvent::kStep) {
+        perform(actor, i, [&](std::vector<TableRows>*) {
+          history_.waitSteps(op.await_actor, op.await_index, op.number);
+          return Answer::ok();
+        }, /*watched=*/false);
+      } else if (op.kind == OpKind::kAwait) {
         static constexpr EventType kTypes[] = {EventType::kInvoke, EventType::kRunning, EventType::kReturn};
         EventType type = kTypes[static_cast<int>(op.await_event)];
         // An engine that cannot tell when a query starts executing: "running"

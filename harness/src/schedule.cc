@@ -174,20 +174,25 @@ std::string parseOp(const std::vector<std::string>& w, Op* op) {
     }
     case OpKind::kAwait: {
       std::int64_t actor = 0, index = 0;
-      auto dot = args(2) ? w[1].find('.') : std::string::npos;
+      auto dot = args(2) || (args(3) && w[2] == "step") ? w[1].find('.') : std::string::npos;
       if (dot == std::string::npos || !parseInt(w[1].substr(0, dot), &actor) ||
           !parseInt(w[1].substr(dot + 1), &index)) {
-        return "await takes ACTOR.INDEX and invoked|running|returned";
+        return "await takes ACTOR.INDEX and invoked|running|returned, or step K";
       }
       op->await_actor = static_cast<int>(actor);
       op->await_index = static_cast<int>(index);
+      if (w.size() == 4 && w[2] == "step") {
+        if (!parseInt(w[3], &op->number) || op->number < 0) return "await A.I step K takes K >= 0";
+        op->await_event = AwaitEvent::kStep;
+        return "";
+      }
       for (int e = 0; e < 3; ++e) {
         if (kEventNames[e] == w[2]) {
           op->await_event = static_cast<AwaitEvent>(e);
           return "";
         }
       }
-      return "await takes ACTOR.INDEX and invoked|running|returned";
+      return "await takes ACTOR.INDEX and invoked|running|returned, or step K";
     }
     case OpKind::kDropDb: break;
   }
@@ -207,6 +212,16 @@ bool QuerySpec::isWrite() const {
          kind == QueryKind::kBegin;
 }
 
+bool isLifecycleCut(OpKind kind) {
+  switch (kind) {
+    case OpKind::kCloseDb: case OpKind::kReopen: case OpKind::kDropDb: case OpKind::kDisconnect:
+    case OpKind::kDrop: case OpKind::kCloseResult: case OpKind::kInterrupt:
+      return true;
+    default:
+      return false;
+  }
+}
+
 std::string formatOp(const Op& op) {
   std::string out(opName(op.kind));
   switch (op.kind) {
@@ -218,6 +233,10 @@ std::string formatOp(const Op& op) {
     case OpKind::kSetTimeout: return out + " " + op.handle + " " + std::to_string(op.number);
     case OpKind::kQuery: return out + " " + op.handle + " " + op.result + " " + formatQuery(op.query, ' ');
     case OpKind::kAwait:
+      if (op.await_event == AwaitEvent::kStep) {
+        return out + " " + std::to_string(op.await_actor) + "." + std::to_string(op.await_index) + " step " +
+               std::to_string(op.number);
+      }
       return out + " " + std::to_string(op.await_actor) + "." + std::to_string(op.await_index) + " " +
              std::string(kEventNames[static_cast<int>(op.await_event)]);
     default: return out + " " + op.handle;

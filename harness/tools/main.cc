@@ -25,7 +25,9 @@ constexpr const char* kUsage = R"(usage: lifeguard <command> [options]
             [--outside-contract (also draw overlaps the engine's contract makes the caller's
             fault; failures in them are reported apart, and do not fail the campaign)]
             [--report DIR (an HTML index of the campaign, failures grouped, each with its timeline)]
-            [--swarm (swarm testing: each schedule draws a random subset of the operation kinds)]
+            [--strategy plain|swarm|sweep (swarm testing: each schedule draws a random subset of
+            the operation kinds; sweep: each schedule's first close fired at --sweep-points M
+            points of the operation it races, default 8, as lifeguard sweep does)]
   explore   FILE  one schedule under scheduler seeds S..S+N-1 (or dfs, or os) until it fails; saves
             the failure with its decision trace [--policy P] [--scheduler pct] [--runs 100] [--seed S]
             [--out PATH] [--confirm N (replay the artifact N times: same report?)]
@@ -46,7 +48,12 @@ constexpr const char* kUsage = R"(usage: lifeguard <command> [options]
             without one, such as a regression file, is run once to get one)
             [--html [-o OUT.html] (a self-contained page of swimlanes; default FILE.html)]
             [--policy P (the policy to run a file without history under)]
-  generate  print a random schedule   [--seed X] [--actors K] [--engine E] [--policy P] [--swarm]
+  sweep     FILE  fire the schedule's first close that waits on another actor's operation at each
+            point of that operation: K scheduling steps after it began, K = 0..N (controlled
+            scheduler, exact; default random) or K microseconds (--scheduler os); reports each
+            failing K and saves the first [--points M (an even sample; default 100)]
+            [--at B.J (the await before the close)] [--policy P] [--scheduler S] [--out DIR]
+  generate  print a random schedule   [--seed X] [--actors K] [--engine E] [--policy P] [--strategy swarm]
   engines   the engines this build has, with their policies
   contract  an engine's contract as a table: the answers allowed per operation and handle
             state, its close style and what it makes the caller's fault, with sources
@@ -138,6 +145,7 @@ int main(int argc, char** argv) {
   if (command == "replay") return replay(args);
   if (command == "shrink") return shrink(args);
   if (command == "show") return show(args);
+  if (command == "sweep") return sweep(args);
   if (command == "generate") return generate(args);
   if (command == "engines") return engines(args);
   if (command == "contract") return contract(args);

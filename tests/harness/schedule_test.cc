@@ -35,6 +35,7 @@ actor 1
   await 0.1 returned
   await 0.2 running
   interrupt c1
+  await 0.2 step 150
   disconnect c1
   close_db
   reopen
@@ -53,6 +54,8 @@ TEST(ScheduleTest, ParsesAndPrintsTheSameText) {
   EXPECT_EQ(multi.query.parts[0].count, 3);
   EXPECT_EQ(schedule->actors[0][7].kind, OpKind::kDropDb);
   EXPECT_EQ(schedule->actors[1][1].await_event, AwaitEvent::kRunning);
+  EXPECT_EQ(schedule->actors[1][3].await_event, AwaitEvent::kStep);
+  EXPECT_EQ(schedule->actors[1][3].number, 150);
   EXPECT_EQ(formatSchedule(*schedule), std::string(kExample));
 }
 

@@ -51,6 +51,11 @@ class History {
   // Blocks until operation (actor, index) reached `type` (kReturn implies
   // the others). A wait that never ends is the watchdog's to report.
   void waitFor(int actor, int index, EventType type);
+  // After operation (actor, index) was invoked: blocks for `steps`
+  // scheduling steps of a controlled run (each the scheduler's look at the
+  // waiting thread), or `steps` microseconds free-running, or until the
+  // operation returned, whichever comes first (the sweep's close point).
+  void waitSteps(int actor, int index, std::int64_t steps);
 
   std::vector<Event> events() const;
 

@@ -46,7 +46,11 @@ enum class QueryKind {
   kMulti,    // multi PART;PART;... (each part a query kind with ':' for spaces)
 };
 
-enum class AwaitEvent { kInvoked, kRunning, kReturned };
+// kStep: `await A.I step K`, the sweep's close point (lifeguard sweep): K
+// scheduling steps after operation A.I was invoked (under a controlled
+// scheduler), or K microseconds after (free-running), or when it returned
+// if that comes first. K is the Op's `number`.
+enum class AwaitEvent { kInvoked, kRunning, kReturned, kStep };
 
 struct QuerySpec {
   QueryKind kind = QueryKind::kLong;
@@ -65,7 +69,7 @@ struct Op {
   std::string handle;  // db, cN or rN
   std::string result;  // kQuery: the result handle, or "-" to close at once
   QuerySpec query;     // kQuery
-  std::int64_t number = 0;  // iterate count, timeout ms
+  std::int64_t number = 0;  // iterate count, timeout ms, await step
   int await_actor = 0;      // kAwait
   int await_index = 0;
   AwaitEvent await_event = AwaitEvent::kInvoked;
@@ -82,6 +86,10 @@ struct Schedule {
   std::vector<std::string> expectations;  // "expect POLICY VERDICT[|VERDICT]" lines
   std::vector<std::vector<Op>> actors;
 };
+
+// Whether the operation ends or cuts short other work on a handle: a close,
+// reopen, drop or interrupt.
+bool isLifecycleCut(OpKind kind);
 
 // One line of the format for an operation, e.g. "query c1 r2 insert t1 5".
 std::string formatOp(const Op& op);

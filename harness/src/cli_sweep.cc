@@ -1,0 +1,139 @@
+// lifeguard sweep: one close of a schedule fired at every point of the
+// operation it races, as SQLite's fault-injection loop walks every
+// allocation: under a controlled scheduler exactly K scheduling steps after
+// the operation began, for K = 0 .. N (or an even sample of M of them);
+// free-running, K microseconds after it began.
+#include <cstdio>
+#include <map>
+#include <optional>
+
+#include "cli.h"
+#include "lifeguard/harness/artifact.h"
+#include "lifeguard/harness/runner.h"
+
+namespace lifeguard::harness::cli {
+std::optional<ClosePoint> closePoint(const Schedule& s, const std::string& at) {
+  for (int b = 0; b < static_cast<int>(s.actors.size()); ++b) {
+    const auto& ops = s.actors[b];
+    for (int j = 0; j + 1 < static_cast<int>(ops.size()); ++j) {
+      const Op& await = ops[j];
+      bool candidate = await.kind == OpKind::kAwait && await.await_actor != b &&
+                       await.await_event != AwaitEvent::kReturned && isLifecycleCut(ops[j + 1].kind);
+      if (candidate && (at.empty() || at == std::to_string(b) + "." + std::to_string(j))) return ClosePoint{b, j};
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::uint64_t> measureClosePoint(Schedule s, ClosePoint point, const RunOptions& options,
+                                               RunResult* measured) {
+  const bool controlled = s.scheduler.controlled();
+  Op& await = s.actors[point.actor][point.index];
+  await.await_event = AwaitEvent::kReturned;
+  RunResult r = runIsolated(s, options);
+  if (measured != nullptr) *measured = r;
+  const Event *invoked = nullptr, *returned = nullptr;
+  for (const Event& e : r.history) {
+    if (e.actor != await.await_actor || e.index != await.await_index) continue;
+    if (e.type == EventType::kInvoke) invoked = &e;
+    if (e.type == EventType::kReturn) returned = &e;
+  }
+  if (invoked == nullptr || returned == nullptr) return std::nullopt;
+  if (controlled) return returned->step - invoked->step;
+  return static_cast<std::uint64_t>((returned->at_ms - invoked->at_ms) * 1000.0);
+}
+
+std::vector<std::uint64_t> sweepPoints(std::uint64_t n, std::uint64_t m) {
+  std::vector<std::uint64_t> out;
+  if (n + 1 <= m) {
+    for (std::uint64_t k = 0; k <= n; ++k) out.push_back(k);
+    return out;
+  }
+  for (std::uint64_t i = 0; i < m; ++i) out.push_back(m == 1 ? 0 : i * n / (m - 1));
+  return out;
+}
+
+Schedule atClosePoint(const Schedule& s, ClosePoint point, std::uint64_t k) {
+  Schedule at = s;
+  at.actors[point.actor][point.index].await_event = AwaitEvent::kStep;
+  at.actors[point.actor][point.index].number = static_cast<std::int64_t>(k);
+  at.trace = {};
+  return at;
+}
+
+int sweep(const std::vector<std::string>& argv) {
+  std::string error;
+  auto args = Args::parse(argv, {"policy", "points", "at", "out", "scheduler", "pct-depth", "preemptions",
+                                 "deadline-ms"},
+                          {}, &error);
+  if (!args) return std::fprintf(stderr, "lifeguard sweep: %s\n", error.c_str()), 2;
+  if (args->positional().size() != 1) return std::fprintf(stderr, "lifeguard sweep: name one schedule\n"), 2;
+  const std::string path = args->positional()[0];
+  auto schedule = loadSchedule(path, &error);
+  if (!schedule) return std::fprintf(stderr, "lifeguard sweep: %s\n", error.c_str()), 2;
+  schedule->policy = args->get("policy", schedule->policy);
+  schedule->trace = {};
+  const bool can_control = testing::controlledCompiledIn();
+  auto spec = schedulerFrom(*args, schedule->scheduler.controlled() || !can_control ? schedule->scheduler.name
+                                                                                    : "random", &error);
+  const std::uint64_t m = args->number("points", 100, &error);
+  RunOptions options;
+  options.op_deadline = std::chrono::milliseconds(args->number("deadline-ms", 10'000, &error));
+  if (!spec || !error.empty()) return std::fprintf(stderr, "lifeguard sweep: %s\n", error.c_str()), 2;
+  if (spec->controlled() && !can_control) {
+    return std::fprintf(stderr, "lifeguard sweep: a controlled scheduler needs a build with sync points\n"), 2;
+  }
+  spec->seed = schedule->scheduler.controlled() ? schedule->scheduler.seed : schedule->seed;
+  schedule->scheduler = *spec;
+  auto point = closePoint(*schedule, args->get("at", ""));
+  if (!point) {
+    return std::fprintf(stderr, "lifeguard sweep: %s has no close right after an await of another actor's operation "
+                                "(invoked or running)%s\n", path.c_str(), args->has("at") ? " at --at" : ""), 2;
+  }
+  const int b = point->actor, j = point->index;
+  const Op& await = schedule->actors[b][j];
+  const bool controlled = spec->controlled();
+  auto n = measureClosePoint(*schedule, *point, options);
+  if (!n) return std::fprintf(stderr, "lifeguard sweep: actor %d op #%d never returned in the measuring run\n",
+                              await.await_actor, await.await_index), 2;
+  const std::string unit = controlled ? "steps" : "us";
+  std::printf("sweep: actor %d's '%s' at each of %llu %s of actor %d's '%s' (policy %s, scheduler %s)\n", b,
+              formatOp(schedule->actors[b][j + 1]).c_str(), static_cast<unsigned long long>(*n), unit.c_str(),
+              await.await_actor, formatOp(schedule->actors[await.await_actor][await.await_index]).c_str(),
+              schedule->policy.c_str(), formatSchedulerSpec(*spec).c_str());
+  std::fflush(stdout);
+  std::map<Verdict, std::uint64_t> verdicts;
+  std::vector<std::uint64_t> failed_at;
+  const std::vector<std::uint64_t> ks = sweepPoints(*n, std::max<std::uint64_t>(m, 1));
+  const std::string stem = path.ends_with(".sched") ? path.substr(0, path.size() - 6) : path;
+  const std::string out_dir = args->get("out", "lifeguard-failures");
+  for (std::uint64_t k : ks) {
+    Schedule at = atClosePoint(*schedule, *point, k);
+    RunResult r = runIsolated(at, options);
+    ++verdicts[r.verdict];
+    if (r.verdict == Verdict::kPass) continue;
+    failed_at.push_back(k);
+    if (failed_at.size() > 1) continue;
+    std::string name = stem.substr(stem.find_last_of('/') + 1);
+    std::string artifact = out_dir + "/" + name + "-sweep-" + std::string(toString(r.verdict)) + "-k" +
+                           std::to_string(k) + ".sched";
+    if (controlled) at.trace = decisionTrace(r.trace);
+    error = writeFile(artifact, formatArtifact(at, r, artifact, "sweep point " + std::to_string(k) + " " + unit));
+    std::printf("FAIL %s at %s %llu: %s\n  replay: lifeguard replay %s%s\n", std::string(toString(r.verdict)).c_str(),
+                unit.c_str(), static_cast<unsigned long long>(k), r.message.c_str(), controlled ? "" : "--runs 10 ",
+                artifact.c_str());
+    std::fflush(stdout);
+  }
+  std::string where;
+  for (std::size_t i = 0; i < failed_at.size() && i < 20; ++i) where += (i ? ", " : "") + std::to_string(failed_at[i]);
+  if (failed_at.size() > 20) where += ", ...";
+  std::printf("summary: %zu close points swept, %zu failed%s%s", ks.size(), failed_at.size(),
+              failed_at.empty() ? "" : (" (at " + unit + " ").c_str(), failed_at.empty() ? "" : (where + ")").c_str());
+  for (const auto& [verdict, count] : verdicts) {
+    std::printf("; %s %llu", std::string(toString(verdict)).c_str(), static_cast<unsigned long long>(count));
+  }
+  std::printf("\n");
+  return failed_at.empty() ? 0 : 1;
+}
+
+}  // namespace lifeguard::harness::cli

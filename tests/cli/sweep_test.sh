@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# lifeguard sweep (issue 21): a schedule's close fired at every point of the
+# operation it races. Under a controlled scheduler each point is exact: a
+# failure found at point K replays; a policy that survives every point passes.
+# usage: sweep_test.sh LIFEGUARD SOURCE_DIR WORK_DIR
+set -uo pipefail
+source "$(dirname "$0")/checks.sh"
+lifeguard=$1 source=$2 work=$3
+rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 2
+h3=$source/tests/regressions/h3_close_database_during_query.sched
+
+"$lifeguard" sweep --policy complete --points 6 "$h3" >complete.out 2>&1
+check "complete survives every point (exit 0)" test $? -eq 0
+check "the sweep names the close and the operation it races" \
+  grep -q "^sweep: actor 1's 'close_db' at each of [0-9]* steps of actor 0's 'query c1 r1 long" complete.out
+check "6 points, none failed" grep -q '^summary: 6 close points swept, 0 failed; pass 6$' complete.out
+
+"$lifeguard" sweep --policy legacy --points 6 --deadline-ms 3000 --out failures "$h3" >legacy.out 2>&1
+check "legacy fails at some point (exit 1)" test $? -eq 1
+check "the summary says where" grep -Eq '^summary: 6 close points swept, [1-6] failed \(at steps [0-9]' legacy.out
+artifact=$(ls failures/*-sweep-*.sched | head -n 1)
+check "the first failure is saved with its point ($artifact)" grep -Eq '^  await [0-9]+\.[0-9]+ step [0-9]+$' "$artifact"
+"$lifeguard" replay --runs 2 "$artifact" >replay.out 2>&1
+check "and replays exactly" grep -q 'reproduced 2 of 2' replay.out
+
+"$lifeguard" sweep --policy complete --scheduler os --points 3 "$h3" >os.out 2>&1
+check "free-running, the points are microseconds" grep -q '^sweep: .* us of actor 0' os.out
+
+printf 'lifeguard-schedule 1\nactors 1\n\nactor 0\n  open_db\n  close_db\n' >noclose.sched
+"$lifeguard" sweep noclose.sched >noclose.out 2>&1
+check "a schedule without a raced close is a clear error (exit 2)" test $? -eq 2
+check "that says why" grep -q 'has no close right after an await' noclose.out
+finish
