@@ -64,9 +64,10 @@ TEST(RunnerTest, UnknownEngineIsAHarnessError) {
   Schedule s = parse("engine nosuch\nactor 0\n  open_db\n");
   RunResult result = runIsolated(s, {});
   EXPECT_EQ(result.verdict, Verdict::kHarness);
-  // The list names every registered engine (kuzu too where it is fetched).
+  // The list names every registered engine (kuzu and duckdb too where they are fetched).
   EXPECT_TRUE(result.message.starts_with("unknown engine 'nosuch' (this build has: ")) << result.message;
-  EXPECT_NE(result.message.find("lifeguard, lifeguard-disk)"), std::string::npos) << result.message;
+  EXPECT_NE(result.message.find("lifeguard, lifeguard-disk, "), std::string::npos) << result.message;
+  EXPECT_NE(result.message.find("sqlite, sqlite-v2)"), std::string::npos) << result.message;
 }
 
 
