@@ -26,6 +26,13 @@ check "and replays exactly" grep -q 'reproduced 2 of 2' replay.out
 "$lifeguard" sweep --policy complete --scheduler os --points 3 "$h3" >os.out 2>&1
 check "free-running, the points are microseconds" grep -q '^sweep: .* us of actor 0' os.out
 
+# Real SQLite under the controlled scheduler (its mutexes routed).
+sq=$source/tests/cli/sqlite_iterate_vs_close.sched
+"$lifeguard" sweep --points 4 "$sq" >sqlite.out 2>&1
+check "SQLite refuses the close at every point of the read" grep -q '^summary: 4 close points swept, 0 failed' sqlite.out
+"$lifeguard" sweep --policy broken --points 4 --out failures "$sq" >broken.out 2>&1
+check "the broken adapter fails at them" grep -Eq '^summary: 4 close points swept, [1-4] failed' broken.out
+
 printf 'lifeguard-schedule 1\nactors 1\n\nactor 0\n  open_db\n  close_db\n' >noclose.sched
 "$lifeguard" sweep noclose.sched >noclose.out 2>&1
 check "a schedule without a raced close is a clear error (exit 2)" test $? -eq 2
