@@ -4,7 +4,6 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <set>
 
 #include "lifeguard/harness/workload.h"
 #include "lifeguard/sync/controlled.h"
