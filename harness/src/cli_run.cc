@@ -198,6 +198,8 @@ CampaignSummary reportHead(const Campaign& c) {
   if (const EngineEntry* entry = findEngine(c.generator.engine)) head.engine_description = entry->description;
   head.policy = c.generator.policy;
   head.scheduler = c.scheduler.name == "pct" ? "pct, depth " + std::to_string(c.scheduler.depth) : c.scheduler.name;
+  if (c.generator.swarm) head.scheduler += ", swarm";
+  if (c.sweep_points > 0) head.scheduler += ", sweep of " + std::to_string(c.sweep_points) + " close points";
   head.first_seed = c.seed;
   return head;
 }
