@@ -354,7 +354,9 @@ int generate(const std::vector<std::string>& argv) {
   options.engine = args->get("engine", "lifeguard");
   options.policy = args->get("policy", defaultPolicy(options.engine));
   options.actors = static_cast<int>(args->number("actors", 3, &error));
-  options.swarm = args->get("strategy", "plain") == "swarm";
+  const std::string strategy = args->get("strategy", "plain");
+  options.swarm = strategy == "swarm";
+  if (strategy != "plain" && strategy != "swarm") error = "generate takes --strategy plain or swarm";
   std::uint64_t seed = args->number("seed", 1, &error);
   if (!error.empty()) return std::fprintf(stderr, "lifeguard generate: %s\n", error.c_str()), 2;
   if (options.actors < 1 || options.actors > 8) {
