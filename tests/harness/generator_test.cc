@@ -2,6 +2,7 @@
 // the caller's fault; the runner reports a failure in such an overlap apart.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <sstream>
@@ -158,6 +159,24 @@ TEST(GeneratorTest, SomeHandlesAreDestroyedRightAfterTheirCloseReturned) {
   EXPECT_GT(after[OpKind::kDisconnect], 20);
   EXPECT_GT(after[OpKind::kCloseDb], 20);
   EXPECT_GT(after[OpKind::kCloseResult], 5);
+}
+
+// An error in the middle of a chain: some multi-statement queries have a
+// failing part (copy_bad), never more than one.
+TEST(GeneratorTest, SomeChainsFailInTheMiddle) {
+  int failing_chains = 0;
+  for (std::uint64_t seed = 1; seed <= 300; ++seed) {
+    for (const auto& ops : generateSchedule(seed, GeneratorOptions{}).actors) {
+      for (const Op& op : ops) {
+        if (op.kind != OpKind::kQuery || op.query.kind != QueryKind::kMulti) continue;
+        int failing = static_cast<int>(std::count_if(op.query.parts.begin(), op.query.parts.end(),
+                                                     [](const QuerySpec& p) { return p.kind == QueryKind::kCopyBad; }));
+        EXPECT_LE(failing, 1) << formatOp(op);
+        failing_chains += failing;
+      }
+    }
+  }
+  EXPECT_GT(failing_chains, 30);
 }
 
 TEST(CallerFaultTest, AFailureInACallerFaultOverlapIsNamedWithItsRuleAndSource) {
