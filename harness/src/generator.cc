@@ -24,6 +24,7 @@ enum Feature : int {
   kRaceResult, kRaceDisconnect, kRaceInterrupt, kRaceCloseDb, kRaceReopen, kRaceDropDb,  // what a race closes
   kCheckStep, kTimeoutStep, kOwnDisconnect, kOwnReopen, kUseResult, kMultiQuery, kKeepResult,
   kDropAfterClose,  // destroy a handle as soon as its close returned
+  kRaceDrop,        // drop another actor's connection under its query
   kFeatureCount
 };
 
@@ -232,6 +233,10 @@ class Builder {
       closer = op(OpKind::kReopen, "db");
     } else if (roll < 85 && on(kRaceDropDb)) {
       closer = op(OpKind::kDropDb, "db");
+    } else if (roll < 90 && on(kRaceDrop) && !faultsOnOwnersHandle(OpKind::kDrop)) {
+      // A finalizer racing the owner's work, and any other close of the
+      // same connection drawn at the same moment.
+      closer = op(OpKind::kDrop, target.conn);
     } else {
       awaitOp(a, target.actor, target.index, event);
       query(a);  // a second writer, or a reader, while the target runs

@@ -161,6 +161,34 @@ TEST(GeneratorTest, SomeHandlesAreDestroyedRightAfterTheirCloseReturned) {
   EXPECT_GT(after[OpKind::kCloseResult], 5);
 }
 
+// Handles shared across actors: another actor drops a connection while its
+// owner's query runs, sometimes at the same moment as a third actor's close
+// of it (both await the same event).
+TEST(GeneratorTest, AnotherActorDropsAConnectionUnderItsQuery) {
+  int foreign_drops = 0, raced_by_a_close = 0;
+  for (std::uint64_t seed = 1; seed <= 300; ++seed) {
+    Schedule s = generateSchedule(seed, GeneratorOptions{});
+    std::map<std::string, std::set<std::pair<int, std::string>>> closers;  // conn -> (actor, "drop"|"disconnect")
+    for (std::size_t a = 0; a < s.actors.size(); ++a) {
+      for (const Op& op : s.actors[a]) {
+        bool foreign = op.handle != "c" + std::to_string(a + 1);
+        if (op.kind == OpKind::kDrop && op.handle.starts_with("c") && foreign) {
+          ++foreign_drops;
+          closers[op.handle].insert({static_cast<int>(a), "drop"});
+        }
+        if (op.kind == OpKind::kDisconnect && foreign) closers[op.handle].insert({static_cast<int>(a), "disconnect"});
+      }
+    }
+    for (const auto& [conn, by] : closers) {
+      bool drop = false, close = false;
+      for (const auto& [actor, kind] : by) (kind == "drop" ? drop : close) = true;
+      raced_by_a_close += drop && close ? 1 : 0;
+    }
+  }
+  EXPECT_GT(foreign_drops, 30);
+  EXPECT_GT(raced_by_a_close, 3);
+}
+
 // An error in the middle of a chain: some multi-statement queries have a
 // failing part (copy_bad), never more than one.
 TEST(GeneratorTest, SomeChainsFailInTheMiddle) {
