@@ -105,7 +105,6 @@ class DuckDbAdapter : public EngineAdapter {
     return capabilities;
   }
   const Contract& contract() const override { return contract_; }
-  void setQueryPointCallback(QueryPointCallback, void*) override {}
 
   // One instance per file: an open (or reopen) refuses (Busy, and changes
   // nothing) while connections or results keep an instance of the file

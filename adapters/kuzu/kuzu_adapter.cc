@@ -115,7 +115,6 @@ class KuzuAdapter : public EngineAdapter {
     return capabilities;
   }
   const Contract& contract() const override { return contract_; }
-  void setQueryPointCallback(QueryPointCallback, void*) override {}
 
   // Kuzu allows one read-write Database per path (database.h: "there must
   // not be multiple Database objects created with the same database path"):

@@ -75,7 +75,6 @@ class SqliteAdapter : public EngineAdapter {
     return capabilities;
   }
   const Contract& contract() const override { return contract_; }
-  void setQueryPointCallback(QueryPointCallback, void*) override {}
 
   Answer openDatabase() override {
     sync::MutexLock lock(lifecycle_mu_);

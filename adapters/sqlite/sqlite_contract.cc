@@ -1,6 +1,4 @@
 // The SQLite engines' contracts, from SQLite's documentation (sqlite_engine.h).
-#include <set>
-
 #include "sqlite_engine.h"
 
 namespace lifeguard::harness::sqlite {
@@ -17,19 +15,16 @@ Contract sqliteContract(Style style) {
   // "Sometimes Queries Return SQLITE_BUSY In WAL Mode" (sqlite.org/wal.html):
   // while the last connection closes and checkpoints, or another recovers
   // the WAL index; the busy timeout is 0, so a read may say so.
+  // (Contract::allow adds to what an entry allows already.)
   for (HandleState state : kHandleStates) {
     for (QueryKind read : {QueryKind::kLong, QueryKind::kCount}) {
-      std::set<AnswerKind> answers = contract.table().at({OpKind::kQuery, read, state});
-      answers.insert(AnswerKind::kWriteConflict);
-      contract.allow({OpKind::kQuery, read, state}, answers);
+      contract.allow({OpKind::kQuery, read, state}, {AnswerKind::kWriteConflict});
     }
   }
   // A closed connection refuses an interrupt or a timeout cleanly.
   for (OpKind op : {OpKind::kInterrupt, OpKind::kSetTimeout}) {
     for (HandleState state : {HandleState::kClosing, HandleState::kClosed}) {
-      std::set<AnswerKind> answers = contract.table().at({op, QueryKind::kLong, state});
-      answers.insert({AnswerKind::kConnectionClosed, AnswerKind::kDatabaseClosed});
-      contract.allow({op, QueryKind::kLong, state}, answers);
+      contract.allow({op, QueryKind::kLong, state}, {AnswerKind::kConnectionClosed, AnswerKind::kDatabaseClosed});
     }
   }
   contract.setInterruptPersists("sqlite.org/c3ref/interrupt.html: \"The sqlite3_interrupt(D) call is in effect "

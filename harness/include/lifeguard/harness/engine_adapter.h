@@ -94,7 +94,8 @@ class EngineAdapter {
   // capabilities().running_event. The runner installs it before a run.
   enum class QueryPoint { kStarted, kRunning };
   using QueryPointCallback = void (*)(void* context, QueryPoint point);
-  virtual void setQueryPointCallback(QueryPointCallback callback, void* context) = 0;
+  // The default, for an engine that cannot tell (running_event false), ignores it.
+  virtual void setQueryPointCallback(QueryPointCallback callback, void* context) { (void)callback, (void)context; }
 };
 
 // Performs one schedule operation on the adapter, as the runner does.
