@@ -65,7 +65,10 @@ std::uint64_t Args::number(const std::string& name, std::uint64_t fallback, std:
 
 std::optional<SchedulerSpec> schedulerFrom(const Args& args, const std::string& fallback, std::string* error) {
   std::vector<std::string> words{args.get("scheduler", fallback)};
-  if (words[0] == "pct") words.push_back("depth=" + args.get("pct-depth", "3"));
+  if (words[0] == "pct") {
+    words.push_back("depth=" + args.get("pct-depth", "3"));
+    words.push_back("points=" + args.get("pct-points", "lifecycle"));
+  }
   if (words[0] == "dfs") words.push_back("preemptions=" + args.get("preemptions", "2"));
   return parseSchedulerSpec(words, error);
 }

@@ -62,7 +62,7 @@ int confirm(const std::string& path, const RunOptions& options, const std::strin
 
 int explore(const std::vector<std::string>& argv) {
   std::string error;
-  auto args = Args::parse(argv, {"policy", "scheduler", "pct-depth", "preemptions", "runs", "out", "confirm",
+  auto args = Args::parse(argv, {"policy", "scheduler", "pct-depth", "pct-points", "preemptions", "runs", "out", "confirm",
                                  "deadline-ms", "max-steps", "want", "seed"},
                           {"expect-none"}, &error);
   if (!args || args->positional().size() != 1) {
@@ -94,7 +94,7 @@ int explore(const std::vector<std::string>& argv) {
     bool failed = result.verdict != Verdict::kPass;
     if (failed && (!want || std::regex_search(result.message + "\n" + result.report, *want))) break;
     // PCT's change points spread over the longest run so far (the artifact records it).
-    schedule->scheduler.steps = std::max<std::uint64_t>(schedule->scheduler.steps, result.trace.steps());
+    schedule->scheduler.steps = std::max(schedule->scheduler.steps, pctLength(schedule->scheduler, result.trace));
     if (!failed) continue;
     ++others;
     std::printf("  run %llu: %s (not the wanted failure)\n", static_cast<unsigned long long>(run),

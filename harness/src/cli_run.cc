@@ -40,6 +40,7 @@ struct Campaign {
 // Counters of a campaign, for the progress line and the summary.
 struct Tally {
   std::uint64_t runs = 0, failures = 0, first_failure_at = 0, max_steps = 0;
+  std::uint64_t sum_steps = 0, sum_lifecycle = 0, max_lifecycle = 0;  // controlled runs: k per run
   std::uint64_t outside = 0;  // failures in runs the contract makes the caller's fault
   std::uint64_t confirm_runs = 0, reproduced = 0;  // --confirm replays, and how many failed the same way
   double first_failure_s = -1;
@@ -204,6 +205,17 @@ CampaignSummary reportHead(const Campaign& c) {
   return head;
 }
 
+// Steps per controlled run, and k: the lifecycle steps among them.
+void printSteps(const Campaign& c, const Tally& t) {
+  auto mean = [&](std::uint64_t sum) { return static_cast<unsigned long long>(sum / std::max<std::uint64_t>(t.runs, 1)); };
+  const char* pct = c.scheduler.name != "pct"      ? ""
+                    : c.scheduler.lifecycle_points ? " (PCT's change points fall among these)"
+                                                   : " (PCT's change points fall among all steps)";
+  std::printf("; steps per run: mean %llu, max %llu; lifecycle steps (k) per run: mean %llu, max %llu%s",
+              mean(t.sum_steps), static_cast<unsigned long long>(t.max_steps), mean(t.sum_lifecycle),
+              static_cast<unsigned long long>(t.max_lifecycle), pct);
+}
+
 void printSummary(const Campaign& c, const Tally& t, double elapsed) {
   std::printf("summary: engine %s, policy %s, scheduler %s, %llu runs in %.1f s (%.1f/s), %llu failures",
               c.generator.engine.c_str(), c.generator.policy.c_str(), c.scheduler.name.c_str(),
@@ -222,7 +234,7 @@ void printSummary(const Campaign& c, const Tally& t, double elapsed) {
     std::printf("; failures reproduced in %llu of %llu replays", static_cast<unsigned long long>(t.reproduced),
                 static_cast<unsigned long long>(t.confirm_runs));
   }
-  if (t.max_steps > 0) std::printf("; longest run %llu steps", static_cast<unsigned long long>(t.max_steps));
+  if (t.max_steps > 0) printSteps(c, t);
   if (t.first_failure_s >= 0) {
     std::printf("; first failure after %.2f s, run %llu", t.first_failure_s,
                 static_cast<unsigned long long>(t.first_failure_at));
@@ -246,9 +258,12 @@ int runCampaign(Campaign& c) {
     RunResult result = runSchedule(c, schedule, t);
     if (result.outside_contract.empty()) ++t.by_verdict[result.verdict];
     t.overlaps.count(schedule, result.history);
-    // PCT spreads its change points over the longest run seen so far.
+    // PCT spreads its change points over the longest run seen so far
+    // (counting lifecycle steps only, with points=lifecycle).
     t.max_steps = std::max<std::uint64_t>(t.max_steps, result.trace.steps());
-    c.scheduler.steps = std::max<std::uint64_t>(c.scheduler.steps, t.max_steps);
+    t.max_lifecycle = std::max<std::uint64_t>(t.max_lifecycle, result.trace.lifecycle_steps);
+    t.sum_steps += result.trace.steps(), t.sum_lifecycle += result.trace.lifecycle_steps;
+    c.scheduler.steps = std::max(c.scheduler.steps, pctLength(c.scheduler, result.trace));
     if (result.verdict != Verdict::kPass) {
       reportFailure(c, schedule, result, t, secondsSince(start), report);
       if (c.max_failures > 0 && t.failures + t.outside >= c.max_failures) break;
@@ -273,7 +288,7 @@ int runCampaign(Campaign& c) {
 int run(const std::vector<std::string>& argv) {
   std::string error;
   auto args = Args::parse(argv, {"engine", "policy", "seconds", "iterations", "seed", "actors", "out", "deadline-ms",
-                                 "max-failures", "scheduler", "pct-depth", "preemptions", "dfs-runs", "max-steps",
+                                 "max-failures", "scheduler", "pct-depth", "pct-points", "preemptions", "dfs-runs", "max-steps",
                                  "confirm", "report", "strategy", "sweep-points"},
                           {"quiet", "check-determinism", "outside-contract"}, &error);
   if (!args) return std::fprintf(stderr, "lifeguard run: %s\n", error.c_str()), 2;

@@ -63,7 +63,7 @@ Schedule atClosePoint(const Schedule& s, ClosePoint point, std::uint64_t k) {
 
 int sweep(const std::vector<std::string>& argv) {
   std::string error;
-  auto args = Args::parse(argv, {"policy", "points", "at", "out", "scheduler", "pct-depth", "preemptions",
+  auto args = Args::parse(argv, {"policy", "points", "at", "out", "scheduler", "pct-depth", "pct-points", "preemptions",
                                  "deadline-ms"},
                           {}, &error);
   if (!args) return std::fprintf(stderr, "lifeguard sweep: %s\n", error.c_str()), 2;

@@ -20,10 +20,10 @@ constexpr std::string_view kVerdictPrefix = "VERDICT ";
 constexpr std::string_view kTracePrefix = "TRACE ";
 
 // The child's trace on the events pipe, one line: per step
-// "DECISION.RUNNABLE(hex).CURRENT", then "|" and the checks. (The .sched
-// file keeps only decisions and checks: scheduler.h.)
+// "DECISION.RUNNABLE(hex).CURRENT", after "k=LIFECYCLE_STEPS", then "|" and
+// the checks. (The .sched file keeps only decisions and checks: scheduler.h.)
 std::string formatPipeTrace(const testing::ControlledTrace& trace) {
-  std::string line(kTracePrefix);
+  std::string line = std::string(kTracePrefix) + "k=" + std::to_string(trace.lifecycle_steps) + " ";
   char step[48];
   for (std::size_t i = 0; i < trace.decisions.size(); ++i) {
     std::snprintf(step, sizeof(step), "%u.%llx.%d ", trace.decisions[i],
@@ -39,6 +39,10 @@ testing::ControlledTrace parsePipeTrace(const std::string& text) {
   testing::ControlledTrace trace;
   std::istringstream in(text.substr(kTracePrefix.size()));
   for (std::string word; in >> word && word != "|";) {
+    if (word.rfind("k=", 0) == 0) {
+      trace.lifecycle_steps = std::strtoull(word.c_str() + 2, nullptr, 10);
+      continue;
+    }
     unsigned decision = 0;
     unsigned long long runnable = 0;
     int current = 0;

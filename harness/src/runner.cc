@@ -291,6 +291,7 @@ testing::ControlledOptions controlledOptions(const Schedule& schedule, const Run
   control.seed = spec.seed;
   control.pct_depth = spec.depth;
   control.pct_steps = spec.steps;
+  control.pct_lifecycle_only = spec.lifecycle_points;
   control.max_steps = options.max_steps;
   control.abort_on_failure = options.abort_on_failure;
   control.chooser = options.chooser;

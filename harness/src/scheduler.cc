@@ -20,7 +20,7 @@ constexpr std::size_t kTokensPerLine = 24;
 std::string formatSchedulerSpec(const SchedulerSpec& spec) {
   if (spec.name == "pct") {
     return "pct depth=" + std::to_string(spec.depth) + " seed=" + std::to_string(spec.seed) +
-           " steps=" + std::to_string(spec.steps);
+           " steps=" + std::to_string(spec.steps) + (spec.lifecycle_points ? " points=lifecycle" : "");
   }
   if (spec.name == "random") return "random seed=" + std::to_string(spec.seed);
   if (spec.name == "dfs") return "dfs preemptions=" + std::to_string(spec.preemptions);
@@ -38,6 +38,12 @@ std::optional<SchedulerSpec> parseSchedulerSpec(const std::vector<std::string>& 
     std::size_t eq = words[i].find('=');
     std::string key = words[i].substr(0, eq);
     std::uint64_t value = 0;
+    if (key == "points" && spec.name == "pct" && eq != std::string::npos) {
+      std::string points = words[i].substr(eq + 1);
+      if (points != "lifecycle" && points != "all") return *error = "pct points= takes lifecycle or all", std::nullopt;
+      spec.lifecycle_points = points == "lifecycle";
+      continue;
+    }
     if (eq == std::string::npos || !parseUnsigned(words[i].substr(eq + 1), 10, &value)) {
       return *error = "scheduler option '" + words[i] + "' is not KEY=NUMBER", std::nullopt;
     }

@@ -19,6 +19,8 @@ constexpr const char* kUsage = R"(usage: lifeguard <command> [options]
             [--engine lifeguard] [--policy P (default: the engine's first)] [--seconds S | --iterations N]
             [--seed X] [--actors K] [--out DIR] [--deadline-ms MS] [--max-failures N (0: no limit)]
             [--scheduler os|random|pct|dfs] [--pct-depth D] [--preemptions B] [--dfs-runs N]
+            [--pct-points lifecycle|all (where PCT's change points fall: among lifecycle steps,
+            the default, or among all steps; run, explore and sweep)]
             [--max-steps N] [--check-determinism (each run twice, traces compared)]
             [--confirm N (replay each failure N times before reporting it, and say how often it
             reproduced; default 3 free-running, 1 under a controlled scheduler)]

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -45,6 +46,19 @@ struct ThreadCtl {
   Where where{"", 0};
   Where spawned_at{"", 0};
   std::condition_variable turn;
+  // The places of its last kLoopWindow scheduling points (a ring).
+  std::array<std::uintptr_t, testing::kLoopWindow> recent{};
+  std::size_t recent_next = 0;
+
+  // Whether the place it reached now is new among its recent ones (a
+  // lifecycle step, not a loop's); records it.
+  bool reachedNewPlace() {
+    std::uintptr_t place = reinterpret_cast<std::uintptr_t>(what) * 31 +
+                           reinterpret_cast<std::uintptr_t>(where.file) * 7 + static_cast<std::uintptr_t>(where.line);
+    bool seen = std::find(recent.begin(), recent.end(), place) != recent.end();
+    recent[recent_next++ % recent.size()] = place;
+    return !seen;
+  }
 };
 
 const char* baseName(const char* file) {
@@ -120,7 +134,14 @@ class Controller {
 
   bool wait(ThreadCtl* self, const void* cv, const void* mu, TimePoint deadline, Where where) {
     std::unique_lock<std::mutex> lock(mu_);
-    self->what = "condition wait", self->where = where;
+    // A step before the wait begins: what the thread did since its last
+    // point (say, an atomic load of the flag it waits for) and the wait are
+    // not one step, so a notify that lands between them, a lost wake-up, can
+    // be scheduled. The thread still holds `mu`: a notifier that takes it
+    // cannot come in between.
+    self->what = "before condition wait", self->where = where;
+    yield(self, lock);
+    self->what = "condition wait";
     release(mu);
     block(self, State::kCondVar, cv);
     self->deadline = deadline;
@@ -256,8 +277,10 @@ class Controller {
                  threadReport());
       }
       int current = self->state == State::kRunnable ? self->id : -1;
+      bool lifecycle = self->reachedNewPlace();
+      if (lifecycle) ++trace_.lifecycle_steps;
       std::string why;
-      int chosen = strategy_->pick(runnable, current, step, &why);
+      int chosen = strategy_->pick(runnable, current, step, lifecycle, &why);
       if (chosen < 0) diverge(lock, step, why);
       record(static_cast<std::uint8_t>(chosen), runnable, current, lock);
       return chosen;

@@ -22,7 +22,7 @@ int keepCurrent(std::uint64_t runnable, int current) {
 class RandomStrategy : public Strategy {
  public:
   explicit RandomStrategy(std::uint64_t seed) : rng_(seed) {}
-  int pick(std::uint64_t runnable, int, std::uint64_t, std::string*) override {
+  int pick(std::uint64_t runnable, int, std::uint64_t, bool, std::string*) override {
     return nthSetBit(runnable, rng_.below(static_cast<std::uint64_t>(std::popcount(runnable))));
   }
 
@@ -34,10 +34,13 @@ class RandomStrategy : public Strategy {
 // Finding Bugs" (ASPLOS 2010): each thread gets a random priority >= depth;
 // the highest-priority runnable thread runs; at depth-1 random steps in
 // [1, steps] the running thread's priority drops to the change point's index
-// (below every initial priority).
+// (below every initial priority). With `lifecycle_only`, the steps are
+// counted among lifecycle steps only (the change points fall at the k-th
+// lifecycle step), so a long query's batch loop does not dilute them.
 class PctStrategy : public Strategy {
  public:
-  PctStrategy(std::uint64_t seed, int depth, std::uint64_t steps) : rng_(seed), depth_(std::max(depth, 1)) {
+  PctStrategy(std::uint64_t seed, int depth, std::uint64_t steps, bool lifecycle_only)
+      : rng_(seed), depth_(std::max(depth, 1)), lifecycle_only_(lifecycle_only) {
     for (int i = 1; i < depth_; ++i) change_points_.push_back(1 + rng_.below(std::max<std::uint64_t>(steps, 1)));
   }
   void onSpawn(int id) override {
@@ -45,8 +48,12 @@ class PctStrategy : public Strategy {
     // Distinct and above every change-point priority: random high bits, id low bits.
     priorities_[id] = (static_cast<std::uint64_t>(depth_) << 40) + (rng_.below(1u << 24) << 8) + id;
   }
-  int pick(std::uint64_t runnable, int, std::uint64_t step, std::string*) override {
+  int pick(std::uint64_t runnable, int, std::uint64_t step, bool lifecycle, std::string*) override {
     int best = highest(runnable);
+    if (lifecycle_only_) {
+      if (!lifecycle) return best;
+      step = counted_++;
+    }
     for (std::size_t i = 0; i < change_points_.size(); ++i) {
       if (change_points_[i] == step) {
         priorities_[best] = i;  // lower than any initial priority
@@ -68,6 +75,8 @@ class PctStrategy : public Strategy {
 
   Rng rng_;
   const int depth_;
+  const bool lifecycle_only_;
+  std::uint64_t counted_ = 0;
   std::vector<std::uint64_t> change_points_;
   std::vector<std::uint64_t> priorities_;
 };
@@ -78,7 +87,7 @@ class DecisionStrategy : public Strategy {
   DecisionStrategy(const testing::ControlledOptions& options, bool strict)
       : decisions_(options.decisions), chooser_(options.chooser), strict_(strict) {}
 
-  int pick(std::uint64_t runnable, int current, std::uint64_t step, std::string* why) override {
+  int pick(std::uint64_t runnable, int current, std::uint64_t step, bool, std::string* why) override {
     if (step < decisions_.size()) {
       int chosen = decisions_[step];
       if (has(runnable, chosen)) return chosen;
@@ -126,7 +135,8 @@ std::unique_ptr<Strategy> makeStrategy(const testing::ControlledOptions& options
   using S = testing::ControlledOptions::Strategy;
   switch (options.strategy) {
     case S::kRandom: return std::make_unique<RandomStrategy>(options.seed);
-    case S::kPct: return std::make_unique<PctStrategy>(options.seed, options.pct_depth, options.pct_steps);
+    case S::kPct: return std::make_unique<PctStrategy>(options.seed, options.pct_depth, options.pct_steps,
+                                                        options.pct_lifecycle_only);
     case S::kReplay: return std::make_unique<DecisionStrategy>(options, /*strict=*/true);
     case S::kPrefix: return std::make_unique<DecisionStrategy>(options, /*strict=*/false);
   }

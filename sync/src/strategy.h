@@ -22,8 +22,10 @@ class Strategy {
   // A new thread exists (ids are dense, in creation order).
   virtual void onSpawn(int id) { (void)id; }
   // Returns the thread to run at `step` (0-based), or -1 with `why` set if
-  // the strategy cannot go on (a replay that diverged).
-  virtual int pick(std::uint64_t runnable, int current, std::uint64_t step, std::string* why) = 0;
+  // the strategy cannot go on (a replay that diverged). `lifecycle` says
+  // whether the point that led to this step is a lifecycle step (see
+  // ControlledOptions::pct_lifecycle_only).
+  virtual int pick(std::uint64_t runnable, int current, std::uint64_t step, bool lifecycle, std::string* why) = 0;
   // The run ended after `steps` steps; false with `why` if that departs from
   // what the strategy expected.
   virtual bool finish(std::uint64_t steps, std::string* why) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
 
 #include "lifeguard/connection.h"
 #include "lifeguard/database.h"
@@ -157,6 +158,86 @@ void spinForever() {
 TEST(ControlledTest, StepBoundTurnsALivelockIntoAClearFailure) {
   EXPECT_EXIT(spinForever(), ::testing::ExitedWithCode(testing::kControlledHangExit),
               "HANG: livelock: .*step bound of 1000 steps");
+}
+
+// A waiter checks a flag, then waits; the notifier sets the flag and
+// notifies without taking the waiter's mutex. If the notify lands between
+// the check and the wait, it is lost and the waiter sleeps forever. The
+// scheduler has a step between the two, so some seed reaches it.
+void lostWakeUp(bool notifier_takes_mutex) {
+  for (std::uint64_t seed = 1; seed <= 200; ++seed) {
+    ControlledOptions options;
+    options.seed = seed;
+    sync::Mutex mu;
+    sync::CondVar cv;
+    sync::Atomic<bool> ready{false};
+    auto waiter = [&] {
+      sync::MutexLock lock(mu);
+      while (!ready.load()) cv.wait(lock);
+    };
+    auto notifier = [&] {
+      if (notifier_takes_mutex) {
+        sync::MutexLock lock(mu);
+        ready.store(true);
+      } else {
+        ready.store(true);
+      }
+      cv.notifyAll();
+    };
+    testing::runControlled(options, {waiter, notifier}, [] {});
+  }
+}
+
+TEST(ControlledTest, ALostWakeUpBetweenACheckAndItsWaitCanBeScheduled) {
+  EXPECT_EXIT(lostWakeUp(false), ::testing::ExitedWithCode(testing::kControlledHangExit),
+              "HANG: deadlock: .*thread 1: waiting on a condition variable");
+}
+
+TEST(ControlledTest, ANotifierThatTakesTheMutexNeverLosesTheWakeUp) {
+  lostWakeUp(true);  // 200 seeds; a hang would end the process
+}
+
+// Thread 1 runs a long loop, then stores x and y; thread 2 sees a bug if it
+// runs between the two stores: a depth-2 bug after thousands of loop steps.
+bool depthTwoBugAfterALoop(std::uint64_t seed, bool lifecycle_only, std::uint64_t* lifecycle_steps,
+                           std::uint64_t* steps) {
+  ControlledOptions options;
+  options.strategy = Strategy::kPct;
+  options.seed = seed;
+  options.pct_depth = 2;
+  options.pct_lifecycle_only = lifecycle_only;
+  options.pct_steps = lifecycle_only ? 20 : 5000;  // about each run's length, as a campaign learns it
+  sync::Atomic<int> x{0}, y{0}, loop{0};
+  bool bug = false;
+  ControlledTrace trace = testing::runControlled(
+      options,
+      {[&] {
+         for (int i = 0; i < 2000; ++i) loop.fetch_add(1);
+         x.store(1);
+         y.store(1);
+       },
+       [&] { bug = x.load() == 1 && y.load() == 0; }},
+      [] {});
+  *lifecycle_steps = trace.lifecycle_steps;
+  *steps = trace.steps();
+  return bug;
+}
+
+TEST(ControlledTest, PctAmongLifecycleStepsCountsALoopOnceAndHitsWhatFollowsIt) {
+  int found_lifecycle = 0, found_all = 0;
+  std::uint64_t k = 0, steps = 0;
+  for (std::uint64_t seed = 1; seed <= 200; ++seed) {
+    found_lifecycle += depthTwoBugAfterALoop(seed, true, &k, &steps);
+    EXPECT_LT(k, 40u);
+    EXPECT_GT(steps, 2000u);
+    found_all += depthTwoBugAfterALoop(seed, false, &k, &steps);
+  }
+  // PCT's bound for d = 2 is 1/(n k): 1/(2 * ~20) among lifecycle steps,
+  // 1/(2 * ~2000) among all of them.
+  EXPECT_GE(found_lifecycle, 5);
+  EXPECT_LE(found_all, 2);
+  std::printf("depth-2 bug after a loop, 200 seeds: found %d times counting lifecycle steps, %d counting all\n",
+              found_lifecycle, found_all);
 }
 
 #endif  // LIFEGUARD_SYNC_POINTS

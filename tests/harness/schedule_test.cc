@@ -7,6 +7,7 @@
 
 #include "lifeguard/harness/generator.h"
 #include "lifeguard/harness/schedule.h"
+#include "lifeguard/harness/scheduler.h"
 #include "oracles.h"
 
 namespace lifeguard::harness {
@@ -57,6 +58,21 @@ TEST(ScheduleTest, ParsesAndPrintsTheSameText) {
   EXPECT_EQ(schedule->actors[1][3].await_event, AwaitEvent::kStep);
   EXPECT_EQ(schedule->actors[1][3].number, 150);
   EXPECT_EQ(formatSchedule(*schedule), std::string(kExample));
+}
+
+TEST(ScheduleTest, PctSaysWhereItsChangePointsFall) {
+  std::string error;
+  auto lifecycle = parseSchedulerSpec({"pct", "depth=3", "seed=4", "steps=100", "points=lifecycle"}, &error);
+  ASSERT_TRUE(lifecycle) << error;
+  EXPECT_TRUE(lifecycle->lifecycle_points);
+  EXPECT_EQ(formatSchedulerSpec(*lifecycle), "pct depth=3 seed=4 steps=100 points=lifecycle");
+  auto all = parseSchedulerSpec({"pct", "depth=3", "seed=4", "steps=100"}, &error);
+  ASSERT_TRUE(all) << error;
+  EXPECT_FALSE(all->lifecycle_points);  // a file without points= counts every step, as before
+  EXPECT_EQ(formatSchedulerSpec(*all), "pct depth=3 seed=4 steps=100");
+  EXPECT_FALSE(parseSchedulerSpec({"pct", "points=some"}, &error));
+  EXPECT_EQ(error, "pct points= takes lifecycle or all");
+  EXPECT_FALSE(parseSchedulerSpec({"random", "points=lifecycle"}, &error));
 }
 
 TEST(ScheduleTest, ErrorsNameTheLine) {

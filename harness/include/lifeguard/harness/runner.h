@@ -76,6 +76,11 @@ testing::ControlledOptions controlledOptions(const Schedule& schedule, const Run
 
 // What a .sched file keeps of a controlled run: its decisions and checksums.
 inline DecisionTrace decisionTrace(const testing::ControlledTrace& trace) { return {trace.decisions, trace.checks}; }
+// The run's length as PCT counts it: its lifecycle steps (points=lifecycle)
+// or all its steps. Campaigns spread the change points over the longest.
+inline std::uint64_t pctLength(const SchedulerSpec& spec, const testing::ControlledTrace& trace) {
+  return spec.lifecycle_points ? trace.lifecycle_steps : trace.steps();
+}
 
 // Runs in a forked child so that a crash, a sanitizer abort or a hang is
 // reported instead of ending the caller. REQUIRES: the calling process has no

@@ -4,6 +4,10 @@
 //   scheduler random seed=42              controlled: uniform at each step
 //   scheduler pct depth=3 seed=42 steps=2000  controlled: PCT with d = 3, change
 //                                         points spread over 2000 steps
+//   scheduler pct ... points=lifecycle    ... over 2000 lifecycle steps only
+//                                         (ControlledOptions::pct_lifecycle_only);
+//                                         points=all (the default in a file) counts
+//                                         every step
 //   scheduler dfs preemptions=2           controlled: exhaustive, bounded
 //   scheduler fuzz                        controlled: decisions from fuzzer bytes
 //                                         (fuzz_lifecycle; only its trace replays)
@@ -28,6 +32,7 @@ struct SchedulerSpec {
   std::uint64_t seed = 0;
   int depth = 3;        // pct
   std::uint64_t steps = 200;  // pct: the run length its change points spread over (grows in campaigns)
+  bool lifecycle_points = false;  // pct: change points among lifecycle steps only (points=lifecycle)
   int preemptions = 2;  // dfs
 
   bool controlled() const { return name != "os"; }

@@ -100,12 +100,14 @@ inline constexpr int kControlledHangExit = 86;
 inline constexpr int kControlledDivergenceExit = 87;
 inline constexpr std::uint64_t kTraceCheckInterval = 256;
 inline constexpr int kMaxControlledThreads = 64;
+inline constexpr int kLoopWindow = 16;
 
 struct ControlledTrace {
   std::vector<std::uint8_t> decisions;  // the thread chosen at each step
   std::vector<std::uint64_t> runnable;  // who could run at each step (bit i: thread i)
   std::vector<int> current;             // the thread that reached each step (-1: it blocked or ended)
   std::vector<std::uint32_t> checks;    // checksum of steps [k*256, (k+1)*256)
+  std::uint64_t lifecycle_steps = 0;    // how many steps were lifecycle steps (ControlledOptions)
   std::uint64_t steps() const { return decisions.size(); }
 };
 
@@ -120,6 +122,14 @@ struct ControlledOptions {
   std::uint64_t seed = 0;
   int pct_depth = 3;
   std::uint64_t pct_steps = 200;   // PCT's estimate of the run's length
+  // PCT places its change points among lifecycle steps only, and pct_steps
+  // estimates their number. A step is a lifecycle step unless the thread
+  // that reached it is looping: it passed the same place (a sync point's
+  // name, or the source line of a lock, wait, notify or atomic) at one of
+  // its previous kLoopWindow scheduling points. So a long query's batch loop
+  // counts once, while thread start and exit, gate and drain operations and
+  // the sync points of a close each count. Knows no engine.
+  bool pct_lifecycle_only = false;
   std::vector<std::uint8_t> decisions;
   std::vector<std::uint32_t> checks;  // kReplay: compared every kTraceCheckInterval steps
   // kPrefix after the decisions: returns the thread to run, given the mask of
