@@ -50,6 +50,9 @@ AnswerKind statement(Model& m, const std::string& c, const QuerySpec& q) {
       (own ? m.pending : m.committed)[q.table] += q.count;
       return AnswerKind::kOk;
     case QueryKind::kMulti: break;  // by the caller, part by part
+    case QueryKind::kBadParse:
+    case QueryKind::kBadBind:
+    case QueryKind::kBadExec: kind = AnswerKind::kUserError; break;
   }
   if (own) endTransaction(m, false);  // a failed statement ends the manual transaction
   return kind;
@@ -87,11 +90,11 @@ bool query(Model& m, const Op& op, const Answer& answer, const Leeway& leeway, s
     *why = expected(AnswerKind::kGone);
     return answer.kind == AnswerKind::kGone;
   }
-  auto keep = [&](std::int64_t rows) {  // the result belongs to the connection's database
-    if (op.result != "-") m.results[op.result] = {rows, false, m.conn_generation[c]};
+  auto keep = [&](std::vector<std::int64_t> rows) {  // the result belongs to the connection's database
+    if (op.result != "-") m.results[op.result] = {std::move(rows), false, m.conn_generation[c]};
   };
   if (!conn->second || m.db != Model::Db::kOpen) {
-    keep(0);
+    keep({0});  // the chain holds the error's result
     *why = "the model answers a closed error";
     return closedKind(answer.kind);
   }
@@ -103,15 +106,16 @@ bool query(Model& m, const Op& op, const Answer& answer, const Leeway& leeway, s
     *why = "the answer's value " + std::to_string(failing) + " names no part";
     return false;
   }
-  std::int64_t rows = 0;
+  std::vector<std::int64_t> rows;  // a result per part that ran, and one for the failure
   for (std::size_t i = 0; i < parts.size() && i <= failing; ++i) {
+    rows.push_back(0);
     std::string part = parts.size() > 1 ? " for part " + std::to_string(i) : "";
     Model before = m;
     AnswerKind kind = statement(m, c, parts[i]);
     if (i < failing) {
       *why = expected(kind) + part;
       if (kind != AnswerKind::kOk) return false;
-      rows += resultRows(parts[i].kind);
+      rows.back() = resultRows(parts[i].kind);
       continue;
     }
     if (kind == answer.kind) continue;
@@ -136,8 +140,13 @@ bool iterate(Model& m, const Op& op, const Answer& answer, const Leeway& leeway,
     bool racing_close = leeway.abort && (answer.kind == AnswerKind::kDatabaseClosed || answer.kind == AnswerKind::kInvalidUse);
     return kind != AnswerKind::kGone && racing_close;
   }
-  std::int64_t read = std::min(op.number, it->second.rows);
-  it->second.rows -= read;
+  std::int64_t read = 0;  // from the op's part on, each result where its last read stopped
+  std::vector<std::int64_t>& chain = it->second.rows;  // never empty
+  for (std::size_t p = std::min<std::size_t>(static_cast<std::size_t>(op.part), chain.size() - 1); p < chain.size();
+       ++p) {
+    std::int64_t n = std::min(op.number - read, chain[p]);
+    chain[p] -= n, read += n;
+  }
   *why = "the model reads " + std::to_string(read) + " rows";
   return answer.value == read;
 }
@@ -217,7 +226,11 @@ std::string Model::key() const {
   std::ostringstream out;
   out << static_cast<int>(db) << generation << '|' << owner.value_or("-") << '|';
   for (const auto& [c, open] : conns) out << c << open << ',';
-  for (const auto& [r, res] : results) out << r << res.rows << res.closed << res.generation << ',';
+  for (const auto& [r, res] : results) {
+    out << r;
+    for (std::int64_t rows : res.rows) out << rows << '.';
+    out << res.closed << res.generation << ',';
+  }
   for (const auto& [t, rows] : committed) out << t << rows << '/' << pending.at(t) << ',';
   return out.str();
 }

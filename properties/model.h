@@ -47,7 +47,7 @@ using harness::Op;
 using harness::QuerySpec;
 
 struct ResultModel {
-  std::int64_t rows = 0;  // left to read
+  std::vector<std::int64_t> rows;  // left to read, per result of the chain
   bool closed = false;
   int generation = 0;  // of the database it came from
 };

@@ -16,9 +16,10 @@ Op query(std::string conn, QuerySpec spec, std::string result) {
   return op;
 }
 
-Op iterate(std::string result, std::int64_t rows) {
+Op iterate(std::string result, std::int64_t rows, int part) {
   Op op = make(OpKind::kIterate, std::move(result));
   op.number = rows;
+  op.part = part;
   return op;
 }
 
@@ -82,7 +83,8 @@ rc::Gen<Op> queryOn(std::string conn, rc::Gen<QuerySpec> statements, bool result
 
 rc::Gen<Op> iterateSome() {
   return rc::gen::exec([] {
-    return iterate(*rc::gen::element<std::string>("r1", "r2", "r3"), *rc::gen::inRange<std::int64_t>(1, 4));
+    return iterate(*rc::gen::element<std::string>("r1", "r2", "r3"), *rc::gen::inRange<std::int64_t>(1, 4),
+                   *rc::gen::element(0, 0, 1, 2));
   });
 }
 

@@ -22,7 +22,7 @@ using harness::QuerySpec;
 
 Op make(OpKind kind, std::string handle = "");
 Op query(std::string conn, QuerySpec spec, std::string result = "-");
-Op iterate(std::string result, std::int64_t rows);
+Op iterate(std::string result, std::int64_t rows, int part = 0);
 QuerySpec spec(QueryKind kind, std::string table = "", std::int64_t count = 0);
 
 // Statements: reads (long, count), writes (insert, copy, copy_bad),
@@ -37,7 +37,7 @@ rc::Gen<QuerySpec> longRead();
 
 // A query on `conn`; with `results`, kept as one of r1..r3 half the time.
 rc::Gen<Op> queryOn(std::string conn, rc::Gen<QuerySpec> statements, bool results = false);
-rc::Gen<Op> iterateSome();     // iterate rN 1..3
+rc::Gen<Op> iterateSome();     // iterate rN 1..3, from the head or (a third of them) a later part
 rc::Gen<Op> closeSomeResult();  // close_result rN
 
 // A list of 1..max operations (shrinks by removing operations).

@@ -61,7 +61,8 @@ Answer fromError(const std::string& message, const QuerySpec* spec) {
   else if (has("TransactionContext Error")) kind = AnswerKind::kUserError;  // aborted, nested, none active
   else if (copy && (has("Conversion Error") || has("Invalid Input Error: CSV Error") || has("CSV Error")))
     kind = AnswerKind::kCopyError;
-  else if (has("Parser Error") || has("Binder Error") || has("Catalog Error")) kind = AnswerKind::kUserError;
+  else if (has("Parser Error") || has("Binder Error") || has("Catalog Error") || has("Out of Range Error"))
+    kind = AnswerKind::kUserError;
   else if (has("Connection Error") || has("connection has been closed") || has("Connection was closed"))
     kind = AnswerKind::kConnectionClosed;
   return {kind, message, std::nullopt};
@@ -102,6 +103,7 @@ class DuckDbAdapter : public EngineAdapter {
     Capabilities capabilities;
     capabilities.timeout = false;
     capabilities.durable = true;
+    capabilities.result_chains = false;  // a multi keeps its last statement's result
     return capabilities;
   }
   const Contract& contract() const override { return contract_; }
@@ -174,9 +176,13 @@ class DuckDbAdapter : public EngineAdapter {
     std::shared_ptr<Result> result;
     Answer answer = run(conn->conn, sqlFor(spec, tag, keep), spec, keep ? &result : nullptr);
     if (keep && result != nullptr) results_.put(result_name, std::move(result));
+    // DuckDB keeps a transaction open after a parse or bind error (and aborts
+    // it after an execution error): end it, as the harness's model says.
+    if (failedToParseOrBind(spec, answer)) run(conn->conn, "ROLLBACK", QuerySpec{}, nullptr);
     return answer;
   }
-  Answer iterate(const std::string& name, std::int64_t rows) override {
+  Answer iterate(const std::string& name, int part, std::int64_t rows) override {
+    if (part > 0) return lacksResultChains();
     auto result = results_.use(name, !capi_);
     if (result == nullptr) return Answer::gone();
     // Releases differ in what a fetch from a failed result says (1.5: "Attempting
@@ -313,6 +319,11 @@ class DuckDbAdapter : public EngineAdapter {
       case QueryKind::kMulti:
         return joinStatements(spec, tag,
                               [&](const QuerySpec& part, std::int64_t t) { return sqlFor(part, t, false); });
+      case QueryKind::kBadParse: return "SELEC count(*) FROM t1";
+      case QueryKind::kBadBind: return "SELECT count(*) FROM no_such_table";
+      case QueryKind::kBadExec:  // "Out of Range Error: Overflow in addition of INT64" at row ~9/10 of N*30
+        // (max, not sum: DuckDB rewrites sum(x + C) into sum(x) + C * count(x), which cannot overflow)
+        return fmt::format("SELECT max(x + {}) FROM range({}) t(x)", INT64_MAX - spec.count * 27, spec.count * 30);
     }
     return "";
   }

@@ -80,7 +80,8 @@ Answer fromMessage(const std::string& message, const QuerySpec* spec) {
            (has("Copy exception") || has("Conversion exception")))
     kind = AnswerKind::kCopyError;
   else if (has("Parser exception") || has("Binder exception") || has("Connection already has an active transaction") ||
-           has("No active transaction for") || has("Cannot start a new transaction while there is an active"))
+           has("No active transaction for") || has("Cannot start a new transaction while there is an active") ||
+           has("Overflow exception"))
     kind = AnswerKind::kUserError;
   // Anything else is Internal, which no contract allows.
   return {kind, message, std::nullopt};
@@ -165,15 +166,22 @@ class KuzuAdapter : public EngineAdapter {
       std::shared_ptr<QueryResult> result(conn->query(cypher).release());
       Answer answer = chainAnswer(*result, spec);
       if (result_name != "-") results_.put(result_name, std::move(result));
+      // Kuzu keeps a transaction open after a parse error (a bind or an
+      // execution error ends it): end it, as the harness's model says.
+      if (failedToParseOrBind(spec, answer)) conn->query("ROLLBACK");
       return answer;
     });
   }
-  Answer iterate(const std::string& name, std::int64_t rows) override {
+  Answer iterate(const std::string& name, int part, std::int64_t rows) override {
     auto result = results_.use(name, !embedder_);
     if (result == nullptr) return Answer::gone();
     return answering([&] {
       std::int64_t read = 0;
-      for (QueryResult* r = result.get(); r != nullptr && read < rows; r = r->getNextQueryResult()) {
+      QueryResult* start = result.get();
+      // The part-th result, or the chain's last if it is shorter (a failed
+      // query's chain ends at its error).
+      for (int p = 0; p < part && start->getNextQueryResult() != nullptr; ++p) start = start->getNextQueryResult();
+      for (QueryResult* r = start; r != nullptr && read < rows; r = r->getNextQueryResult()) {
         while (read < rows && r->isSuccess() && r->hasNext()) {
           r->getNext();
           ++read;
@@ -254,6 +262,11 @@ class KuzuAdapter : public EngineAdapter {
       case QueryKind::kRollback: return "ROLLBACK";
       case QueryKind::kMulti:
         return joinStatements(spec, tag, [&](const QuerySpec& part, std::int64_t t) { return cypherFor(part, t); });
+      case QueryKind::kBadParse: return "MATC (n:t1) RETURN count(*)";
+      case QueryKind::kBadBind: return "MATCH (n:no_such_table) RETURN count(*)";
+      case QueryKind::kBadExec:  // INT64 addition overflows at row ~9/10
+        return fmt::format("UNWIND range(0, {}) AS x RETURN sum(x + {})", spec.count - 1,
+                           INT64_MAX - spec.count * 9 / 10);
     }
     return "";
   }

@@ -40,6 +40,7 @@ Answer fromStatus(const Status& status) {
       {ErrorCode::kIOError, AnswerKind::kIOError},
       {ErrorCode::kInternal, AnswerKind::kInternal},
       {ErrorCode::kInvalidUse, AnswerKind::kInvalidUse},
+      {ErrorCode::kRuntimeError, AnswerKind::kUserError},
   };
   auto it = kKinds.find(status.code());
   return {it == kKinds.end() ? AnswerKind::kInternal : it->second, status.message(), std::nullopt};
@@ -75,6 +76,7 @@ class LifeguardAdapter : public EngineAdapter {
     }
   }
   ~LifeguardAdapter() override {
+    statements_.clear();
     results_.clear();
     connections_.clear();
     databases_.clear();
@@ -93,6 +95,7 @@ class LifeguardAdapter : public EngineAdapter {
   Capabilities capabilities() const override {
     Capabilities capabilities;
     capabilities.running_event = testing::syncPointsCompiledIn();
+    capabilities.prepared = true;
     capabilities.durable = on_disk_;
     return capabilities;
   }
@@ -161,12 +164,16 @@ class LifeguardAdapter : public EngineAdapter {
       return answer;
     });
   }
-  Answer iterate(const std::string& name, std::int64_t rows) override {
+  Answer iterate(const std::string& name, int part, std::int64_t rows) override {
     auto result = results_.get(name);
     if (result == nullptr) return Answer::gone();
     return answering([&] {
       std::int64_t read = 0;
-      for (QueryResult* r = result.get(); r != nullptr && read < rows; r = r->getNextQueryResult()) {
+      QueryResult* start = result.get();
+      // The part-th result, or the chain's last if it is shorter (a failed
+      // query's chain ends at its error).
+      for (int p = 0; p < part && start->getNextQueryResult() != nullptr; ++p) start = start->getNextQueryResult();
+      for (QueryResult* r = start; r != nullptr && read < rows; r = r->getNextQueryResult()) {
         while (read < rows && r->hasNext()) {
           r->getNext();
           ++read;
@@ -191,6 +198,32 @@ class LifeguardAdapter : public EngineAdapter {
       conn->interrupt();
       return Answer::ok();
     });
+  }
+  Answer prepare(const std::string& name, const std::string& statement, const QuerySpec& spec,
+                 std::int64_t tag) override {
+    auto conn = connections_.get(name);
+    if (conn == nullptr) return Answer::gone();
+    std::string sql = sqlFor(spec, tag);
+    return answering([&] {
+      std::shared_ptr<PreparedStatement> prepared(conn->prepare(sql).release());
+      Answer answer = fromStatus(prepared->status());
+      statements_.put(statement, std::move(prepared));  // a failed one too: execute reports its error
+      return answer;
+    });
+  }
+  Answer execute(const std::string& name, const std::string& statement, const std::string& result_name) override {
+    auto conn = connections_.get(name);
+    auto prepared = statements_.get(statement);
+    if (conn == nullptr || prepared == nullptr) return Answer::gone();
+    return answering([&] {
+      std::shared_ptr<QueryResult> result(conn->execute(prepared.get()).release());
+      Answer answer = chainAnswer(*result);
+      if (result_name != "-") results_.put(result_name, std::move(result));
+      return answer;
+    });
+  }
+  Answer dropStatement(const std::string& statement) override {
+    return statements_.take(statement) ? Answer::ok() : Answer::gone();
   }
   Answer setTimeout(const std::string& name, std::int64_t ms) override {
     auto conn = connections_.get(name);
@@ -268,6 +301,12 @@ class LifeguardAdapter : public EngineAdapter {
       case QueryKind::kRollback: return "ROLLBACK";
       case QueryKind::kMulti:
         return joinStatements(spec, tag, [&](const QuerySpec& part, std::int64_t t) { return sqlFor(part, t); });
+      case QueryKind::kBadParse: return "SELEC count(*) FROM t1";
+      case QueryKind::kBadBind: return "SELECT count(*) FROM no_such_table";
+      case QueryKind::kBadExec: {
+        std::int64_t start = overflowingRangeStart(spec.count);
+        return fmt::format("SELECT sum(x) FROM range({}, {})", start, start + spec.count);
+      }
     }
     return "";
   }
@@ -286,6 +325,7 @@ class LifeguardAdapter : public EngineAdapter {
   Slots<Database> databases_;
   Slots<Connection> connections_;
   Slots<QueryResult> results_;
+  Slots<PreparedStatement> statements_;
   std::atomic<QueryPointCallback> query_point_callback_{nullptr};
   std::atomic<void*> query_point_context_{nullptr};
 };

@@ -72,6 +72,7 @@ class SqliteAdapter : public EngineAdapter {
   Capabilities capabilities() const override {
     Capabilities capabilities;
     capabilities.durable = true;
+    capabilities.result_chains = false;  // a multi keeps its last statement
     return capabilities;
   }
   const Contract& contract() const override { return contract_; }
@@ -132,7 +133,8 @@ class SqliteAdapter : public EngineAdapter {
     if (keep && answer.isOk() && kept != nullptr) results_.put(result_name, std::move(kept));
     return answer;
   }
-  Answer iterate(const std::string& name, std::int64_t rows) override {
+  Answer iterate(const std::string& name, int part, std::int64_t rows) override {
+    if (part > 0) return lacksResultChains();
     auto result = results_.use(name, true);
     if (result == nullptr) return Answer::gone();
     return stepRows(*result, rows);

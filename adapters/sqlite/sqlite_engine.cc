@@ -148,6 +148,14 @@ std::string sqlFor(const QuerySpec& spec, std::int64_t tag, bool streaming) {
     case QueryKind::kBegin: return "BEGIN";
     case QueryKind::kCommit: return "COMMIT";
     case QueryKind::kRollback: return "ROLLBACK";
+    case QueryKind::kBadParse: return "SELEC count(*) FROM t1";
+    case QueryKind::kBadBind: return "SELECT count(*) FROM no_such_table";
+    case QueryKind::kBadExec: {  // sum() raises "integer overflow" (sqlite.org/lang_aggfunc.html#sumunc)
+      std::int64_t rows = std::max<std::int64_t>(1000, spec.count / 10);
+      return fmt::format("WITH RECURSIVE r(x) AS (VALUES({0}) UNION ALL SELECT x + 1 FROM r WHERE x < {1}) "
+                         "SELECT sum(x) FROM r",
+                         overflowingRangeStart(rows), overflowingRangeStart(rows) + rows - 1);
+    }
     default: return "";  // COPY and multi never reach here
   }
 }

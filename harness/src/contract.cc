@@ -37,11 +37,19 @@ std::set<AnswerKind> Contract::allowed(const Op& op, const OpContext& context) c
     auto it = table_.find({op.kind, query, context.state});
     if (it != table_.end()) out.insert(it->second.begin(), it->second.end());
   };
-  if (op.kind == OpKind::kQuery && op.query.kind == QueryKind::kMulti) {
+  const bool has_query = op.kind == OpKind::kQuery || op.kind == OpKind::kPrepare || op.kind == OpKind::kExecute;
+  if (op.kind == OpKind::kExecute && context.foreign_statement) {
+    // Run on another connection than its own: what the contract says of
+    // that (H11), or the clean errors of the handles' state.
+    out = foreign_statement_;
+    out.insert(AnswerKind::kGone);
+    if (context.state != HandleState::kOpen) out.insert({AnswerKind::kConnectionClosed, AnswerKind::kDatabaseClosed});
+  } else if (op.kind == OpKind::kQuery && op.query.kind == QueryKind::kMulti) {
     for (const QuerySpec& part : op.query.parts) add(part.kind);
   } else {
-    add(op.kind == OpKind::kQuery ? op.query.kind : QueryKind::kLong);
+    add(has_query ? op.query.kind : QueryKind::kLong);
   }
+  if (context.statement_failed) out.insert(*context.statement_failed);  // the execute reports its prepare's error
   if (context.interrupted || (context.interrupt_pending && !interrupt_persists_.empty())) {
     out.insert(when_interrupted_.begin(), when_interrupted_.end());
   }
@@ -76,6 +84,9 @@ Contract drainingEngineContract() {
       {QueryKind::kBegin, {A::kOk, A::kWriteConflict, A::kUserError}},
       {QueryKind::kCommit, {A::kOk, A::kUserError}},
       {QueryKind::kRollback, {A::kOk, A::kUserError}},
+      {QueryKind::kBadParse, {A::kUserError}},
+      {QueryKind::kBadBind, {A::kUserError}},
+      {QueryKind::kBadExec, {A::kUserError}},
   };
   const std::set<A> kClosedAnswers = {A::kConnectionClosed, A::kDatabaseClosed, A::kGone};
   for (const auto& [query, answers] : kOpenAnswers) {
@@ -98,6 +109,22 @@ Contract drainingEngineContract() {
   contract.allow({OpKind::kCheck, QueryKind::kLong, S::kClosing},
                  {A::kOk, A::kDatabaseClosed, A::kInterrupted, A::kGone});
   contract.allow({OpKind::kCheck, QueryKind::kLong, S::kClosed}, {A::kDatabaseClosed, A::kGone});
+
+  // Prepared statements: a prepare parses (and may bind) without running; an
+  // execute on its own connection answers as the query would; on another
+  // connection, a clean error (H11: "prepared statement belongs to another
+  // connection", engine/README.md).
+  for (QueryKind query : kStatementKinds) {
+    contract.allow({OpKind::kPrepare, query, S::kOpen}, {A::kOk, A::kUserError, A::kGone});
+    contract.allow({OpKind::kPrepare, query, S::kClosing},
+                   {A::kOk, A::kUserError, A::kConnectionClosed, A::kDatabaseClosed, A::kGone});
+    contract.allow({OpKind::kPrepare, query, S::kClosed}, kClosedAnswers);
+    for (S state : kHandleStates) {
+      auto it = contract.table().find({OpKind::kQuery, query, state});
+      if (it != contract.table().end()) contract.allow({OpKind::kExecute, query, state}, it->second);
+    }
+  }
+  contract.allowForeignStatement({A::kInvalidUse}, "engine/README.md: a prepared statement of another connection");
 
   contract.allowWhenInterrupted({A::kInterrupted});
   contract.allowWhenTimeoutSet({A::kTimeout, A::kInterrupted});

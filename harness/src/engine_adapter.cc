@@ -19,13 +19,13 @@ std::string joined(const std::vector<std::string>& names) {
 
 }  // namespace
 
-inline namespace plugin_v1 {
+inline namespace plugin_v2 {
 bool registerEngine(EngineEntry entry) {
   std::string name = entry.name;
   registry().emplace(std::move(name), std::move(entry));
   return true;
 }
-}  // namespace plugin_v1
+}  // namespace plugin_v2
 
 void unregisterEngine(const std::string& name) { registry().erase(name); }
 
@@ -82,13 +82,17 @@ Answer callAdapter(EngineAdapter& adapter, const Op& op, std::int64_t tag, std::
     case OpKind::kDropDb: return adapter.dropDatabase();
     case OpKind::kConnect: return adapter.connect(op.handle);
     case OpKind::kDisconnect: return adapter.disconnect(op.handle);
-    case OpKind::kDrop: return op.handle[0] == 'c' ? adapter.dropConnection(op.handle) : adapter.dropResult(op.handle);
+    case OpKind::kDrop:
+      if (op.handle[0] == 's') return adapter.dropStatement(op.handle);
+      return op.handle[0] == 'c' ? adapter.dropConnection(op.handle) : adapter.dropResult(op.handle);
     case OpKind::kQuery: return adapter.query(op.handle, op.result, op.query, tag);
-    case OpKind::kIterate: return adapter.iterate(op.handle, op.number);
+    case OpKind::kIterate: return adapter.iterate(op.handle, op.part, op.number);
     case OpKind::kCloseResult: return adapter.closeResult(op.handle);
     case OpKind::kInterrupt: return adapter.interrupt(op.handle);
     case OpKind::kSetTimeout: return adapter.setTimeout(op.handle, op.number);
     case OpKind::kCheck: return adapter.readTables(tables);
+    case OpKind::kPrepare: return adapter.prepare(op.handle, op.result, op.query, tag);
+    case OpKind::kExecute: return adapter.execute(op.handle, op.statement, op.result);
     case OpKind::kAwait: break;
   }
   return {AnswerKind::kInternal, "not an engine operation: " + formatOp(op), std::nullopt};

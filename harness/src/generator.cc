@@ -25,6 +25,9 @@ enum Feature : int {
   kCheckStep, kTimeoutStep, kOwnDisconnect, kOwnReopen, kUseResult, kMultiQuery, kKeepResult,
   kDropAfterClose,  // destroy a handle as soon as its close returned
   kRaceDrop,        // drop another actor's connection under its query
+  kSharedQuery,     // query another actor's connection while its own query runs
+  kLaterPart,       // read a chain from a later result, not its head
+  kPrepared,        // prepare statements, execute them on their connection or another's (H11)
   kFeatureCount
 };
 
@@ -124,6 +127,9 @@ class Builder {
       case QueryKind::kBegin:
       case QueryKind::kCommit:
       case QueryKind::kRollback: return caps().transactions && !kinds_off_[static_cast<int>(kind)];
+      case QueryKind::kBadParse:
+      case QueryKind::kBadBind:
+      case QueryKind::kBadExec: return caps().errors && !kinds_off_[static_cast<int>(kind)];
       default: return !kinds_off_[static_cast<int>(kind)];
     }
   }
@@ -138,6 +144,15 @@ class Builder {
 
   QuerySpec drawSpec(bool allow_transactions) {
     QuerySpec q;
+    if (chance(0.08)) {  // a query that fails on purpose: each path an error takes
+      int roll = uniform(0, 2);
+      q.kind = roll == 0 ? QueryKind::kBadParse : roll == 1 ? QueryKind::kBadBind : QueryKind::kBadExec;
+      if (q.kind == QueryKind::kBadExec) {
+        q.count = options_.small_data ? pick(std::vector<std::int64_t>{1'000, 70'000})
+                                      : pick(std::vector<std::int64_t>{100'000, 3'000'000});
+      }
+      return q;
+    }
     std::string table = chance(0.5) ? "t1" : "t2";
     int roll = uniform(0, allow_transactions ? 99 : 74);
     if (roll < 20) {
@@ -163,18 +178,21 @@ class Builder {
     return q;
   }
 
-  void query(int a) {
-    Op o = op(OpKind::kQuery, own_conn_[a]);
+  // A query on the actor's own connection, or on `conn` (another actor's).
+  void query(int a, const std::string& conn = "") {
+    if (conn.empty() && caps().prepared && on(kPrepared) && chance(0.12)) return statementStep(a);
+    Op o = op(OpKind::kQuery, conn.empty() ? own_conn_[a] : conn);
     if (chance(0.15) && caps().multi_statement && on(kMultiQuery)) {
       o.query.kind = QueryKind::kMulti;
-      // At most one part fails (copy_bad): an error in the middle of a
-      // chain, where the parts before it ran and the parts after it did not.
+      // At most one part fails (copy_bad, bad_bind, bad_exec): an error in
+      // the middle of a chain, where the parts before it ran and the parts
+      // after it did not. No bad_parse: engines parse the whole text first.
       bool failing = false;
       for (int p = uniform(2, 3); p > 0; --p) {
         QuerySpec part;
         do part = randomSpec(false);
-        while (part.kind == QueryKind::kCopyBad && failing);
-        failing |= part.kind == QueryKind::kCopyBad;
+        while (part.kind == QueryKind::kBadParse || (failsOnPurpose(part.kind) && failing));
+        failing |= failsOnPurpose(part.kind);
         o.query.parts.push_back(part);
       }
     } else {
@@ -184,7 +202,41 @@ class Builder {
     o.result = keep ? "r" + std::to_string(++results_) : "-";
     int index = add(a, o);
     if (keep) own_results_[a].push_back(o.result);
+    if (keep) result_parts_[o.result] = static_cast<int>(o.query.statements().size());
     queries_.push_back({a, index, o.handle, o.result, o.query.isWrite()});
+  }
+
+  // Prepares a read on the actor's connection, or executes a statement
+  // prepared before: its own, or a lower actor's once that prepare returned
+  // (on this actor's connection: another connection than the statement's).
+  void statementStep(int a) {
+    std::vector<Query> usable;
+    for (const Query& s : statements_) {
+      if (s.actor <= a) usable.push_back(s);
+    }
+    if (usable.empty() || chance(0.4)) {
+      Op o = op(OpKind::kPrepare, own_conn_[a]);
+      o.result = "s" + std::to_string(statements_.size() + 1);
+      do o.query = randomSpec(false);
+      while (o.query.isWrite() || o.query.kind == QueryKind::kCommit || o.query.kind == QueryKind::kRollback);
+      statements_.push_back({a, add(a, o), o.handle, o.result, false});
+      return;
+    }
+    const Query& statement = pick(usable);
+    if (statement.actor != a) awaitOp(a, statement.actor, statement.index, AwaitEvent::kReturned);
+    Op o = op(OpKind::kExecute, own_conn_[a]);
+    o.statement = statement.result;
+    o.query = schedule_.actors[statement.actor][statement.index].query;
+    bool keep = chance(0.4) && on(kKeepResult);
+    o.result = keep ? "r" + std::to_string(++results_) : "-";
+    int index = add(a, o);
+    if (keep) own_results_[a].push_back(o.result), result_parts_[o.result] = 1;
+    queries_.push_back({a, index, o.handle, o.result, false});
+  }
+
+  static bool failsOnPurpose(QueryKind kind) {
+    return kind == QueryKind::kCopyBad || kind == QueryKind::kBadParse || kind == QueryKind::kBadBind ||
+           kind == QueryKind::kBadExec;
   }
 
   void useResult(int a) {
@@ -193,6 +245,11 @@ class Builder {
     if (roll < 6) {
       Op o = op(OpKind::kIterate, result);
       o.number = uniform(1, options_.small_data ? 100 : 3000);
+      // From a later result of a chain: read after a close, the head's error
+      // would otherwise stop every read before it reached them.
+      if (result_parts_[result] > 1 && caps().result_chains && on(kLaterPart) && chance(0.5)) {
+        o.part = uniform(1, result_parts_[result] - 1);
+      }
       add(a, o);
     } else if (roll < 9) {
       add(a, op(OpKind::kCloseResult, result));
@@ -239,7 +296,10 @@ class Builder {
       closer = op(OpKind::kDrop, target.conn);
     } else {
       awaitOp(a, target.actor, target.index, event);
-      query(a);  // a second writer, or a reader, while the target runs
+      // A second writer, or a reader, while the target runs: on its own
+      // connection, or on the target's (two actors querying one connection).
+      bool shared = on(kSharedQuery) && chance(0.3) && !sameHandleFault(OpKind::kQuery);
+      query(a, shared ? target.conn : "");
       return;
     }
     if (callerFault(closer, target)) event = AwaitEvent::kReturned;
@@ -275,6 +335,15 @@ class Builder {
     });
   }
 
+  // Whether the contract makes some close racing a `victim` call on the same
+  // handle the caller's fault (then no actor queries another's connection:
+  // its owner's own close would race it).
+  bool sameHandleFault(OpKind victim) const {
+    if (options_.outside_contract) return false;
+    return std::any_of(options_.caller_faults.begin(), options_.caller_faults.end(),
+                       [&](const CallerFault& fault) { return fault.same_handle && fault.victims.count(victim); });
+  }
+
   // Whether `closer` racing the target query is the caller's fault under
   // the engine's contract (and the campaign did not ask for such races).
   bool callerFault(const Op& closer, const Query& target) const {
@@ -290,9 +359,11 @@ class Builder {
   std::map<int, std::string> own_conn_;
   std::map<int, std::vector<std::string>> own_results_;
   std::vector<Query> queries_;
+  std::vector<Query> statements_;  // prepares: actor, index, connection, statement
+  std::map<std::string, int> result_parts_;  // a kept result's chain length
   int results_ = 0;
   bool on_[kFeatureCount];  // every feature, unless a swarm draw turned it off
-  bool kinds_off_[static_cast<int>(QueryKind::kMulti) + 1] = {};  // by QueryKind
+  bool kinds_off_[kQueryKinds] = {};  // by QueryKind
 };
 
 }  // namespace

@@ -86,6 +86,8 @@ Target targetOf(const Op& op) {
     case OpKind::kCloseResult: return Target::kResult;
     case OpKind::kDrop: return !op.handle.empty() && op.handle[0] == 'r' ? Target::kResult : Target::kConnection;
     case OpKind::kQuery:
+    case OpKind::kPrepare:
+    case OpKind::kExecute:
     case OpKind::kDisconnect:
     case OpKind::kInterrupt:
     case OpKind::kSetTimeout: return Target::kConnection;
@@ -124,6 +126,7 @@ std::optional<Effect> effectOf(const Op& e, const Answer* answer, Target target,
       if (target == Target::kConnection && e.handle == name && ok) return Effect::kOpens;
       return std::nullopt;
     case OpKind::kQuery:
+    case OpKind::kExecute:
       if (target != Target::kResult || e.result != name) return std::nullopt;
       return unlessGone(Effect::kOpens);
     case OpKind::kDisconnect:
@@ -237,6 +240,18 @@ bool HistoryIndex::statementRunsAt(const std::string& conn, std::uint64_t at, in
   return false;
 }
 
+void HistoryIndex::statementContext(const Op& execute, OpContext* context) const {
+  for (int a = 0; a < static_cast<int>(schedule_.actors.size()); ++a) {
+    for (int i = 0; i < static_cast<int>(schedule_.actors[a].size()); ++i) {
+      const Op& prepare = schedule_.actors[a][i];
+      if (prepare.kind != OpKind::kPrepare || prepare.result != execute.statement) continue;
+      context->foreign_statement = prepare.handle != execute.handle;
+      const Event* ret = returnEvent(a, i);
+      if (ret != nullptr && !ret->answer.isOk()) context->statement_failed = ret->answer.kind;
+    }
+  }
+}
+
 OpContext HistoryIndex::contextOf(int actor, int index) const {
   const Times& x = times(actor, index);
   OpContext context;
@@ -257,6 +272,7 @@ OpContext HistoryIndex::contextOf(int actor, int index) const {
       }
     }
   }
+  if (op.kind == OpKind::kExecute) statementContext(op, &context);
   for (int a = 0; a < static_cast<int>(schedule_.actors.size()); ++a) {
     for (int i = 0; i < static_cast<int>(schedule_.actors[a].size()); ++i) {
       const Op& e = schedule_.actors[a][i];
@@ -267,7 +283,8 @@ OpContext HistoryIndex::contextOf(int actor, int index) const {
       }
       if (e.handle != op.handle) continue;
       if (e.kind == OpKind::kInterrupt && overlaps(t.invoke, t.ret, x.invoke, x.ret)) context.interrupted = true;
-      if (e.kind == OpKind::kInterrupt && op.kind == OpKind::kQuery && t.invoke != 0 && t.invoke < x.ret &&
+      if (e.kind == OpKind::kInterrupt && (op.kind == OpKind::kQuery || op.kind == OpKind::kExecute) &&
+          t.invoke != 0 && t.invoke < x.ret &&
           statementRunsAt(op.handle, t.invoke, actor, index)) {
         context.interrupt_pending = true;
       }

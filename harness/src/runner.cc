@@ -160,7 +160,7 @@ class Run {
     std::set<std::string> results, connections;
     for (const auto& ops : schedule_.actors) {
       for (const Op& op : ops) {
-        if (op.kind == OpKind::kQuery && op.result != "-") results.insert(op.result);
+        if ((op.kind == OpKind::kQuery || op.kind == OpKind::kExecute) && op.result != "-") results.insert(op.result);
         if (op.kind == OpKind::kConnect) connections.insert(op.handle);
       }
     }

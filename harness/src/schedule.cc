@@ -1,6 +1,7 @@
 #include "lifeguard/harness/schedule.h"
 
 #include <charconv>
+#include <map>
 #include <sstream>
 
 #include "lifeguard/harness/workload.h"
@@ -17,7 +18,7 @@ constexpr Name kOpNames[] = {
     {OpKind::kConnect, "connect"},        {OpKind::kDisconnect, "disconnect"}, {OpKind::kDrop, "drop"},
     {OpKind::kQuery, "query"},            {OpKind::kIterate, "iterate"},    {OpKind::kCloseResult, "close_result"},
     {OpKind::kInterrupt, "interrupt"},    {OpKind::kSetTimeout, "set_timeout"}, {OpKind::kCheck, "check"},
-    {OpKind::kAwait, "await"},
+    {OpKind::kAwait, "await"},            {OpKind::kPrepare, "prepare"},    {OpKind::kExecute, "execute"},
 };
 
 struct QueryName {
@@ -28,6 +29,7 @@ constexpr QueryName kQueryNames[] = {
     {QueryKind::kLong, "long"},     {QueryKind::kCount, "count"},   {QueryKind::kInsert, "insert"},
     {QueryKind::kCopy, "copy"},     {QueryKind::kCopyBad, "copy_bad"}, {QueryKind::kBegin, "begin"},
     {QueryKind::kCommit, "commit"}, {QueryKind::kRollback, "rollback"}, {QueryKind::kMulti, "multi"},
+    {QueryKind::kBadParse, "bad_parse"}, {QueryKind::kBadBind, "bad_bind"}, {QueryKind::kBadExec, "bad_exec"},
 };
 
 constexpr std::string_view kEventNames[] = {"invoked", "running", "returned"};
@@ -66,7 +68,8 @@ std::string formatQuery(const QuerySpec& q, char space) {
   std::string out(queryName(q.kind));
   auto add = [&](const std::string& word) { out += space + word; };
   switch (q.kind) {
-    case QueryKind::kLong: add(std::to_string(q.count)); break;
+    case QueryKind::kLong:
+    case QueryKind::kBadExec: add(std::to_string(q.count)); break;
     case QueryKind::kCount: add(q.table); break;
     case QueryKind::kInsert:
     case QueryKind::kCopy: add(q.table), add(std::to_string(q.count)); break;
@@ -94,6 +97,9 @@ std::string parseQuery(const std::vector<std::string>& words, QuerySpec* q) {
   switch (q->kind) {
     case QueryKind::kLong:
       if (!need(1) || !parseInt(words[1], &q->count)) return "long takes a range length";
+      return "";
+    case QueryKind::kBadExec:
+      if (!need(1) || !parseInt(words[1], &q->count) || q->count < 1000) return "bad_exec takes a row count >= 1000";
       return "";
     case QueryKind::kCount:
       if (!need(1)) return "count takes a table";
@@ -151,11 +157,22 @@ std::string parseOp(const std::vector<std::string>& w, Op* op) {
       op->handle = w[1];
       return "";
     case OpKind::kDrop:
-      if (!args(1)) return "drop takes a handle (db, cN or rN)";
+      if (!args(1)) return "drop takes a handle (db, cN, rN or sN)";
       op->handle = w[1];
       if (w[1] == "db") op->kind = OpKind::kDropDb;
-      return (w[1] == "db" || w[1][0] == 'c' || w[1][0] == 'r') ? "" : "drop takes db, cN or rN";
-    case OpKind::kIterate:
+      return (w[1] == "db" || w[1][0] == 'c' || w[1][0] == 'r' || w[1][0] == 's') ? "" : "drop takes db, cN, rN or sN";
+    case OpKind::kIterate: {  // iterate rN COUNT [part P]
+      std::int64_t part = 0;
+      if (w.size() == 5 && w[3] == "part" && (!parseInt(w[4], &part) || part < 0 || part >= kMaxParts)) {
+        return "iterate's part takes 0 to 9";
+      }
+      if ((w.size() != 3 && !(w.size() == 5 && w[3] == "part")) || !parseInt(w[2], &op->number) || op->number < 0) {
+        return "iterate takes a result, a number and optionally 'part P'";
+      }
+      op->handle = w[1];
+      op->part = static_cast<int>(part);
+      return "";
+    }
     case OpKind::kSetTimeout:
       if (!args(2) || !parseInt(w[2], &op->number) || op->number < 0) return w[0] + " takes a handle and a number";
       op->handle = w[1];
@@ -172,6 +189,25 @@ std::string parseOp(const std::vector<std::string>& w, Op* op) {
       op->result = w[2];
       return parseQuery({w.begin() + 3, w.end()}, &op->query);
     }
+    case OpKind::kPrepare: {
+      if (w.size() < 4 || w[1][0] != 'c' || w[2][0] != 's') return "prepare takes a connection, a statement (sN) and a query";
+      op->handle = w[1];
+      op->result = w[2];
+      std::string error = parseQuery({w.begin() + 3, w.end()}, &op->query);
+      if (error.empty() && (op->query.isWrite() || op->query.kind == QueryKind::kMulti ||
+                            op->query.kind == QueryKind::kCommit || op->query.kind == QueryKind::kRollback)) {
+        error = "prepare takes one read (long, count, bad_parse, bad_bind, bad_exec)";
+      }
+      return error;
+    }
+    case OpKind::kExecute:
+      if (!args(3) || w[1][0] != 'c' || w[2][0] != 's' || (w[3] != "-" && w[3][0] != 'r')) {
+        return "execute takes a connection, a statement (sN) and a result (rN or -)";
+      }
+      op->handle = w[1];
+      op->statement = w[2];
+      op->result = w[3];
+      return "";
     case OpKind::kAwait: {
       std::int64_t actor = 0, index = 0;
       auto dot = args(2) || (args(3) && w[2] == "step") ? w[1].find('.') : std::string::npos;
@@ -230,8 +266,12 @@ std::string formatOp(const Op& op) {
     case OpKind::kReopen:
     case OpKind::kCheck: return out;
     case OpKind::kIterate:
+      return out + " " + op.handle + " " + std::to_string(op.number) +
+             (op.part > 0 ? " part " + std::to_string(op.part) : "");
     case OpKind::kSetTimeout: return out + " " + op.handle + " " + std::to_string(op.number);
-    case OpKind::kQuery: return out + " " + op.handle + " " + op.result + " " + formatQuery(op.query, ' ');
+    case OpKind::kQuery:
+    case OpKind::kPrepare: return out + " " + op.handle + " " + op.result + " " + formatQuery(op.query, ' ');
+    case OpKind::kExecute: return out + " " + op.handle + " " + op.statement + " " + op.result;
     case OpKind::kAwait:
       if (op.await_event == AwaitEvent::kStep) {
         return out + " " + std::to_string(op.await_actor) + "." + std::to_string(op.await_index) + " step " +
@@ -342,6 +382,27 @@ std::optional<Schedule> parseSchedule(const std::string& text, ParseError* error
   if (!s.trace.empty() && !s.scheduler.controlled()) {
     number = 0;
     return fail("a decision trace needs a controlled scheduler (random, pct or dfs), not os");
+  }
+  // An execute runs its statement's query: the one its prepare names.
+  std::map<std::string, QuerySpec> statements;
+  for (const auto& ops : s.actors) {
+    for (const Op& op : ops) {
+      if (op.kind == OpKind::kPrepare && !statements.emplace(op.result, op.query).second) {
+        number = 0;
+        return fail(op.result + " is prepared twice");
+      }
+    }
+  }
+  for (std::size_t a = 0; a < s.actors.size(); ++a) {
+    for (Op& op : s.actors[a]) {
+      if (op.kind != OpKind::kExecute) continue;
+      auto it = statements.find(op.statement);
+      if (it == statements.end()) {
+        number = 0;
+        return fail("actor " + std::to_string(a) + ": " + formatOp(op) + " names no prepared statement");
+      }
+      op.query = it->second;
+    }
   }
   for (std::size_t a = 0; a < s.actors.size(); ++a) {
     for (const Op& op : s.actors[a]) {

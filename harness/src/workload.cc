@@ -23,4 +23,11 @@ std::string joinStatements(const QuerySpec& multi, std::int64_t tag,
   return text;
 }
 
+bool failedToParseOrBind(const QuerySpec& spec, const Answer& answer) {
+  if (answer.kind != AnswerKind::kUserError) return false;
+  std::vector<QuerySpec> parts = spec.statements();
+  auto failed = static_cast<std::size_t>(spec.kind == QueryKind::kMulti ? answer.value.value_or(0) : 0);
+  return failed < parts.size() && (parts[failed].kind == QueryKind::kBadParse || parts[failed].kind == QueryKind::kBadBind);
+}
+
 }  // namespace lifeguard::harness

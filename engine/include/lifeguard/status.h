@@ -32,6 +32,7 @@ enum class ErrorCode : std::uint16_t {
   kInternal = 10,            // an engine bug: never expected by any contract
   kInvalidUse = 11,          // API misuse with a clear rule (closed result, foreign statement,
                              // close from inside the query it would wait for)
+  kRuntimeError = 12,        // the query failed while executing (an INT64 sum out of range)
 };
 
 // Name of the code, e.g. "TransactionConflict"; "Unknown" for values out of range.

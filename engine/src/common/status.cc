@@ -9,9 +9,10 @@
 namespace lifeguard {
 
 std::string_view toString(ErrorCode code) {
-  static constexpr std::array<std::string_view, 12> kNames = {
-      "OK",         "ConnectionClosed", "DatabaseClosed", "Interrupted", "Timeout",  "TransactionConflict",
-      "CopyError",  "ParseError",       "BindError",      "IOError",     "Internal", "InvalidUse",
+  static constexpr std::array<std::string_view, 13> kNames = {
+      "OK",        "ConnectionClosed", "DatabaseClosed", "Interrupted", "Timeout",    "TransactionConflict",
+      "CopyError", "ParseError",       "BindError",      "IOError",     "Internal",   "InvalidUse",
+      "RuntimeError",
   };
   auto index = static_cast<std::size_t>(code);
   return index < kNames.size() ? kNames[index] : "Unknown";

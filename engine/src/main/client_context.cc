@@ -29,36 +29,47 @@ std::unique_ptr<QueryResult> ClientContext::errorResult(const Status& status) co
 
 // kComplete: an interrupt sent while a query is in flight (from its call,
 // before it holds the query lock, to its return) reaches it, whatever phase it
-// is in (hazard H10); the flag is cleared when the query ends.
+// is in (hazard H10), and no other query: each query notes the interrupt
+// epoch when it became in flight, and counts only later interrupts.
 class ClientContext::InFlight {
  public:
-  explicit InFlight(ClientContext& context) : context_(context) { context_.in_flight_.fetch_add(1); }
+  explicit InFlight(ClientContext& context) : context_(context) {
+    context_.in_flight_.fetch_add(1);
+    if (context_.policy_ == TeardownPolicy::kComplete) since_ = context_.interrupt_epoch_.load();
+  }
   ~InFlight() {
     if (context_.policy_ != TeardownPolicy::kComplete) {
       context_.in_flight_.fetch_sub(1);
       return;
     }
-    // Under task_mu_, where interrupt() checks in_flight_ and sets the flag:
-    // an interrupt lands before this clear or finds no query in flight.
+    // Under task_mu_, where interrupt() checks in_flight_: an interrupt
+    // lands while this query is counted, or finds no query in flight.
     sync::MutexLock lock(context_.task_mu_);
-    context_.resetInterrupt();
     context_.in_flight_.fetch_sub(1);
   }
   InFlight(const InFlight&) = delete;
   InFlight& operator=(const InFlight&) = delete;
 
+  // Called once the query holds the query lock: it is the one interrupts reach.
+  void startRunning() {
+    if (context_.policy_ == TeardownPolicy::kComplete) context_.running_since_.store(since_);
+  }
+
  private:
   ClientContext& context_;
+  std::uint64_t since_ = 0;
 };
 
 std::unique_ptr<QueryResult> ClientContext::query(std::string_view sql) {
   InFlight in_flight(*this);
   sync::MutexLock lock(query_mu_);
+  in_flight.startRunning();
   CurrentQueryScope scope(this, database_);
   std::vector<Statement> statements;
   try {
     statements = parseQuery(sql);
   } catch (const Error& error) {
+    rollbackOpenTransaction();  // a query that fails to parse ends a manual transaction too
     return errorResult(error.status());
   }
   return runStatements(statements);
@@ -84,6 +95,7 @@ std::unique_ptr<PreparedStatement> ClientContext::prepare(std::string_view sql) 
 std::unique_ptr<QueryResult> ClientContext::executePrepared(const PreparedStatement& statement) {
   InFlight in_flight(*this);
   sync::MutexLock lock(query_mu_);
+  in_flight.startRunning();
   CurrentQueryScope scope(this, database_);
   if (!statement.isSuccess()) return errorResult(statement.status());
   return runStatements({*statement.statement_});
@@ -193,12 +205,13 @@ void ClientContext::interrupt() {
   if (!complete) interrupted_.store(true);
   sync::MutexLock lock(task_mu_);
   if (complete) {
-    // A no-op while idle, so it cannot hit a later query. The check and the
-    // flag are one step under task_mu_, which the end of a query (InFlight)
-    // takes to clear the flag; checked apart, a query could end between
-    // them and leave the flag to the next one (found by fuzz_lifecycle).
+    // A no-op while idle. Queries in flight now count it (InFlight): a query
+    // that becomes in flight later noted the epoch after it, so an interrupt
+    // never reaches a later query (once a flag left to the next query, found
+    // by fuzz_lifecycle; then a flag seen by another thread's query on the
+    // connection, found once two actors query one connection).
     if (in_flight_.load() == 0) return;
-    interrupted_.store(true);
+    interrupt_epoch_.fetch_add(1);
   }
   if (current_task_ != nullptr) current_task_->wake();
 }

@@ -48,8 +48,15 @@ class ClientContext {
   void interrupt();
   // Interrupts the running query and every later one; never reset (close).
   void cancel();
-  // What workers and the caller's wait loop check.
-  bool interrupted() const { return interrupted_.load() || cancelled_.load(); }
+  // What workers and the caller's wait loop check. kComplete: an interrupt
+  // counts for the query holding the query lock if it came after that query
+  // became in flight (an epoch: it can neither outlive the query nor reach
+  // the next query another thread runs on this connection).
+  bool interrupted() const {
+    if (policy_ != TeardownPolicy::kComplete) return interrupted_.load() || cancelled_.load();
+    return cancelled_.load() || interrupt_epoch_.load() > running_since_.load();
+  }
+  TeardownPolicy policy() const { return policy_; }
   // The wait loop's own stop signal to the other workers; no wake-up.
   void interruptWorkers() { interrupted_.store(true); }
   void resetInterrupt() { interrupted_.store(false); }
@@ -89,7 +96,9 @@ class ClientContext {
   class InFlight;
   sync::Atomic<std::uint32_t> in_flight_{0};  // queries between call and return
   sync::Mutex query_mu_;
-  sync::Atomic<bool> interrupted_{false};
+  sync::Atomic<bool> interrupted_{false};        // kLegacy, kExecuteDrain
+  sync::Atomic<std::uint64_t> interrupt_epoch_{0};  // kComplete: interrupts sent while queries were in flight
+  sync::Atomic<std::uint64_t> running_since_{0};    // kComplete: the epoch when the running query became in flight
   sync::Atomic<bool> cancelled_{false};
   sync::Atomic<std::uint64_t> timeout_ms_{0};
   sync::Atomic<std::uint64_t> max_threads_;

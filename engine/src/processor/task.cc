@@ -8,7 +8,9 @@ namespace lifeguard {
 
 void Task::checkInterrupted() const {
   LG_SYNC_POINT("Task::batch");
-  if (context_->interrupted()) throw Error(ErrorCode::kInterrupted, "query was interrupted");
+  if (workers_stopped_.load(std::memory_order_acquire) || context_->interrupted()) {
+    throw Error(ErrorCode::kInterrupted, "query was interrupted");
+  }
 }
 
 bool Task::tryRegister() {

@@ -17,6 +17,7 @@
 // hand out work with atomics. Everything else is under the task's mutex.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -52,7 +53,8 @@ class Task {
   virtual void finalize() {}
 
   // Called by run() at every batch of rows: passes the Task::batch sync point
-  // and throws Error(kInterrupted) if the query was interrupted.
+  // and throws Error(kInterrupted) if the query was interrupted or the
+  // caller stopped the task's workers.
   void checkInterrupted() const;
 
  private:
@@ -79,6 +81,14 @@ class Task {
   std::size_t finished_ LG_GUARDED_BY(mu_) = 0;
   bool cancelled_ LG_GUARDED_BY(mu_) = false;
   std::optional<Status> error_ LG_GUARDED_BY(mu_);
+  // kComplete: the caller stops the other workers of a task that failed,
+  // timed out or was interrupted. The task's own flag: the connection's
+  // interrupt flag, which kLegacy and kExecuteDrain set instead, outlives
+  // the query until its call returns, and so failed the next query of
+  // another thread on the same connection, which took the query lock in
+  // between (found by a campaign once two actors query one connection).
+  // Not a scheduling point: the workers read it at their batch point.
+  std::atomic<bool> workers_stopped_{false};
 };
 
 }  // namespace lifeguard

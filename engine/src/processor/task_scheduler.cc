@@ -49,7 +49,13 @@ std::optional<Status> TaskScheduler::waitForTask(Task& task, ClientContext* cont
   sync::MutexLock lock(task.mu_);
   while (true) {
     bool stop = task.error_ || timed_out || context->interrupted();
-    if (stop) context->interruptWorkers();  // the other workers stop at their next batch
+    if (stop) {  // the other workers stop at their next batch
+      if (context->policy() == TeardownPolicy::kComplete) {
+        task.workers_stopped_.store(true, std::memory_order_release);
+      } else {
+        context->interruptWorkers();
+      }
+    }
     if (task.finishedOrCancelled(stop)) break;
     if (deadline == sync::Clock::time_point::max()) {
       task.cv_.wait(lock);

@@ -34,23 +34,35 @@ class RangeSumTask : public Task {
     // The worker's partial lives in a memory-manager page for the whole run,
     // as per-worker state does in the real engine.
     LocalPage local(*sink_->memory());
-    std::uint64_t sum = 0;  // wraps, like two's-complement INT64 addition
+    std::int64_t sum = 0;
     for (std::uint64_t m; (m = next_.fetch_add(1)) < morsels_;) {
       checkInterrupted();
       std::uint64_t first = m * kRangeMorsel, last = std::min(count_, first + kRangeMorsel);
-      for (std::uint64_t i = first; i < last; ++i) sum += static_cast<std::uint64_t>(begin_) + i;
+      for (std::uint64_t i = first; i < last; ++i) {
+        sum = checkedAdd(sum, static_cast<std::int64_t>(static_cast<std::uint64_t>(begin_) + i));
+      }
     }
-    local.page->rows.push_back({static_cast<std::int64_t>(sum)});
-    partial_.fetch_add(sum);
+    local.page->rows.push_back({sum});
+    std::int64_t total = partial_.load();
+    while (!partial_.compare_exchange_weak(total, checkedAdd(total, sum))) {
+    }
   }
-  void finalize() override { sink_->addSingleRow({static_cast<std::int64_t>(partial_.load())}); }
+  void finalize() override { sink_->addSingleRow({partial_.load()}); }
 
  private:
   const std::int64_t begin_;
   const std::shared_ptr<ResultSink> sink_;
+  // An INT64 sum out of range fails the query, as an overflow does in the
+  // real engine (an execution error, after the workers did part of the work).
+  static std::int64_t checkedAdd(std::int64_t a, std::int64_t b) {
+    std::int64_t sum = 0;
+    if (__builtin_add_overflow(a, b, &sum)) throw Error(ErrorCode::kRuntimeError, "Overflow: INT64 sum out of range");
+    return sum;
+  }
+
   const std::uint64_t count_, morsels_;
   sync::Atomic<std::uint64_t> next_{0};
-  sync::Atomic<std::uint64_t> partial_{0};
+  sync::Atomic<std::int64_t> partial_{0};
 };
 
 class CountTask : public Task {

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -31,9 +32,10 @@ namespace lifeguard::harness {
 enum class HandleState { kOpen, kClosing, kClosed };
 inline constexpr HandleState kHandleStates[] = {HandleState::kOpen, HandleState::kClosing, HandleState::kClosed};
 // Every query kind a single statement can be (a multi is judged by its parts).
-inline constexpr QueryKind kStatementKinds[] = {QueryKind::kLong,    QueryKind::kCount,  QueryKind::kInsert,
-                                                QueryKind::kCopy,    QueryKind::kCopyBad, QueryKind::kBegin,
-                                                QueryKind::kCommit, QueryKind::kRollback};
+inline constexpr QueryKind kStatementKinds[] = {
+    QueryKind::kLong,   QueryKind::kCount,    QueryKind::kInsert,   QueryKind::kCopy,    QueryKind::kCopyBad,
+    QueryKind::kBegin,  QueryKind::kCommit,   QueryKind::kRollback, QueryKind::kBadParse, QueryKind::kBadBind,
+    QueryKind::kBadExec};
 std::string_view toString(HandleState state);
 
 // What else was going on around one operation (from the history).
@@ -46,6 +48,10 @@ struct OpContext {
   // effect while any statement of the connection runs.
   bool interrupt_pending = false;
   bool timeout_set = false;  // a timeout was set on its connection before it returned
+  // An execute: its statement was prepared on another connection (H11); its
+  // prepare failed with this answer (the execute reports that error).
+  bool foreign_statement = false;
+  std::optional<AnswerKind> statement_failed;
 };
 
 // Which operations the contract distinguishes: the op kind, and for queries
@@ -100,6 +106,12 @@ class Contract {
   // Answers allowed whenever an interrupt overlapped / a timeout was set.
   void allowWhenInterrupted(std::set<AnswerKind> answers) { when_interrupted_ = std::move(answers); }
   void allowWhenTimeoutSet(std::set<AnswerKind> answers) { when_timeout_ = std::move(answers); }
+  // Answers allowed when a statement runs on another connection than the
+  // one that prepared it (H11), with the documentation that says so.
+  void allowForeignStatement(std::set<AnswerKind> answers, std::string source) {
+    foreign_statement_ = std::move(answers), foreign_statement_source_ = std::move(source);
+  }
+  const std::set<AnswerKind>& foreignStatement() const { return foreign_statement_; }
   // An interrupt stays in effect until every running statement of the
   // connection ends, so it may reach a query that starts later
   // (sqlite3_interrupt); `source` is where the engine says so.
@@ -120,6 +132,8 @@ class Contract {
   std::vector<CallerFault> caller_faults_;
   std::map<ContractKey, std::set<AnswerKind>> table_;
   std::set<AnswerKind> when_interrupted_, when_timeout_;
+  std::set<AnswerKind> foreign_statement_;
+  std::string foreign_statement_source_;
   std::string interrupt_persists_;  // "" if it does not
 };
 

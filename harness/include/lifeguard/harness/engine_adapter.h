@@ -37,9 +37,24 @@ struct Capabilities {
   bool copy = true;             // COPY from CSV
   bool multi_statement = true;  // ';'-separated queries
   bool transactions = true;     // BEGIN / COMMIT / ROLLBACK
+  bool errors = true;           // bad_parse, bad_bind, bad_exec: a parse, a bind and an execution error
+  bool result_chains = true;    // a multi's kept result is a chain iterate can start inside (part P)
+  bool prepared = false;        // prepare and execute, also on another connection (H11)
   bool durable = false;         // data survives reopen (on-disk)
   bool running_event = false;   // can report when a query starts and when it starts executing
 };
+
+// What an adapter without result_chains answers to `iterate rN COUNT part P`
+// with P > 0 (a schedule written for another engine; never generated).
+inline Answer lacksResultChains() {
+  return {AnswerKind::kInternal, "iterate from part P > 0: this adapter keeps only the last result of a chain",
+          std::nullopt};
+}
+
+inline Answer lacksPrepared() {
+  return {AnswerKind::kInternal, "prepared statements: this adapter lacks them (capabilities().prepared)",
+          std::nullopt};
+}
 
 // What the engine is doing now (the harness's end-of-run invariants).
 struct EngineState {
@@ -79,9 +94,29 @@ class EngineAdapter {
   // operation (see SCHEDULES.md).
   virtual Answer query(const std::string& conn, const std::string& result, const QuerySpec& spec,
                        std::int64_t tag) = 0;
-  virtual Answer iterate(const std::string& result, std::int64_t rows) = 0;
+  // Reads up to `rows` rows, from the `part`-th result of the chain on
+  // (0: its head; the chain's last result if it is shorter; part > 0 only
+  // with capabilities().result_chains).
+  virtual Answer iterate(const std::string& result, int part, std::int64_t rows) = 0;
   virtual Answer closeResult(const std::string& result) = 0;
   virtual Answer dropResult(const std::string& result) = 0;
+  // Prepared statements (capabilities().prepared; else these answer Internal):
+  // prepare a read on `conn`, kept as `statement`; run it on `conn` (its own
+  // connection or another) keeping the result as `result` ("-": closed at
+  // once); release it (as a finalizer would).
+  virtual Answer prepare(const std::string& conn, const std::string& statement, const QuerySpec& spec,
+                         std::int64_t tag) {
+    (void)conn, (void)statement, (void)spec, (void)tag;
+    return lacksPrepared();
+  }
+  virtual Answer execute(const std::string& conn, const std::string& statement, const std::string& result) {
+    (void)conn, (void)statement, (void)result;
+    return lacksPrepared();
+  }
+  virtual Answer dropStatement(const std::string& statement) {
+    (void)statement;
+    return lacksPrepared();
+  }
   virtual Answer interrupt(const std::string& conn) = 0;
   virtual Answer setTimeout(const std::string& conn, std::int64_t ms) = 0;
 
@@ -132,7 +167,7 @@ struct EngineEntry {
 // The name carries the plug-in interface version (plugin.h: kPluginVersion),
 // so a plug-in built for another version fails to load before any of its
 // code runs, instead of registering an entry of another layout.
-inline namespace plugin_v1 {
+inline namespace plugin_v2 {
 bool registerEngine(EngineEntry entry);
 }
 // Removes an engine (a plug-in that failed to load); appends `note` to an

@@ -54,6 +54,8 @@ class HistoryIndex {
   // Whether a statement of connection `conn` other than operation (actor,
   // index) ran at `at`: a kept result's query had begun, or a query was in flight.
   bool statementRunsAt(const std::string& conn, std::uint64_t at, int actor, int index) const;
+  // An execute's statement: prepared on another connection? did its prepare fail?
+  void statementContext(const Op& execute, OpContext* context) const;
 
   const Schedule& schedule_;
   std::map<std::pair<int, int>, Times> times_;

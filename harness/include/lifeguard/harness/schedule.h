@@ -32,6 +32,8 @@ enum class OpKind {
   kSetTimeout,   // set_timeout cN MS
   kCheck,        // check: compare every table with the expected-state model
   kAwait,        // await ACTOR.INDEX invoked|running|returned (harness only)
+  kPrepare,      // prepare cN sK <query kind> [args]: a read, prepared on cN, kept as statement sK
+  kExecute,      // execute cN sK rM|-: runs statement sK on cN (its own connection, or another: H11)
 };
 
 enum class QueryKind {
@@ -44,7 +46,12 @@ enum class QueryKind {
   kCommit,
   kRollback,
   kMulti,    // multi PART;PART;... (each part a query kind with ':' for spaces)
+  // Queries that fail on purpose, one per path an error takes (answer UserError):
+  kBadParse,  // bad_parse: text that does not parse
+  kBadBind,   // bad_bind: a table that does not exist (parses, fails to bind)
+  kBadExec,   // bad_exec N: a sum over N rows that overflows late in its run (fails while executing)
 };
+inline constexpr int kQueryKinds = static_cast<int>(QueryKind::kBadExec) + 1;
 
 // kStep: `await A.I step K`, the sweep's close point (lifeguard sweep): K
 // scheduling steps after operation A.I was invoked (under a controlled
@@ -67,9 +74,11 @@ struct QuerySpec {
 struct Op {
   OpKind kind = OpKind::kCheck;
   std::string handle;  // db, cN or rN
-  std::string result;  // kQuery: the result handle, or "-" to close at once
-  QuerySpec query;     // kQuery
+  std::string result;  // kQuery, kExecute: the result handle, or "-" to close at once; kPrepare: the statement
+  std::string statement;  // kExecute: the statement sK (its query, from its prepare, is in `query`)
+  QuerySpec query;     // kQuery, kPrepare, kExecute
   std::int64_t number = 0;  // iterate count, timeout ms, await step
+  int part = 0;             // kIterate: the result of a chain it starts at (0: the head)
   int await_actor = 0;      // kAwait
   int await_index = 0;
   AwaitEvent await_event = AwaitEvent::kInvoked;
