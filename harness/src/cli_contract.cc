@@ -21,14 +21,18 @@ std::string rowName(const ContractKey& key) {
   op.kind = key.op;
   op.handle = key.op == OpKind::kQuery || key.op == OpKind::kConnect ? "c1" : "db";
   std::string text = formatOp(op);
-  if (key.op != OpKind::kQuery) return text.substr(0, text.find(' '));
+  const bool per_kind = key.op == OpKind::kQuery || key.op == OpKind::kPrepare || key.op == OpKind::kExecute;
+  if (!per_kind) return text.substr(0, text.find(' '));
   QuerySpec spec;
   spec.kind = key.query;
+  op.kind = OpKind::kQuery;
+  op.handle = "c1";
   op.result = "-";
   op.query = spec;
   text = formatOp(op);  // "query c1 - KIND ..."
   std::string kind = text.substr(std::string("query c1 - ").size());
-  return "query " + kind.substr(0, kind.find(' '));
+  return std::string(key.op == OpKind::kQuery ? "query " : key.op == OpKind::kPrepare ? "prepare " : "execute ") +
+         kind.substr(0, kind.find(' '));
 }
 
 }  // namespace
@@ -40,15 +44,19 @@ int contract(const std::vector<std::string>& argv) {
   const std::string engine = args->get("engine", "lifeguard");
   std::string policy = args->get("policy", defaultPolicy(engine));
   const EngineEntry* entry = findEngine(engine);
-  if (!makeAdapter(engine, policy, &error) || entry == nullptr) {  // says why: unknown engine or policy
+  auto adapter = makeAdapter(engine, policy, &error);
+  if (adapter == nullptr || entry == nullptr) {  // says why: unknown engine or policy
     return std::fprintf(stderr, "lifeguard contract: %s\n", error.c_str()), 2;
   }
+  const bool prepared = adapter->capabilities().prepared;
   Contract c = entry->contract(policy);
   std::printf("engine %s, policy %s: close style %s%s%s\n\n", engine.c_str(), policy.c_str(),
               std::string(toString(c.style())).c_str(), c.styleSource().empty() ? "" : " (",
               c.styleSource().empty() ? "" : (c.styleSource() + ")").c_str());
   std::map<std::string, std::map<HandleState, std::set<AnswerKind>>> rows;
-  for (const auto& [key, allowed] : c.table()) rows[rowName(key)][key.state] = allowed;
+  for (const auto& [key, allowed] : c.table()) {
+    if (prepared || (key.op != OpKind::kPrepare && key.op != OpKind::kExecute)) rows[rowName(key)][key.state] = allowed;
+  }
   std::printf("%-18s | %-34s | %-44s | %s\n", "operation", "handle open", "closing (a close overlaps)", "closed");
   std::printf("%s\n", std::string(140, '-').c_str());
   for (const auto& row : rows) {
@@ -62,6 +70,10 @@ int contract(const std::vector<std::string>& argv) {
   if (!c.interruptPersists().empty()) {
     std::printf("an interrupt stays in effect while any statement of its connection runs, so it may reach a later "
                 "query\n  source: %s\n", c.interruptPersists().c_str());
+  }
+  if (prepared && !c.foreignStatement().empty()) {
+    std::printf("a prepared statement run on another connection (H11): %s\n  source: %s\n",
+                answers(c.foreignStatement()).c_str(), c.foreignStatementSource().c_str());
   }
   if (c.callerFaults().empty()) {
     std::printf("the caller's fault: nothing (every overlap is the engine's to survive)\n");

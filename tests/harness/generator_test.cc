@@ -197,14 +197,61 @@ TEST(GeneratorTest, SomeChainsFailInTheMiddle) {
     for (const auto& ops : generateSchedule(seed, GeneratorOptions{}).actors) {
       for (const Op& op : ops) {
         if (op.kind != OpKind::kQuery || op.query.kind != QueryKind::kMulti) continue;
-        int failing = static_cast<int>(std::count_if(op.query.parts.begin(), op.query.parts.end(),
-                                                     [](const QuerySpec& p) { return p.kind == QueryKind::kCopyBad; }));
+        auto fails = [](const QuerySpec& p) {
+          return p.kind == QueryKind::kCopyBad || p.kind == QueryKind::kBadBind || p.kind == QueryKind::kBadExec;
+        };
+        int failing = static_cast<int>(std::count_if(op.query.parts.begin(), op.query.parts.end(), fails));
         EXPECT_LE(failing, 1) << formatOp(op);
+        EXPECT_TRUE(std::none_of(op.query.parts.begin(), op.query.parts.end(),
+                                 [](const QuerySpec& p) { return p.kind == QueryKind::kBadParse; }))
+            << formatOp(op);  // engines parse a whole text before any part runs
         failing_chains += failing;
       }
     }
   }
   EXPECT_GT(failing_chains, 30);
+}
+
+// What the campaigns once never drew: each error path, a chain read from a
+// later result, two actors querying one connection, and statements run on
+// another connection; none of them where the engine lacks the capability.
+TEST(GeneratorTest, ReachesErrorsLaterResultsSharedConnectionsAndForeignStatements) {
+  auto count = [](const GeneratorOptions& options) {
+    std::map<std::string, int> n;
+    for (std::uint64_t seed = 1; seed <= 300; ++seed) {
+      Schedule s = generateSchedule(seed, options);
+      std::map<std::string, std::string> prepared_on;  // statement -> connection
+      for (int a = 0; a < static_cast<int>(s.actors.size()); ++a) {
+        const std::string own = "c" + std::to_string(a + 1);
+        for (const Op& op : s.actors[a]) {
+          for (const QuerySpec& q : op.query.statements()) {
+            if (op.kind != OpKind::kQuery) continue;
+            if (q.kind == QueryKind::kBadParse) ++n["bad_parse"];
+            if (q.kind == QueryKind::kBadBind) ++n["bad_bind"];
+            if (q.kind == QueryKind::kBadExec) ++n["bad_exec"];
+          }
+          if (op.kind == OpKind::kIterate && op.part > 0) ++n["later part"];
+          if (op.kind == OpKind::kQuery && op.handle != own) ++n["shared connection"];
+          if (op.kind == OpKind::kPrepare) prepared_on[op.result] = op.handle;
+          if (op.kind == OpKind::kExecute) ++n[prepared_on[op.statement] == op.handle ? "execute" : "foreign execute"];
+        }
+      }
+    }
+    return n;
+  };
+  GeneratorOptions all;
+  all.capabilities.prepared = true;
+  std::map<std::string, int> n = count(all);
+  for (const char* what : {"bad_parse", "bad_bind", "bad_exec", "later part", "shared connection", "execute",
+                           "foreign execute"}) {
+    EXPECT_GE(n[what], 10) << what;
+  }
+  GeneratorOptions none;
+  none.capabilities.errors = none.capabilities.result_chains = none.capabilities.prepared = false;
+  n = count(none);
+  for (const char* what : {"bad_parse", "bad_bind", "bad_exec", "later part", "execute", "foreign execute"}) {
+    EXPECT_EQ(n[what], 0) << what;
+  }
 }
 
 TEST(CallerFaultTest, AFailureInACallerFaultOverlapIsNamedWithItsRuleAndSource) {

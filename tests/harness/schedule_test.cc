@@ -102,8 +102,10 @@ TEST(ScheduleTest, AwaitCyclesAreRefusedBeforeRunning) {
 // Valid by construction: round-trips, runnable, every handle created before
 // use, awaits only on lower actors.
 TEST(GeneratorTest, EverySchedulesIsValidByConstruction) {
+  GeneratorOptions options;
+  options.capabilities.prepared = true;
   for (std::uint64_t seed = 0; seed < 300; ++seed) {
-    Schedule schedule = generateSchedule(seed, {});
+    Schedule schedule = generateSchedule(seed, options);
     ParseError error;
     auto again = parseSchedule(formatSchedule(schedule), &error);
     ASSERT_TRUE(again) << "seed " << seed << ": " << error.message;
@@ -116,7 +118,7 @@ TEST(GeneratorTest, EverySchedulesIsValidByConstruction) {
           ASSERT_LT(op.await_actor, a) << "seed " << seed;
         }
         if (op.kind == OpKind::kConnect) created.insert(op.handle);
-        if (op.kind == OpKind::kQuery && op.result != "-") created.insert(op.result);
+        if ((op.kind == OpKind::kQuery || op.kind == OpKind::kExecute) && op.result != "-") created.insert(op.result);
         if (op.kind != OpKind::kAwait && op.kind != OpKind::kConnect) {
           ASSERT_TRUE(created.count(op.handle)) << "seed " << seed << ": " << formatOp(op);
         }

@@ -112,6 +112,7 @@ class Contract {
     foreign_statement_ = std::move(answers), foreign_statement_source_ = std::move(source);
   }
   const std::set<AnswerKind>& foreignStatement() const { return foreign_statement_; }
+  const std::string& foreignStatementSource() const { return foreign_statement_source_; }
   // An interrupt stays in effect until every running statement of the
   // connection ends, so it may reach a query that starts later
   // (sqlite3_interrupt); `source` is where the engine says so.
