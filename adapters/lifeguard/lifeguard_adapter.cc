@@ -343,6 +343,7 @@ std::unique_ptr<EngineAdapter> makeLifeguardAdapter(const std::string& policy, b
 Contract lifeguardContract(const std::string&) {
   Contract contract = drainingEngineContract();
   contract.setStyle(CloseStyle::kDrain, "engine/README.md, Teardown policies: complete");
+  contract.setInterruptNeverLost("engine/README.md: an interrupt during parse/bind is kept (H10)");
   return contract;
 }
 

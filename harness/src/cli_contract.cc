@@ -71,6 +71,10 @@ int contract(const std::vector<std::string>& argv) {
     std::printf("an interrupt stays in effect while any statement of its connection runs, so it may reach a later "
                 "query\n  source: %s\n", c.interruptPersists().c_str());
   }
+  if (!c.interruptNeverLost().empty()) {
+    std::printf("an interrupt sent while a query is planned (after it started, before it runs) is never lost: "
+                "such a query does not answer Ok\n  source: %s\n", c.interruptNeverLost().c_str());
+  }
   if (prepared && !c.foreignStatement().empty()) {
     std::printf("a prepared statement run on another connection (H11): %s\n  source: %s\n",
                 answers(c.foreignStatement()).c_str(), c.foreignStatementSource().c_str());

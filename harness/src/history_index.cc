@@ -16,6 +16,8 @@ HistoryIndex::HistoryIndex(const Schedule& schedule, const std::vector<Event>& h
   for (const Event& e : history) {
     Times& t = times_[{e.actor, e.index}];
     if (e.type == EventType::kInvoke) t.invoke = e.seq;
+    if (e.type == EventType::kStarted && t.started == 0) t.started = e.seq;
+    if (e.type == EventType::kRunning && t.running == 0) t.running = e.seq;
     if (e.type == EventType::kReturn) t.ret = e.seq, t.ret_event = &e;
   }
 }
@@ -283,6 +285,12 @@ OpContext HistoryIndex::contextOf(int actor, int index) const {
       }
       if (e.handle != op.handle) continue;
       if (e.kind == OpKind::kInterrupt && overlaps(t.invoke, t.ret, x.invoke, x.ret)) context.interrupted = true;
+      // An interrupt that came and went while a long query was being planned
+      // (after it started, before it began executing): H10.
+      if (e.kind == OpKind::kInterrupt && op.kind == OpKind::kQuery && op.query.kind == QueryKind::kLong &&
+          op.query.count > 0 && x.started != 0 && x.running != 0 && t.invoke > x.started && t.ret < x.running) {
+        context.interrupted_while_planning = true;
+      }
       if (e.kind == OpKind::kInterrupt && (op.kind == OpKind::kQuery || op.kind == OpKind::kExecute) &&
           t.invoke != 0 && t.invoke < x.ret &&
           statementRunsAt(op.handle, t.invoke, actor, index)) {

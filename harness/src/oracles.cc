@@ -64,7 +64,8 @@ bool checkContract(const Schedule& s, const Contract& contract, const HistoryInd
     result->verdict = Verdict::kContract;
     result->message = describe(s, e.actor, e.index) + " answered " + e.answer.toString() + "; with the handle " +
                       std::string(toString(context.state)) + (context.interrupted ? ", interrupted" : "") +
-                      (context.timeout_set ? ", timeout set" : "") + " the contract allows " +
+                      (context.timeout_set ? ", timeout set" : "") +
+                      (context.interrupted_while_planning ? ", interrupted while planned" : "") + " the contract allows " +
                       formatSet(contract.allowed(op, context));
     return false;
   }

@@ -48,6 +48,9 @@ struct OpContext {
   // effect while any statement of the connection runs.
   bool interrupt_pending = false;
   bool timeout_set = false;  // a timeout was set on its connection before it returned
+  // A `long` query: an interrupt of its connection was sent and returned
+  // after the query started (parse/bind) and before it began executing.
+  bool interrupted_while_planning = false;
   // An execute: its statement was prepared on another connection (H11); its
   // prepare failed with this answer (the execute reports that error).
   bool foreign_statement = false;
@@ -117,6 +120,10 @@ class Contract {
   // connection ends, so it may reach a query that starts later
   // (sqlite3_interrupt); `source` is where the engine says so.
   void setInterruptPersists(std::string source) { interrupt_persists_ = std::move(source); }
+  // The engine promises that an interrupt sent while a query is planned is
+  // not lost (H10): such a query may not answer Ok.
+  void setInterruptNeverLost(std::string source) { interrupt_never_lost_ = std::move(source); }
+  const std::string& interruptNeverLost() const { return interrupt_never_lost_; }
   const std::string& interruptPersists() const { return interrupt_persists_; }
 
   bool allows(const Op& op, const OpContext& context, AnswerKind answer) const;
@@ -134,6 +141,7 @@ class Contract {
   std::map<ContractKey, std::set<AnswerKind>> table_;
   std::set<AnswerKind> when_interrupted_, when_timeout_;
   std::set<AnswerKind> foreign_statement_;
+  std::string interrupt_never_lost_;
   std::string foreign_statement_source_;
   std::string interrupt_persists_;  // "" if it does not
 };

@@ -45,6 +45,7 @@ class HistoryIndex {
  private:
   struct Times {
     std::uint64_t invoke = 0;
+    std::uint64_t started = 0, running = 0;  // its first "started" and "running" events (0: none)
     std::uint64_t ret = kNever;
     const Event* ret_event = nullptr;
   };
