@@ -15,7 +15,7 @@ check "the sweep names the close and the operation it races" \
   grep -q "^sweep: actor 1's 'close_db' at each of [0-9]* steps of actor 0's 'query c1 r1 long" complete.out
 check "6 points, none failed" grep -q '^summary: 6 close points swept, 0 failed; pass 6$' complete.out
 
-"$lifeguard" sweep --policy legacy --points 6 --deadline-ms 3000 --out failures "$h3" >legacy.out 2>&1
+"$lifeguard" sweep --policy legacy --points 6 --deadline-ms 10000 --out failures "$h3" >legacy.out 2>&1
 check "legacy fails at some point (exit 1)" test $? -eq 1
 check "the summary says where" grep -Eq '^summary: 6 close points swept, [1-6] failed \(at steps [0-9]' legacy.out
 artifact=$(ls failures/*-sweep-*.sched | head -n 1)
