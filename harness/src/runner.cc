@@ -218,7 +218,7 @@ class Run {
     }
     std::fputs(report.c_str(), stderr);
     std::fflush(stderr);
-    ::_exit(kHangExitCode);  // hung engine threads cannot be joined
+    testing::exitLeavingThreads(kHangExitCode);  // hung engine threads cannot be joined
   }
 
   const Schedule& schedule_;

@@ -367,7 +367,7 @@ class Controller {
     std::fprintf(stderr, "%s\n", report.c_str());
     std::fflush(stderr);
     if (options_.abort_on_failure) std::abort();
-    ::_exit(code);
+    testing::exitLeavingThreads(code);
   }
 
   const testing::ControlledOptions options_;

@@ -1,5 +1,8 @@
 #include "lifeguard/sync/controlled.h"
 
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -8,6 +11,12 @@
 #include "lifeguard/sync/sync.h"
 
 namespace lifeguard::testing {
+
+void exitLeavingThreads(int code) {
+  // exit_group itself: the _exit() that sanitizers intercept runs their checks.
+  ::syscall(SYS_exit_group, code);
+  std::abort();  // not reached
+}
 
 #if defined(LIFEGUARD_SYNC_POINTS)
 namespace detail {

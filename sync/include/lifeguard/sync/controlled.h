@@ -147,6 +147,11 @@ struct ControlledOptions {
 };
 
 bool controlledCompiledIn();
+// Ends the process with `code` at once, leaving its other threads where they
+// are: no atexit handlers and no sanitizer end-of-process checks (ThreadSanitizer
+// reports the finished but unjoined threads of a hang as leaks, and then exits
+// with its own code instead of `code`). For hang and divergence exits only.
+[[noreturn]] void exitLeavingThreads(int code);
 // Runs each of `actors` on its own controlled thread (threads 1..N), joins
 // them on thread 0, then runs `finale` on thread 0. Returns the trace.
 ControlledTrace runControlled(const ControlledOptions& options, std::vector<std::function<void()>> actors,
