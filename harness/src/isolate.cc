@@ -157,6 +157,15 @@ void classify(int status, const std::string& errors, bool got_verdict, RunResult
     result->verdict = Verdict::kHang;
     result->message = errors.substr(0, errors.find('\n'));
     result->report = errors;
+  } else if (WIFEXITED(status) &&
+             (WEXITSTATUS(status) == kEngineCrashExit || WEXITSTATUS(status) == kEngineProtocolExit)) {
+    bool crash = WEXITSTATUS(status) == kEngineCrashExit;
+    result->verdict = crash ? Verdict::kCrash : Verdict::kHarness;
+    std::string marker = crash ? "CRASH: " : "HARNESS: ";
+    std::size_t at = errors.rfind(marker);
+    result->message = at == std::string::npos ? "the engine's process ended the run"
+                                              : errors.substr(at, errors.find('\n', at) - at);
+    result->report = errors;
   } else if (!got_verdict || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     result->verdict = Verdict::kCrash;
     result->message = WIFSIGNALED(status) ? "the run was killed by signal " + std::to_string(WTERMSIG(status)) + " (" +

@@ -237,6 +237,8 @@ std::string parseOp(const std::vector<std::string>& w, Op* op) {
 
 }  // namespace
 
+std::string_view toString(QueryKind kind) { return queryName(kind); }
+
 bool QuerySpec::isWrite() const {
   if (kind == QueryKind::kMulti) {
     for (const auto& part : parts) {

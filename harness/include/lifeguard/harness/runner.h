@@ -89,5 +89,10 @@ RunResult runIsolated(const Schedule& schedule, const RunOptions& options);
 
 inline constexpr int kHangExitCode = 86;
 static_assert(kHangExitCode == testing::kControlledHangExit);
+// An engine that runs in another process (adapters/process/) ends the run
+// with these after a report on stderr whose line starts with "CRASH: " (the
+// engine's process crashed or exited) or "HARNESS: " (it broke the protocol).
+inline constexpr int kEngineCrashExit = 88;
+inline constexpr int kEngineProtocolExit = 89;
 
 }  // namespace lifeguard::harness

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lifeguard/harness/scheduler.h"
@@ -101,6 +102,8 @@ struct Schedule {
 bool isLifecycleCut(OpKind kind);
 
 // One line of the format for an operation, e.g. "query c1 r2 insert t1 5".
+// The query kind's name in the schedule grammar ("long", "bad_exec").
+std::string_view toString(QueryKind kind);
 std::string formatOp(const Op& op);
 std::string formatSchedule(const Schedule& schedule);
 

@@ -1,0 +1,124 @@
+'use strict';
+// The `kuzu` package (Kuzu's Node.js binding), for driver.js. Its contract is
+// the binding's documentation (adapters/node/README.md):
+//   database    new kuzu.Database(path, 256 MiB, compression, rw, 4 GiB),
+//               then init(); tables t1, t2 are node tables (a INT64 PRIMARY
+//               KEY, b STRING), created when missing; close = db.close().
+//   connection  new kuzu.Connection(db, 2) and init(); close = conn.close().
+//   query       conn.query(text), the binding's async call on its thread
+//               pool. A query of several statements runs them as one call
+//               each, in turn, until one fails (the binding answers a
+//               multi-statement text with one error for the whole, which
+//               does not say which statement failed; the harness needs it).
+//   iterate     the result's own iterator: hasNext() and await getNext().
+//   timeout     conn.setQueryTimeout(ms). The binding has no interrupt.
+module.exports = function load(modules, packageVersion) {
+  const kuzu = require(require.resolve('kuzu', { paths: [modules] }));
+  const version = packageVersion('kuzu');
+
+  function cypher(s) {
+    switch (s.kind) {
+      case 'long': {
+        const side = Math.ceil(Math.sqrt(s.count));
+        return `UNWIND range(1, ${side}) AS i UNWIND range(1, ${side}) AS j RETURN sum(i + j)`;
+      }
+      case 'count': return `MATCH (n:${s.table}) RETURN count(*)`;
+      case 'insert':
+        return `UNWIND range(0, ${s.count - 1}) AS i CREATE (:${s.table} {a: ${s.first} + i, b: 'v' + CAST(i AS STRING)})`;
+      case 'copy':
+      case 'copy_bad': return `COPY ${s.table} FROM '${s.csv}'`;
+      case 'begin': return 'BEGIN TRANSACTION';
+      case 'commit': return 'COMMIT';
+      case 'rollback': return 'ROLLBACK';
+      case 'bad_parse': return 'MATC (n:t1) RETURN count(*)';
+      case 'bad_bind': return 'MATCH (n:no_such_table) RETURN count(*)';
+      case 'bad_exec': return `UNWIND range(0, ${s.count - 1}) AS x RETURN sum(x + ${s.overflow_add})`;
+    }
+    throw new Error(`lifeguard: unknown statement kind ${s.kind}`);
+  }
+
+  return {
+    version: `kuzu@${version}`,
+    async openDatabase(path, tables) {
+      const db = new kuzu.Database(path, 256 * 1024 * 1024, true, false, 2 ** 32);
+      await db.init();
+      const setup = new kuzu.Connection(db, 2);
+      for (const table of tables) {
+        try {
+          (await setup.query(`MATCH (n:${table}) RETURN count(*)`)).close();
+        } catch (missing) {
+          (await setup.query(`CREATE NODE TABLE ${table}(a INT64, b STRING, PRIMARY KEY(a))`)).close();
+        }
+      }
+      await setup.close();
+      return db;
+    },
+    async closeDatabase(db) { await db.close(); },
+    async connect(db) {
+      const conn = new kuzu.Connection(db, 2);
+      await conn.init();
+      return conn;
+    },
+    async disconnect(conn) { await conn.close(); },
+    // { result: the chain of results, succeeded, error, failed: the statement }
+    async query(conn, statements) {
+      const chain = [];
+      for (const statement of statements) {
+        let result;
+        try {
+          result = await conn.query(cypher(statement));
+        } catch (error) {
+          // Kuzu keeps a transaction open after a parse error (a bind or an
+          // execution error ends it): end it, as the harness's model says.
+          if (statement.kind === 'bad_parse') await conn.query('ROLLBACK').catch(() => {});
+          return { result: chain.length ? chain : null, succeeded: chain.length, error, failed: statement };
+        }
+        chain.push(...(Array.isArray(result) ? result : [result]));
+      }
+      return { result: chain, succeeded: chain.length };
+    },
+    // Up to `rows` rows from the `part`-th result of the chain on.
+    async iterate(chain, part, rows) {
+      let read = 0;
+      for (let r = Math.min(part, chain.length - 1); r < chain.length && read < rows; ++r) {
+        while (read < rows && chain[r].hasNext()) {
+          await chain[r].getNext();
+          ++read;
+        }
+      }
+      return read;
+    },
+    closeResult(chain) { for (const result of chain) result.close(); },
+    // The harness's 0 means no timeout; the binding refuses 0 ("timeoutInMs
+    // must be a positive number."), so the longest one stands for none.
+    setTimeout(conn, ms) { conn.setQueryTimeout(ms > 0 ? ms : 2 ** 31 - 1); },
+    async readTables(db, tables) {
+      const reader = new kuzu.Connection(db, 2);
+      const out = [];
+      for (const table of tables) {
+        const result = await reader.query(`MATCH (n:${table}) RETURN n.a AS a, n.b AS b`);
+        out.push((await result.getAll()).map((row) => `${row.a}|${row.b}`));
+        result.close();
+      }
+      await reader.close();
+      return out;
+    },
+    // Kuzu's messages name the exception class; the binding adds its own.
+    classify(message, statement) {
+      const has = (text) => message.includes(text);
+      const kind = statement ? statement.kind : '';
+      if (has('Database is closed')) return 'DatabaseClosed';
+      if (has('Connection is closed')) return 'ConnectionClosed';
+      if (has('Query result is closed')) return 'InvalidUse';
+      if (has('Interrupted')) return 'Interrupted';
+      if (has('Timeout waiting for active transactions to leave the system before checkpointing')) return 'Indeterminate';
+      if (has('parent database is closed')) return 'DatabaseClosed';
+      if (has('write transaction')) return 'WriteConflict';
+      if ((kind === 'copy' || kind === 'copy_bad') && (has('Copy exception') || has('Conversion exception'))) return 'CopyError';
+      if (has('Parser exception') || has('Binder exception') || has('Connection already has an active transaction') ||
+          has('No active transaction for') || has('Cannot start a new transaction while there is an active') ||
+          has('Overflow exception')) return 'UserError';
+      return 'Internal';
+    },
+  };
+};

@@ -1,0 +1,88 @@
+// DriverProcess: a driver program run as a child process and spoken to in
+// lines of JSON (adapters/process/PROTOCOL.md): one request per line, one
+// answer per line, matched by id, so that many requests are in flight at once.
+//
+// Ownership: owns the child process and the thread that reads its answers.
+// The child shares this process's stderr (its reports join the run's) and
+// dies with this process (PR_SET_PDEATHSIG), so a hang or crash of the run
+// never leaves a driver behind.
+//
+// Failure is not returned, it ends the process, since it ends the run: the
+// run's verdict comes from the exit code and the last stderr line (runner.h):
+//   - the driver exits or is killed while the run uses it, or exits with a
+//     signal or a non-zero status after its input ended: "CRASH: ...",
+//     kEngineCrashExit;
+//   - a line that is not the protocol's: "HARNESS: ...", kEngineProtocolExit;
+//   - no exit within `exit_timeout` after its input ended: "HANG: ...",
+//     kHangExitCode.
+// A driver that stops answering while requests wait is left to the runner's
+// watchdog, which reports every actor's position.
+//
+// Thread-safety: call() from any number of threads at once; the destructor
+// after every call returned.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "json.h"
+
+namespace lifeguard::harness {
+
+class DriverProcess {
+ public:
+  // Starts `argv` (argv[0] is looked up on PATH) and waits up to
+  // `start_timeout` for its hello line, which must name protocol version
+  // `version` (PROTOCOL.md). Returns null and sets `error` if it fails to.
+  static std::unique_ptr<DriverProcess> start(const std::vector<std::string>& argv, int version,
+                                              std::chrono::milliseconds start_timeout, json::Value* hello,
+                                              std::string* error);
+  ~DriverProcess();
+  DriverProcess(const DriverProcess&) = delete;
+  DriverProcess& operator=(const DriverProcess&) = delete;
+
+  // Sends one request (`members`: the JSON object's members without "id",
+  // e.g. "\"op\":\"connect\",\"conn\":\"c1\"") and waits for its answer.
+  json::Value call(const std::string& members);
+
+  std::chrono::milliseconds exit_timeout{30'000};
+
+ private:
+  struct Pending {
+    bool done = false;
+    json::Value answer;
+  };
+  enum class Phase { kStarting, kRunning, kEnding, kEnded };
+
+  explicit DriverProcess(std::vector<std::string> argv) : argv_(std::move(argv)) {}
+  void readerMain();
+  bool spawn(int* fd);
+  void readLines(int fd);
+  void deliver(const std::string& line);
+  void onExit(int status);
+  [[noreturn]] void endRun(int code, const std::string& report);
+
+  const std::vector<std::string> argv_;
+  std::thread reader_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  Phase phase_ = Phase::kStarting;
+  int fd_ = -1;             // our end of the socket pair (the driver's stdin and stdout)
+  pid_t pid_ = -1;
+  std::string start_error_;  // why the start failed
+  json::Value hello_;
+  std::uint64_t next_id_ = 1;
+  std::map<std::uint64_t, Pending*> pending_;
+  std::mutex write_mu_;  // one request line at a time
+};
+
+}  // namespace lifeguard::harness
