@@ -19,16 +19,6 @@
 namespace lifeguard::harness {
 namespace {
 
-struct Binding {
-  const char* engine;     // --engine NAME
-  const char* package;    // the npm package
-  const char* file;       // its driver file, adapters/node/FILE.js
-  const char* version;    // the default version
-};
-
-constexpr Binding kKuzu{"node:kuzu", "kuzu", "kuzu", LIFEGUARD_NODE_KUZU_VERSION};
-constexpr Binding kDuckDb{"node:duckdb", "@duckdb/node-api", "duckdb", LIFEGUARD_NODE_DUCKDB_VERSION};
-
 // Both bindings: a close does not wait for the work in flight on its object
 // (the work holds the engine, or fails cleanly), so the harness judges them
 // as deferred closes.
@@ -64,17 +54,34 @@ Contract nodeDuckDbContract(const std::string&) {
   return contract;
 }
 
-Capabilities capabilitiesOf(const Binding& binding) {
+Capabilities nodeKuzuCapabilities() {
   Capabilities capabilities;
   capabilities.durable = true;
-  if (binding.file == kKuzu.file) {
-    capabilities.interrupt = false;  // the kuzu package has no interrupt
-  } else {
-    capabilities.timeout = false;        // @duckdb/node-api has no query timeout
-    capabilities.result_chains = false;  // a result holds the last statement's
-  }
+  capabilities.interrupt = false;  // the kuzu package has no interrupt
   return capabilities;
 }
+
+Capabilities nodeDuckDbCapabilities() {
+  Capabilities capabilities;
+  capabilities.durable = true;
+  capabilities.timeout = false;        // @duckdb/node-api has no query timeout
+  capabilities.result_chains = false;  // a result holds the last statement's
+  return capabilities;
+}
+
+struct Binding {
+  const char* engine;   // --engine NAME
+  const char* package;  // the npm package
+  const char* file;     // its driver file, adapters/node/FILE.js
+  const char* version;  // the default version
+  Contract (*contract)(const std::string& policy);
+  Capabilities (*capabilities)();
+};
+
+constexpr Binding kKuzu{"node:kuzu", "kuzu", "kuzu", LIFEGUARD_NODE_KUZU_VERSION, nodeKuzuContract,
+                        nodeKuzuCapabilities};
+constexpr Binding kDuckDb{"node:duckdb", "@duckdb/node-api", "duckdb", LIFEGUARD_NODE_DUCKDB_VERSION,
+                          nodeDuckDbContract, nodeDuckDbCapabilities};
 
 bool validVersion(const std::string& version) {
   if (version.empty()) return false;
@@ -108,8 +115,8 @@ std::unique_ptr<EngineAdapter> makeNode(const Binding& binding, const std::strin
   engine.policy = policy;
   engine.argv = {node != nullptr ? node : "node", "--expose-gc", std::string(LIFEGUARD_NODE_DRIVER_DIR) + "/driver.js",
                  "--binding", binding.file, "--modules", modules.string()};
-  engine.capabilities = capabilitiesOf(binding);
-  engine.contract = binding.file == kKuzu.file ? nodeKuzuContract(policy) : nodeDuckDbContract(policy);
+  engine.capabilities = binding.capabilities();
+  engine.contract = binding.contract(policy);
   return makeProcessAdapter(std::move(engine), error);
 }
 
@@ -119,7 +126,7 @@ bool registerBinding(const Binding& binding) {
   entry.description = std::string("the ") + binding.package + " package (Node.js binding) through a driver process; " +
                       binding.engine + "@VERSION for any release (default " + binding.version + ")";
   entry.policies = {"binding"};
-  entry.contract = binding.file == kKuzu.file ? nodeKuzuContract : nodeDuckDbContract;
+  entry.contract = binding.contract;
   entry.make = [&binding](const std::string& policy, std::string* error) {
     return makeNode(binding, binding.version, policy, error);
   };

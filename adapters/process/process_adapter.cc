@@ -25,7 +25,6 @@ std::string statementJson(const QuerySpec& spec, std::int64_t tag, const std::fi
     case QueryKind::kCopy:
     case QueryKind::kCopyBad: text += member("csv", writeCopyCsv(scratch, spec, tag)); break;
     case QueryKind::kBadExec:  // as a string: a JSON number is a double to most drivers
-      text += member("overflow_start", std::to_string(overflowingRangeStart(spec.count)));
       text += member("overflow_add", std::to_string(INT64_MAX - spec.count * 9 / 10));
       break;
     default: break;
