@@ -166,6 +166,7 @@ Answer runStatement(const std::shared_ptr<Conn>& conn, const QuerySpec& part, st
                     const std::filesystem::path& scratch, std::shared_ptr<Stmt>* kept) {
   auto result = std::make_shared<Stmt>();
   result->conn = conn;
+  sync::MutexLock statement(conn->statement_mu);
   if (part.kind == QueryKind::kCopy || part.kind == QueryKind::kCopyBad) {
     Answer answer = copy(*conn, part, tag, scratch);
     sync::MutexLock lock(result->mu);

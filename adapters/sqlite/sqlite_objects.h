@@ -34,6 +34,13 @@ struct Conn {
   // handle), kept to tell whether it was closed.
   std::shared_ptr<Db> database;
   sync::Mutex mu;
+  // Held by each statement the adapter runs, from its prepare to its first
+  // step, and by a COPY (a savepoint of inserts, which the adapter makes one
+  // statement of) from its SAVEPOINT to its RELEASE. On a connection that
+  // actors share, another actor's statement then runs before or after a
+  // COPY, never inside it, as with one SQLite statement (whose step holds
+  // the connection's mutex). A close never takes it.
+  sync::Mutex statement_mu;
   std::atomic<bool> closed{false};
   std::atomic<bool> closed_by_database{false};
   // set_timeout: each query's deadline (the progress handler's); 0 = none.
