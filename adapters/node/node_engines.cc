@@ -117,6 +117,7 @@ std::unique_ptr<EngineAdapter> makeNode(const Binding& binding, const std::strin
                  "--binding", binding.file, "--modules", modules.string()};
   engine.capabilities = binding.capabilities();
   engine.contract = binding.contract(policy);
+  engine.native_stacks = true;  // a crash in the binding's library shows where
   return makeProcessAdapter(std::move(engine), error);
 }
 

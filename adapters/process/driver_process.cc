@@ -24,6 +24,22 @@ std::string describeStatus(int status) {
   return "exited with status " + std::to_string(WEXITSTATUS(status));
 }
 
+// This process's environment, with `preload` first in LD_PRELOAD.
+std::vector<std::string> driverEnvironment(const std::string& preload) {
+  std::vector<std::string> env;
+  std::string preloads = preload;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    std::string_view text = *entry;
+    if (!preload.empty() && text.starts_with("LD_PRELOAD=")) {
+      preloads += ":" + std::string(text.substr(11));
+    } else {
+      env.emplace_back(text);
+    }
+  }
+  if (!preloads.empty()) env.push_back("LD_PRELOAD=" + preloads);
+  return env;
+}
+
 std::string joined(const std::vector<std::string>& argv) {
   std::string text;
   for (const auto& word : argv) text += (text.empty() ? "" : " ") + word;
@@ -31,7 +47,7 @@ std::string joined(const std::vector<std::string>& argv) {
 }
 
 // In the forked child: only async-signal-safe calls until exec.
-[[noreturn]] void execDriver(char* const* argv, int fd, pid_t parent) {
+[[noreturn]] void execDriver(char* const* argv, char* const* env, int fd, pid_t parent) {
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != parent) ::_exit(126);  // the parent died before prctl
   ::dup2(fd, STDIN_FILENO);
@@ -44,7 +60,7 @@ std::string joined(const std::vector<std::string>& argv) {
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
   ::signal(SIGPIPE, SIG_DFL);
-  ::execvp(argv[0], argv);
+  ::execvpe(argv[0], argv, env);
   const char* what = "lifeguard: cannot run the driver: ";
   (void)!::write(STDERR_FILENO, what, std::strlen(what));
   (void)!::write(STDERR_FILENO, argv[0], std::strlen(argv[0]));
@@ -56,12 +72,12 @@ std::string joined(const std::vector<std::string>& argv) {
 
 std::unique_ptr<DriverProcess> DriverProcess::start(const std::vector<std::string>& argv, int version,
                                                     std::chrono::milliseconds start_timeout, json::Value* hello,
-                                                    std::string* error) {
+                                                    std::string* error, const std::string& preload) {
   if (argv.empty()) {
     *error = "no driver command";
     return nullptr;
   }
-  std::unique_ptr<DriverProcess> driver(new DriverProcess(argv));
+  std::unique_ptr<DriverProcess> driver(new DriverProcess(argv, driverEnvironment(preload)));
   driver->reader_ = std::thread([raw = driver.get()] { raw->readerMain(); });
   std::unique_lock<std::mutex> lock(driver->mu_);
   if (!driver->cv_.wait_for(lock, start_timeout, [&] { return driver->phase_ != Phase::kStarting; })) {
@@ -139,6 +155,9 @@ bool DriverProcess::spawn(int* fd) {
   std::vector<char*> argv;
   for (const auto& word : argv_) argv.push_back(const_cast<char*>(word.c_str()));
   argv.push_back(nullptr);
+  std::vector<char*> env;
+  for (const auto& entry : env_) env.push_back(const_cast<char*>(entry.c_str()));
+  env.push_back(nullptr);
   std::lock_guard<std::mutex> lock(mu_);
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) != 0) {
     start_error_ = std::string("socketpair: ") + std::strerror(errno);
@@ -148,7 +167,7 @@ bool DriverProcess::spawn(int* fd) {
   }
   pid_t parent = ::getpid();
   pid_t child = ::fork();
-  if (child == 0) execDriver(argv.data(), pair[1], parent);
+  if (child == 0) execDriver(argv.data(), env.data(), pair[1], parent);
   ::close(pair[1]);
   if (child < 0) {
     start_error_ = std::string("fork: ") + std::strerror(errno);

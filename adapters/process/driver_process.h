@@ -43,9 +43,10 @@ class DriverProcess {
   // Starts `argv` (argv[0] is looked up on PATH) and waits up to
   // `start_timeout` for its hello line, which must name protocol version
   // `version` (PROTOCOL.md). Returns null and sets `error` if it fails to.
+  // A non-empty `preload` is put first in the driver's LD_PRELOAD.
   static std::unique_ptr<DriverProcess> start(const std::vector<std::string>& argv, int version,
                                               std::chrono::milliseconds start_timeout, json::Value* hello,
-                                              std::string* error);
+                                              std::string* error, const std::string& preload = "");
   ~DriverProcess();
   DriverProcess(const DriverProcess&) = delete;
   DriverProcess& operator=(const DriverProcess&) = delete;
@@ -63,7 +64,8 @@ class DriverProcess {
   };
   enum class Phase { kStarting, kRunning, kEnding, kEnded };
 
-  explicit DriverProcess(std::vector<std::string> argv) : argv_(std::move(argv)) {}
+  DriverProcess(std::vector<std::string> argv, std::vector<std::string> env)
+      : argv_(std::move(argv)), env_(std::move(env)) {}
   void readerMain();
   bool spawn(int* fd);
   void readLines(int fd);
@@ -72,6 +74,7 @@ class DriverProcess {
   [[noreturn]] void endRun(int code, const std::string& report);
 
   const std::vector<std::string> argv_;
+  const std::vector<std::string> env_;  // the driver's environment, NAME=value
   std::thread reader_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -1,5 +1,7 @@
 #include "process_adapter.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "driver_process.h"
@@ -44,7 +46,11 @@ class ProcessAdapter : public EngineAdapter {
 
   std::string name() const override { return engine_.name; }
   std::string policy() const override { return engine_.policy; }
-  Capabilities capabilities() const override { return engine_.capabilities; }
+  Capabilities capabilities() const override {
+    Capabilities capabilities = engine_.capabilities;
+    capabilities.controllable = false;  // the engine runs in the driver process
+    return capabilities;
+  }
   const Contract& contract() const override { return engine_.contract; }
 
   Answer openDatabase() override { return call(op("open_db") + member("path", (scratch_ / "db").string()) + tablesMember()); }
@@ -116,12 +122,20 @@ class ProcessAdapter : public EngineAdapter {
   const std::filesystem::path scratch_;
 };
 
+// The crash-stack library built beside this adapter; "" if it is not there
+// (a lifeguard binary copied elsewhere): the driver then runs without it.
+std::string crashStackLibrary() {
+  const char* path = LIFEGUARD_CRASH_STACK_LIBRARY;
+  return ::access(path, R_OK) == 0 ? path : "";
+}
+
 }  // namespace
 
 std::unique_ptr<EngineAdapter> makeProcessAdapter(ProcessEngine engine, std::string* error) {
   json::Value hello;
   std::unique_ptr<DriverProcess> driver =
-      DriverProcess::start(engine.argv, kProcessProtocolVersion, engine.start_timeout, &hello, error);
+      DriverProcess::start(engine.argv, kProcessProtocolVersion, engine.start_timeout, &hello, error,
+                           engine.native_stacks ? crashStackLibrary() : "");
   if (driver == nullptr) return nullptr;
   return std::make_unique<ProcessAdapter>(std::move(engine), std::move(driver), makeScratchDirectory());
 }

@@ -36,6 +36,10 @@ struct ProcessEngine {
   Capabilities capabilities;       // what the driver's engine offers
   Contract contract;               // the binding's documented contract
   std::chrono::milliseconds start_timeout{60'000};
+  // Preload liblifeguard_crash_stack.so (crash_stack.cc) into the driver, so
+  // that a native crash prints its stack. Only for drivers not built with a
+  // sanitizer (node, python): a sanitizer's runtime must be loaded first.
+  bool native_stacks = false;
 };
 
 // Starts the driver and checks its hello; null and `error` if it fails.

@@ -83,14 +83,22 @@ struct ClosePoint {
   int actor = 0, index = 0;
 };
 std::optional<ClosePoint> closePoint(const Schedule& schedule, const std::string& at);
-// How long the raced operation runs with the close after it: steps under the
-// schedule's controlled scheduler, else microseconds; nullopt if it never returned.
+// Every close point of the schedule, in actor and operation order.
+std::vector<ClosePoint> closePoints(const Schedule& schedule);
+// How long the raced operation runs with the close after it: steps as its
+// thread sees them (testing::controlledStepsOf) under the schedule's
+// controlled scheduler, else microseconds; nullopt if it never returned.
 // `measured` (if not null) receives that run.
 std::optional<std::uint64_t> measureClosePoint(Schedule schedule, ClosePoint point, const RunOptions& options,
                                                RunResult* measured = nullptr);
-// K = 0..n, or an even sample of m of them.
-std::vector<std::uint64_t> sweepPoints(std::uint64_t n, std::uint64_t m);
-// The schedule with the close fired K steps (or microseconds) into the operation.
+// K = 0..n if that is at most m points; else an even sample of m of them,
+// or, with a seed (a campaign), the first ceil(m/2) points (where an
+// operation's admission checks are) and one drawn from each of the equal
+// strata of the rest, so that a campaign's schedules cover every point.
+std::vector<std::uint64_t> sweepPoints(std::uint64_t n, std::uint64_t m,
+                                       std::optional<std::uint64_t> seed = std::nullopt);
+// The schedule with the close fired at K: `await A.I at K` under a
+// controlled scheduler, else `step K` (microseconds).
 Schedule atClosePoint(const Schedule& schedule, ClosePoint point, std::uint64_t k);
 
 int run(const std::vector<std::string>& args);

@@ -87,7 +87,7 @@ void checkDeterminism(const Schedule& schedule, const RunOptions& options, RunRe
                                     std::string(toString(second.verdict)));
 }
 
-// --strategy sweep: the schedule's first close fired at c.sweep_points
+// --strategy sweep: one close of the schedule fired at c.sweep_points
 // points of the operation it races (after a run that measures it). On a
 // failure `schedule` becomes the failing one.
 RunResult sweepSchedule(const Campaign& c, Schedule& schedule, ClosePoint point, Tally& t) {
@@ -98,7 +98,7 @@ RunResult sweepSchedule(const Campaign& c, Schedule& schedule, ClosePoint point,
     schedule.actors[point.actor][point.index].await_event = AwaitEvent::kReturned;
     return result;
   }
-  for (std::uint64_t k : sweepPoints(*n, c.sweep_points)) {
+  for (std::uint64_t k : sweepPoints(*n, c.sweep_points, schedule.seed)) {
     Schedule at = atClosePoint(schedule, point, k);
     result = runIsolated(at, c.run);
     ++t.runs;
@@ -114,7 +114,10 @@ RunResult sweepSchedule(const Campaign& c, Schedule& schedule, ClosePoint point,
 // returns the first failure, or a pass.
 RunResult runSchedule(const Campaign& c, Schedule& schedule, Tally& t) {
   if (c.sweep_points > 0 && c.scheduler.name != "dfs") {
-    if (auto point = closePoint(schedule, "")) return sweepSchedule(c, schedule, *point, t);
+    // One of its close points, drawn: the first would leave a later close
+    // (of a result, after a disconnect elsewhere) never swept.
+    std::vector<ClosePoint> points = closePoints(schedule);
+    if (!points.empty()) return sweepSchedule(c, schedule, points[schedule.seed % points.size()], t);
   }
   if (c.scheduler.name != "dfs") {
     RunResult result = runIsolated(schedule, c.run);
@@ -333,6 +336,11 @@ int run(const std::vector<std::string>& argv) {
                                 "(random, pct or dfs); free-running threads are not deterministic\n"), 2;
   }
   if (!drawFor(&c.generator, &error)) return std::fprintf(stderr, "lifeguard run: %s\n", error.c_str()), 2;
+  if (c.scheduler.controlled() && !c.generator.capabilities.controllable) {
+    return std::fprintf(stderr, "lifeguard run: engine %s runs in another process, which --scheduler %s cannot "
+                                "reach (its actors would only take turns); use --scheduler os\n",
+                        c.generator.engine.c_str(), c.scheduler.name.c_str()), 2;
+  }
   std::printf("lifeguard run: engine %s, policy %s, scheduler %s, %d actors, seeds from %llu, %s%s\n",
               c.generator.engine.c_str(), c.generator.policy.c_str(),
               (c.scheduler.name == "random" || c.scheduler.name == "pct" ? c.scheduler.name + " (seed = schedule seed)"
@@ -344,7 +352,7 @@ int run(const std::vector<std::string>& argv) {
               c.check_determinism ? ", each run twice (determinism check)" : "");
   if (c.generator.swarm) std::printf("  strategy swarm: each schedule draws the operation and query kinds it may use\n");
   if (c.sweep_points > 0) {
-    std::printf("  strategy sweep: each schedule's first close fired at %llu points of the operation it races\n",
+    std::printf("  strategy sweep: one close of each schedule (drawn) fired at %llu points of the operation it races\n",
                 static_cast<unsigned long long>(c.sweep_points));
   }
   std::fflush(stdout);

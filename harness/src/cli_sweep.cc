@@ -1,8 +1,10 @@
 // lifeguard sweep: one close of a schedule fired at every point of the
 // operation it races, as SQLite's fault-injection loop walks every
-// allocation: under a controlled scheduler exactly K scheduling steps after
-// the operation began, for K = 0 .. N (or an even sample of M of them);
-// free-running, K microseconds after it began.
+// allocation: under a controlled scheduler exactly after K steps of the
+// operation as its thread sees them (`await A.I at K`: its own steps and the
+// other threads' distinct ones; the closer then runs ahead of the others, so
+// the close lands between two adjacent steps), for K = 0 .. N (or a sample
+// of M of them); free-running, K microseconds after it began.
 #include <cstdio>
 #include <map>
 #include <optional>
@@ -12,15 +14,23 @@
 #include "lifeguard/harness/runner.h"
 
 namespace lifeguard::harness::cli {
-std::optional<ClosePoint> closePoint(const Schedule& s, const std::string& at) {
+std::vector<ClosePoint> closePoints(const Schedule& s) {
+  std::vector<ClosePoint> points;
   for (int b = 0; b < static_cast<int>(s.actors.size()); ++b) {
     const auto& ops = s.actors[b];
     for (int j = 0; j + 1 < static_cast<int>(ops.size()); ++j) {
       const Op& await = ops[j];
       bool candidate = await.kind == OpKind::kAwait && await.await_actor != b &&
                        await.await_event != AwaitEvent::kReturned && isLifecycleCut(ops[j + 1].kind);
-      if (candidate && (at.empty() || at == std::to_string(b) + "." + std::to_string(j))) return ClosePoint{b, j};
+      if (candidate) points.push_back(ClosePoint{b, j});
     }
+  }
+  return points;
+}
+
+std::optional<ClosePoint> closePoint(const Schedule& s, const std::string& at) {
+  for (ClosePoint point : closePoints(s)) {
+    if (at.empty() || at == std::to_string(point.actor) + "." + std::to_string(point.index)) return point;
   }
   return std::nullopt;
 }
@@ -43,23 +53,40 @@ std::optional<std::uint64_t> measureClosePoint(Schedule s, ClosePoint point, con
     if (e.type == EventType::kReturn) returned = &e;
   }
   if (invoked == nullptr || returned == nullptr) return std::nullopt;
-  if (controlled) return returned->step - invoked->step;
+  if (controlled) return returned->sweep_step - invoked->sweep_step;
   return static_cast<std::uint64_t>((returned->at_ms - invoked->at_ms) * 1000.0);
 }
 
-std::vector<std::uint64_t> sweepPoints(std::uint64_t n, std::uint64_t m) {
+std::vector<std::uint64_t> sweepPoints(std::uint64_t n, std::uint64_t m, std::optional<std::uint64_t> seed) {
   std::vector<std::uint64_t> out;
   if (n + 1 <= m) {
     for (std::uint64_t k = 0; k <= n; ++k) out.push_back(k);
     return out;
   }
-  for (std::uint64_t i = 0; i < m; ++i) out.push_back(m == 1 ? 0 : i * n / (m - 1));
+  if (!seed) {
+    for (std::uint64_t i = 0; i < m; ++i) out.push_back(m == 1 ? 0 : i * n / (m - 1));
+    return out;
+  }
+  // The operation's first steps, where its admission checks are (a gate, a
+  // guard: a check-then-act window there is one step wide), then one point
+  // drawn (splitmix64) in each of the equal strata of the rest.
+  const std::uint64_t head = (m + 1) / 2, strata = m - head, rest = n + 1 - head;
+  for (std::uint64_t k = 0; k < head; ++k) out.push_back(k);
+  std::uint64_t state = *seed;
+  for (std::uint64_t i = 0; i < strata; ++i) {
+    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    const std::uint64_t begin = i * rest / strata, end = (i + 1) * rest / strata;
+    out.push_back(head + begin + z % (end - begin));
+  }
   return out;
 }
 
 Schedule atClosePoint(const Schedule& s, ClosePoint point, std::uint64_t k) {
   Schedule at = s;
-  at.actors[point.actor][point.index].await_event = AwaitEvent::kStep;
+  at.actors[point.actor][point.index].await_event = s.scheduler.controlled() ? AwaitEvent::kAt : AwaitEvent::kStep;
   at.actors[point.actor][point.index].number = static_cast<std::int64_t>(k);
   at.trace = {};
   return at;

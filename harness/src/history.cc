@@ -21,7 +21,7 @@ std::string formatEvent(const Event& e) {
   char head[96];
   std::snprintf(head, sizeof(head), "seq %llu +%.1fms ", static_cast<unsigned long long>(e.seq), e.at_ms);
   std::string line = head;
-  if (e.step > 0) line += "s" + std::to_string(e.step) + " ";
+  if (e.step > 0) line += "s" + std::to_string(e.step) + " w" + std::to_string(e.sweep_step) + " ";
   std::snprintf(head, sizeof(head), "a%d#%d %s", e.actor, e.index, kTypes[static_cast<int>(e.type)].data());
   line += head;
   if (e.type == EventType::kReturn) {
@@ -48,6 +48,12 @@ bool parseEvent(const std::string& line, Event* e) {
     unsigned long long step = 0;
     if (!(in >> step)) return false;
     e->step = step;
+    in >> std::ws;
+    if (in.peek() == 'w') {  // ... and the steps as its thread sees them
+      in.ignore(1);
+      if (!(in >> step)) return false;
+      e->sweep_step = step;
+    }
   }
   char a = 0, hash = 0;
   if (!(in >> a >> e->actor >> hash >> e->index >> type) || a != 'a' || hash != '#') return false;
@@ -83,6 +89,8 @@ bool parseEvent(const std::string& line, Event* e) {
 
 void History::record(Event event) {
   event.step = testing::controlledStep();
+  event.thread = testing::controlledThreadId();
+  event.sweep_step = testing::controlledStepsOf(event.thread);
   {
     std::lock_guard<std::mutex> lock(mu_);
     event.seq = next_seq_++;
@@ -90,6 +98,13 @@ void History::record(Event event) {
   }
   cv_.notify_all();
   if (observer_) observer_(event);
+}
+
+const Event* History::find(int actor, int index, EventType type) const {
+  for (const Event& e : events_) {
+    if (e.actor == actor && e.index == index && e.type == type) return &e;
+  }
+  return nullptr;
 }
 
 bool History::reached(int actor, int index, EventType type) const {
@@ -124,6 +139,18 @@ void History::waitSteps(int actor, int index, std::int64_t steps) {
   const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(steps);
   std::unique_lock<std::mutex> lock(mu_);
   cv_.wait_until(lock, until, [&] { return reached(actor, index, EventType::kReturn); });
+}
+
+void History::waitAt(int actor, int index, std::int64_t counted) {
+  if (!testing::isControlledThread()) return waitSteps(actor, index, counted);
+  const auto steps = static_cast<std::uint64_t>(counted);
+  testing::controlledWaitUntil([&] {
+    std::lock_guard<std::mutex> lock(mu_);
+    const Event* invoked = find(actor, index, EventType::kInvoke);
+    if (invoked == nullptr) return false;
+    return testing::controlledStepsOf(invoked->thread) - invoked->sweep_step >= steps ||
+           reached(actor, index, EventType::kReturn);
+  }, /*then_run_ahead=*/true);
 }
 
 std::vector<Event> History::events() const {

@@ -102,9 +102,10 @@ class Run {
     const auto& ops = schedule_.actors[actor];
     for (int i = 0; i < static_cast<int>(ops.size()); ++i) {
       const Op& op = ops[i];
-      if (op.kind == OpKind::kAwait && op.await_event == AwaitEvent::kStep) {
+      if (op.kind == OpKind::kAwait && (op.await_event == AwaitEvent::kStep || op.await_event == AwaitEvent::kAt)) {
         perform(actor, i, [&](std::vector<TableRows>*) {
-          history_.waitSteps(op.await_actor, op.await_index, op.number);
+          if (op.await_event == AwaitEvent::kStep) history_.waitSteps(op.await_actor, op.await_index, op.number);
+          if (op.await_event == AwaitEvent::kAt) history_.waitAt(op.await_actor, op.await_index, op.number);
           return Answer::ok();
         }, /*watched=*/false);
       } else if (op.kind == OpKind::kAwait) {
@@ -260,6 +261,11 @@ RunResult runInProcess(const Schedule& schedule, const RunOptions& options,
   }
   std::unique_ptr<EngineAdapter> adapter;
   if (error.empty()) adapter = makeAdapter(schedule.engine, schedule.policy, &error);
+  if (adapter != nullptr && schedule.scheduler.controlled() && !adapter->capabilities().controllable) {
+    error = "engine " + adapter->name() + " cannot run under scheduler " + schedule.scheduler.name +
+            ": its calls wait on another process, which a controlled scheduler cannot reach; use --scheduler os";
+    adapter.reset();
+  }
   if (adapter == nullptr) {
     result.verdict = Verdict::kHarness;
     result.message = error;

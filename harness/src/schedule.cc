@@ -210,16 +210,17 @@ std::string parseOp(const std::vector<std::string>& w, Op* op) {
       return "";
     case OpKind::kAwait: {
       std::int64_t actor = 0, index = 0;
-      auto dot = args(2) || (args(3) && w[2] == "step") ? w[1].find('.') : std::string::npos;
+      const bool counted = args(3) && (w[2] == "step" || w[2] == "at");
+      auto dot = args(2) || counted ? w[1].find('.') : std::string::npos;
       if (dot == std::string::npos || !parseInt(w[1].substr(0, dot), &actor) ||
           !parseInt(w[1].substr(dot + 1), &index)) {
-        return "await takes ACTOR.INDEX and invoked|running|returned, or step K";
+        return "await takes ACTOR.INDEX and invoked|running|returned, or step K, or at K";
       }
       op->await_actor = static_cast<int>(actor);
       op->await_index = static_cast<int>(index);
-      if (w.size() == 4 && w[2] == "step") {
-        if (!parseInt(w[3], &op->number) || op->number < 0) return "await A.I step K takes K >= 0";
-        op->await_event = AwaitEvent::kStep;
+      if (counted) {
+        if (!parseInt(w[3], &op->number) || op->number < 0) return "await A.I " + w[2] + " K takes K >= 0";
+        op->await_event = w[2] == "step" ? AwaitEvent::kStep : AwaitEvent::kAt;
         return "";
       }
       for (int e = 0; e < 3; ++e) {
@@ -228,7 +229,7 @@ std::string parseOp(const std::vector<std::string>& w, Op* op) {
           return "";
         }
       }
-      return "await takes ACTOR.INDEX and invoked|running|returned, or step K";
+      return "await takes ACTOR.INDEX and invoked|running|returned, or step K, or at K";
     }
     case OpKind::kDropDb: break;
   }
@@ -275,9 +276,9 @@ std::string formatOp(const Op& op) {
     case OpKind::kPrepare: return out + " " + op.handle + " " + op.result + " " + formatQuery(op.query, ' ');
     case OpKind::kExecute: return out + " " + op.handle + " " + op.statement + " " + op.result;
     case OpKind::kAwait:
-      if (op.await_event == AwaitEvent::kStep) {
-        return out + " " + std::to_string(op.await_actor) + "." + std::to_string(op.await_index) + " step " +
-               std::to_string(op.number);
+      if (op.await_event == AwaitEvent::kStep || op.await_event == AwaitEvent::kAt) {
+        return out + " " + std::to_string(op.await_actor) + "." + std::to_string(op.await_index) +
+               (op.await_event == AwaitEvent::kStep ? " step " : " at ") + std::to_string(op.number);
       }
       return out + " " + std::to_string(op.await_actor) + "." + std::to_string(op.await_index) + " " +
              std::string(kEventNames[static_cast<int>(op.await_event)]);

@@ -28,8 +28,8 @@ constexpr const char* kUsage = R"(usage: lifeguard <command> [options]
             fault; failures in them are reported apart, and do not fail the campaign)]
             [--report DIR (an HTML index of the campaign, failures grouped, each with its timeline)]
             [--strategy plain|swarm|sweep (swarm testing: each schedule draws a random subset of
-            the operation kinds; sweep: each schedule's first close fired at --sweep-points M
-            points of the operation it races, default 8, as lifeguard sweep does)]
+            the operation kinds; sweep: one of each schedule's closes (drawn) fired at
+            --sweep-points M points of the operation it races, default 8, as lifeguard sweep does)]
   explore   FILE  one schedule under scheduler seeds S..S+N-1 (or dfs, or os) until it fails; saves
             the failure with its decision trace [--policy P] [--scheduler pct] [--runs 100] [--seed S]
             [--out PATH] [--confirm N (replay the artifact N times: same report?)]
@@ -51,8 +51,9 @@ constexpr const char* kUsage = R"(usage: lifeguard <command> [options]
             [--html [-o OUT.html] (a self-contained page of swimlanes; default FILE.html)]
             [--policy P (the policy to run a file without history under)]
   sweep     FILE  fire the schedule's first close that waits on another actor's operation at each
-            point of that operation: K scheduling steps after it began, K = 0..N (controlled
-            scheduler, exact; default random) or K microseconds (--scheduler os); reports each
+            point of that operation: at its K-th step, K = 0..N, the closer then running
+            ahead of every other thread (controlled scheduler, exact; default random), or K
+            microseconds after it began (--scheduler os); reports each
             failing K and saves the first [--points M (an even sample; default 100)]
             [--at B.J (the await before the close)] [--policy P] [--scheduler S] [--out DIR]
   generate  print a random schedule   [--seed X] [--actors K] [--engine E] [--policy P] [--strategy swarm]

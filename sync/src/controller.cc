@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -41,23 +42,30 @@ struct ThreadCtl {
   bool timed_out = false;
   std::uint64_t wait_seq = 0;  // FIFO order of condvar waiters
   std::function<bool()> ready;
+  bool run_ahead = false;      // becomes the urgent thread once ready() holds (controlledWaitUntil)
   std::function<void()> body;
   const char* what = "start";
   Where where{"", 0};
+  const void* object = nullptr;  // the mutex, condition variable, atomic or thread of the point, if any
   Where spawned_at{"", 0};
   std::condition_variable turn;
-  // The places of its last kLoopWindow scheduling points (a ring).
-  std::array<std::uintptr_t, testing::kLoopWindow> recent{};
+  // The places of its last kLoopWindow scheduling points (rings): without
+  // and with the object.
+  std::array<std::uintptr_t, testing::kLoopWindow> recent{}, recent_on{};
   std::size_t recent_next = 0;
 
   // Whether the place it reached now is new among its recent ones (a
-  // lifecycle step, not a loop's); records it.
-  bool reachedNewPlace() {
+  // lifecycle step, not a loop's), and whether the place on its object is
+  // (a distinct step); records both.
+  std::pair<bool, bool> reachedNewPlace() {
     std::uintptr_t place = reinterpret_cast<std::uintptr_t>(what) * 31 +
                            reinterpret_cast<std::uintptr_t>(where.file) * 7 + static_cast<std::uintptr_t>(where.line);
+    std::uintptr_t on = place * 0x9e3779b97f4a7c15ULL + reinterpret_cast<std::uintptr_t>(object);
     bool seen = std::find(recent.begin(), recent.end(), place) != recent.end();
+    bool seen_on = std::find(recent_on.begin(), recent_on.end(), on) != recent_on.end();
+    recent_on[recent_next % recent.size()] = on;
     recent[recent_next++ % recent.size()] = place;
-    return !seen;
+    return {!seen, !seen_on};
   }
 };
 
@@ -102,6 +110,11 @@ class Controller {
     std::lock_guard<std::mutex> lock(mu_);
     return trace_.decisions.size();
   }
+  // Lock-free: ready() predicates read them under the controller's lock.
+  std::uint64_t distinctSteps() const { return distinct_steps_.load(std::memory_order_relaxed); }
+  std::uint64_t stepsOf(int thread) const {
+    return distinctSteps() + own_repeats_[thread].load(std::memory_order_relaxed);
+  }
 
   void start(ThreadCtl* first) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -114,15 +127,15 @@ class Controller {
     self->turn.wait(lock, [&] { return running_ == self->id; });
   }
 
-  void point(ThreadCtl* self, const char* what, Where where) {
+  void point(ThreadCtl* self, const char* what, Where where, const void* object) {
     std::unique_lock<std::mutex> lock(mu_);
-    self->what = what, self->where = where;
+    self->what = what, self->where = where, self->object = object;
     yield(self, lock);
   }
 
   void lock(ThreadCtl* self, const void* mu, Where where) {
     std::unique_lock<std::mutex> lock(mu_);
-    self->what = "mutex lock", self->where = where;
+    self->what = "mutex lock", self->where = where, self->object = mu;
     yield(self, lock);
     acquire(self, mu, lock);
   }
@@ -139,7 +152,7 @@ class Controller {
     // not one step, so a notify that lands between them, a lost wake-up, can
     // be scheduled. The thread still holds `mu`: a notifier that takes it
     // cannot come in between.
-    self->what = "before condition wait", self->where = where;
+    self->what = "before condition wait", self->where = where, self->object = cv;
     yield(self, lock);
     self->what = "condition wait";
     release(mu);
@@ -156,7 +169,7 @@ class Controller {
 
   void notify(ThreadCtl* self, const void* cv, bool all) {
     std::unique_lock<std::mutex> lock(mu_);
-    self->what = all ? "notify all" : "notify one";
+    self->what = all ? "notify all" : "notify one", self->object = cv;
     yield(self, lock);
     ThreadCtl* first = nullptr;
     for (auto& t : threads_) {
@@ -172,7 +185,7 @@ class Controller {
 
   void join(ThreadCtl* self, ThreadCtl* target, Where where) {
     std::unique_lock<std::mutex> lock(mu_);
-    self->what = "join", self->where = where;
+    self->what = "join", self->where = where, self->object = target;
     yield(self, lock);
     while (target->state != State::kFinished) {
       block(self, State::kJoin, target);
@@ -180,9 +193,11 @@ class Controller {
     }
   }
 
-  void waitUntil(ThreadCtl* self, const std::function<bool()>& ready) {
+  void waitUntil(ThreadCtl* self, const std::function<bool()>& ready, bool run_ahead) {
     std::unique_lock<std::mutex> lock(mu_);
-    self->what = "await";
+    if (urgent_ == self->id) urgent_ = -1;
+    self->run_ahead = run_ahead;
+    self->what = "await", self->object = nullptr;
     block(self, State::kPredicate, nullptr);
     self->ready = ready;
     yield(self, lock);
@@ -192,7 +207,8 @@ class Controller {
   void exit(ThreadCtl* self) {
     std::unique_lock<std::mutex> lock(mu_);
     self->state = State::kFinished;
-    self->what = "end";
+    self->what = "end", self->object = nullptr;
+    if (urgent_ == self->id) urgent_ = -1;
     for (auto& t : threads_) {
       if (t->state == State::kJoin && t->on == self) unblock(*t);
     }
@@ -263,6 +279,12 @@ class Controller {
   }
 
   int pickNext(ThreadCtl* self, std::unique_lock<std::mutex>& lock) {
+    // The place `self` reached, classified before the predicates look: an
+    // `await A.I at K` then fires at the K-th distinct step itself, before
+    // the thread that reached it goes on.
+    auto [lifecycle, distinct] = self->reachedNewPlace();
+    if (distinct) distinct_steps_.store(++trace_.distinct_steps, std::memory_order_relaxed);
+    if (!distinct) own_repeats_[self->id].fetch_add(1, std::memory_order_relaxed);
     while (true) {
       std::uint64_t runnable = runnableMask();
       if (runnable == 0) {
@@ -277,8 +299,8 @@ class Controller {
                  threadReport());
       }
       int current = self->state == State::kRunnable ? self->id : -1;
-      bool lifecycle = self->reachedNewPlace();
       if (lifecycle) ++trace_.lifecycle_steps;
+      runnable = urgentOnly(runnable);
       std::string why;
       int chosen = strategy_->pick(runnable, current, step, lifecycle, &why);
       if (chosen < 0) diverge(lock, step, why);
@@ -290,10 +312,24 @@ class Controller {
   std::uint64_t runnableMask() {
     std::uint64_t mask = 0;
     for (auto& t : threads_) {
-      if (t->state == State::kPredicate && t->ready()) unblock(*t);
+      if (t->state == State::kPredicate && t->ready()) {
+        unblock(*t);
+        if (t->run_ahead) urgent_ = t->id, urgent_steps_ = 0, t->run_ahead = false;
+      }
       if (t->state == State::kRunnable) mask |= std::uint64_t{1} << t->id;
     }
     return mask;
+  }
+
+  // While the urgent thread can run, nobody else may (a bound keeps a thread
+  // that spins waiting for another from livelocking the run).
+  std::uint64_t urgentOnly(std::uint64_t runnable) {
+    if (urgent_ < 0 || ((runnable >> urgent_) & 1) == 0) return runnable;
+    if (++urgent_steps_ > kUrgentStepBound) {
+      urgent_ = -1;
+      return runnable;
+    }
+    return std::uint64_t{1} << urgent_;
   }
 
   // Nobody can run: virtual time jumps to the earliest deadline.
@@ -381,6 +417,11 @@ class Controller {
   std::chrono::steady_clock::duration virtual_elapsed_{0};
   testing::ControlledTrace trace_;
   std::uint64_t check_ = 0;
+  std::atomic<std::uint64_t> distinct_steps_{0};  // trace_.distinct_steps, for distinctSteps()
+  std::array<std::atomic<std::uint64_t>, testing::kMaxControlledThreads> own_repeats_{};  // steps not distinct
+  int urgent_ = -1;                 // the thread that runs ahead (controlledWaitUntil's run_ahead), or -1
+  std::uint64_t urgent_steps_ = 0;  // the steps it ran ahead so far
+  static constexpr std::uint64_t kUrgentStepBound = 100'000;
   bool done_ = false;
   std::condition_variable done_cv_;
 };
@@ -395,7 +436,7 @@ void onSanitizerDeath() {
 
 }  // namespace
 
-void point(const char* what, Where where) { g_controller->point(tl_self, what, where); }
+void point(const char* what, Where where, const void* object) { g_controller->point(tl_self, what, where, object); }
 void lock(const void* mu, Where where) { g_controller->lock(tl_self, mu, where); }
 void unlock(const void* mu) { g_controller->unlock(mu); }
 bool wait(const void* cv, const void* mu, TimePoint deadline, Where where) {
@@ -440,8 +481,20 @@ bool controlledSnapshot(std::string* report, ControlledTrace* trace) {
   return controller != nullptr && controller->snapshot(report, trace);
 }
 
-void controlledWaitUntil(const std::function<bool()>& ready) {
-  sync::control::g_controller->waitUntil(sync::control::tl_self, ready);
+void controlledWaitUntil(const std::function<bool()>& ready, bool then_run_ahead) {
+  sync::control::g_controller->waitUntil(sync::control::tl_self, ready, then_run_ahead);
+}
+
+std::uint64_t controlledDistinctSteps() {
+  auto* controller = sync::control::g_controller;
+  return controller != nullptr ? controller->distinctSteps() : 0;
+}
+
+int controlledThreadId() { return sync::control::active() ? sync::control::tl_self->id : -1; }
+
+std::uint64_t controlledStepsOf(int thread) {
+  auto* controller = sync::control::g_controller;
+  return controller != nullptr && thread >= 0 ? controller->stepsOf(thread) : 0;
 }
 
 ControlledTrace runControlled(const ControlledOptions& options, std::vector<std::function<void()>> actors,

@@ -38,7 +38,10 @@ bool controlledCompiledIn() { return false; }
 bool isControlledThread() { return false; }
 std::uint64_t controlledStep() { return 0; }
 bool controlledSnapshot(std::string*, ControlledTrace*) { return false; }
-void controlledWaitUntil(const std::function<bool()>&) { std::abort(); }
+void controlledWaitUntil(const std::function<bool()>&, bool) { std::abort(); }
+std::uint64_t controlledDistinctSteps() { return 0; }
+int controlledThreadId() { return -1; }
+std::uint64_t controlledStepsOf(int) { return 0; }
 ControlledTrace runControlled(const ControlledOptions&, std::vector<std::function<void()>>, std::function<void()>) {
   std::fputs("lifeguard: controlled scheduling is not compiled into this build (release)\n", stderr);
   std::abort();

@@ -19,7 +19,7 @@ check "6 points, none failed" grep -q '^summary: 6 close points swept, 0 failed;
 check "legacy fails at some point (exit 1)" test $? -eq 1
 check "the summary says where" grep -Eq '^summary: 6 close points swept, [1-6] failed \(at steps [0-9]' legacy.out
 artifact=$(ls failures/*-sweep-*.sched | head -n 1)
-check "the first failure is saved with its point ($artifact)" grep -Eq '^  await [0-9]+\.[0-9]+ step [0-9]+$' "$artifact"
+check "the first failure is saved with its point ($artifact)" grep -Eq '^  await [0-9]+\.[0-9]+ at [0-9]+$' "$artifact"
 "$lifeguard" replay --runs 2 "$artifact" >replay.out 2>&1
 check "and replays exactly" grep -q 'reproduced 2 of 2' replay.out
 

@@ -2,6 +2,7 @@
 // time, exact replay, and deadlock, livelock and divergence reports.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 
@@ -238,6 +239,104 @@ TEST(ControlledTest, PctAmongLifecycleStepsCountsALoopOnceAndHitsWhatFollowsIt) 
   EXPECT_LE(found_all, 2);
   std::printf("depth-2 bug after a loop, 200 seeds: found %d times counting lifecycle steps, %d counting all\n",
               found_lifecycle, found_all);
+}
+
+// A check-then-act gate one step wide: a caller checks `closed`, then
+// enters; a closer that found it empty "frees" it. A caller that entered
+// after that and reads is the use-after-free.
+struct ToyGate {
+  sync::Atomic<bool> closed{false};
+  sync::Atomic<int> entered{0};
+  bool freed = false;
+  bool late = false;
+};
+void access(ToyGate& gate, bool reads) {
+  if (gate.closed.load()) return;
+  gate.entered.fetch_add(1);  // the bug: no second look at `closed`
+  if (reads && gate.freed) gate.late = true;
+  gate.entered.fetch_sub(1);
+}
+
+enum class Shape {
+  kTwoGates,  // a query: its connection's gate, then its database's (same lines, two objects)
+  kLoop,      // a result read row by row: one gate twice, only the second access reads
+};
+enum class Unit { kDistinct, kOwn };  // controlledDistinctSteps, controlledStepsOf(the caller)
+
+// Thread 1 accesses the gates; thread 2 waits until K steps passed (in
+// `unit`) since thread 1 began, then closes the last gate thread 1 uses,
+// running ahead of thread 1 or not. Whether a read came late.
+bool lateRead(std::uint64_t seed, std::uint64_t k, bool run_ahead, Shape shape, Unit unit) {
+  ControlledOptions options;
+  options.strategy = Strategy::kRandom;
+  options.seed = seed;
+  ToyGate gates[2];
+  ToyGate& target = shape == Shape::kTwoGates ? gates[1] : gates[0];
+  std::atomic<bool> closer_waits{false};
+  std::atomic<int> caller{-1};
+  std::atomic<std::uint64_t> base{0};
+  std::atomic<bool> done{false};  // K past the caller's end: the close comes after it
+  auto steps = [&] {
+    return unit == Unit::kOwn ? testing::controlledStepsOf(caller) : testing::controlledDistinctSteps();
+  };
+  testing::runControlled(
+      options,
+      {[&] {
+         testing::controlledWaitUntil([&] { return closer_waits.load(); });
+         base = unit == Unit::kOwn ? testing::controlledStepsOf(testing::controlledThreadId())
+                                   : testing::controlledDistinctSteps();
+         caller = testing::controlledThreadId();
+         access(gates[0], shape == Shape::kTwoGates);
+         access(shape == Shape::kTwoGates ? gates[1] : gates[0], true);
+         done = true;
+       },
+       [&] {
+         closer_waits = true;
+         testing::controlledWaitUntil([&] { return done || (caller >= 0 && steps() - base >= k); }, run_ahead);
+         target.closed.store(true);
+         if (target.entered.load() == 0) target.freed = true;
+       }},
+      [] {});
+  return target.late;
+}
+
+// Under 20 strategy seeds: for how many some K in 1..12 catches the late
+// read while running ahead, and for how many of those that K catches it
+// without running ahead.
+std::pair<int, int> sweepToy(Shape shape, Unit unit) {
+  int found = 0, without = 0;
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    for (std::uint64_t k = 1; k <= 12; ++k) {
+      if (!lateRead(seed, k, true, shape, unit)) continue;
+      ++found;
+      without += lateRead(seed, k, false, shape, unit);
+      break;
+    }
+  }
+  return {found, without};
+}
+
+// `await A.I at K` (lifeguard sweep): the closer fires at the caller's K-th
+// step and runs ahead, so a one-step window between a check and its act is
+// reached exactly, under every seed. Steps count as the caller sees them:
+// its own, each one, and the other threads' distinct ones. Counted in
+// distinct steps only, two gates entered through the same lines are still
+// told apart (another object), but the second access of a loop over one gate
+// is folded into the first, and no K reaches it (mutant 14: a result's
+// second row access). Without running ahead, the K that reaches the window
+// catches it only when the strategy lets the closer finish first.
+TEST(ControlledTest, AnAwaitAtKClosesBetweenTwoAdjacentStepsOfAnotherThread) {
+  auto [two_gates, two_gates_without] = sweepToy(Shape::kTwoGates, Unit::kDistinct);
+  EXPECT_EQ(two_gates, 20);
+  EXPECT_LT(two_gates_without, 10);
+  auto [loop_distinct, loop_distinct_without] = sweepToy(Shape::kLoop, Unit::kDistinct);
+  EXPECT_EQ(loop_distinct, 0);
+  auto [loop_own, loop_own_without] = sweepToy(Shape::kLoop, Unit::kOwn);
+  EXPECT_EQ(loop_own, 20);
+  EXPECT_LT(loop_own_without, 10);
+  std::printf("seeds (of 20) where a K catches the late read, running ahead (and that K without): two gates in "
+              "distinct steps %d (%d); a loop in distinct steps %d (%d); a loop in the caller's steps %d (%d)\n",
+              two_gates, two_gates_without, loop_distinct, loop_distinct_without, loop_own, loop_own_without);
 }
 
 #endif  // LIFEGUARD_SYNC_POINTS

@@ -73,10 +73,13 @@ TEST(TimelineTest, OutlinesTheOperationTheOracleNamed) {
 // decision trace places the engine's own threads between the events.
 TEST(TimelineTest, DrawsTheEngineThreadsOfAControlledRun) {
   Event e;
-  e.seq = 3, e.at_ms = 1.5, e.step = 4021, e.actor = 1, e.index = 2, e.type = EventType::kRunning;
-  EXPECT_EQ(formatEvent(e), "seq 3 +1.5ms s4021 a1#2 running");
+  e.seq = 3, e.at_ms = 1.5, e.step = 4021, e.sweep_step = 816, e.actor = 1, e.index = 2, e.type = EventType::kRunning;
+  EXPECT_EQ(formatEvent(e), "seq 3 +1.5ms s4021 w816 a1#2 running");
   Event back;
   ASSERT_TRUE(parseEvent(formatEvent(e), &back));
+  EXPECT_EQ(back.step, 4021u);
+  EXPECT_EQ(back.sweep_step, 816u);
+  ASSERT_TRUE(parseEvent("seq 3 +1.5ms s4021 a1#2 running", &back)) << "an artifact from before sweep steps";
   EXPECT_EQ(back.step, 4021u);
   ASSERT_TRUE(parseEvent("seq 3 +1.5ms a1#2 running", &back)) << "an artifact written before steps";
   Schedule s = closeDuringQuery();

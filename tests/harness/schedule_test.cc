@@ -38,6 +38,7 @@ actor 1
   interrupt c1
   await 0.2 step 150
   disconnect c1
+  await 0.2 at 7
   close_db
   reopen
   check
@@ -57,6 +58,8 @@ TEST(ScheduleTest, ParsesAndPrintsTheSameText) {
   EXPECT_EQ(schedule->actors[1][1].await_event, AwaitEvent::kRunning);
   EXPECT_EQ(schedule->actors[1][3].await_event, AwaitEvent::kStep);
   EXPECT_EQ(schedule->actors[1][3].number, 150);
+  EXPECT_EQ(schedule->actors[1][5].await_event, AwaitEvent::kAt);
+  EXPECT_EQ(schedule->actors[1][5].number, 7);
   EXPECT_EQ(formatSchedule(*schedule), std::string(kExample));
 }
 

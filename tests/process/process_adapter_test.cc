@@ -1,7 +1,7 @@
 // The process adapter (adapters/process/) against a fake driver
 // (fake_driver.js, run by node): requests in flight together and answered
 // out of order, what a check brings back, and each way a driver can fail
-// the run: a crash (with its stderr), a line outside the protocol, another
+// the run: a crash (with its stderr, and its native stack if asked), a line outside the protocol, another
 // protocol version, a driver that cannot start, a bad exit at the end.
 #include <gtest/gtest.h>
 
@@ -15,13 +15,14 @@
 namespace lifeguard::harness {
 namespace {
 
-std::unique_ptr<EngineAdapter> fake(const std::string& mode, std::string* error) {
+std::unique_ptr<EngineAdapter> fake(const std::string& mode, std::string* error, bool native_stacks = false) {
   ProcessEngine engine;
   engine.name = "fake";
   engine.policy = "p";
   engine.argv = {LIFEGUARD_NODE, LIFEGUARD_FAKE_DRIVER, "--mode", mode};
   engine.contract = deferredCloseContract();
   engine.start_timeout = std::chrono::milliseconds(20'000);
+  engine.native_stacks = native_stacks;
   return makeProcessAdapter(std::move(engine), error);
 }
 
@@ -70,6 +71,20 @@ TEST(ProcessAdapterTest, ADriverCrashEndsTheRunAsACrashWithItsStderr) {
       },
       ::testing::ExitedWithCode(kEngineCrashExit),
       "fake driver: boom(.|\n)*CRASH: the driver .* was killed by signal 11 .* while the run used it");
+}
+
+// With the crash-stack library preloaded, the report carries the native
+// stack (frames as "object(symbol+offset) [address]") before the verdict.
+TEST(ProcessAdapterTest, ANativeCrashPrintsItsStackWhenAsked) {
+  EXPECT_EXIT(
+      {
+        std::string error;
+        auto adapter = fake("crash-on-connect", &error, /*native_stacks=*/true);
+        if (adapter != nullptr) adapter->connect("c1");
+      },
+      ::testing::ExitedWithCode(kEngineCrashExit),
+      "lifeguard crash_stack: signal 11 \\(Segmentation fault\\)(.|\n)*\\[0x[0-9a-f]+\\]"
+      "(.|\n)*end of stack(.|\n)*CRASH: the driver .* was killed by signal 11");
 }
 
 TEST(ProcessAdapterTest, ALineOutsideTheProtocolEndsTheRunAsAHarnessError) {

@@ -42,6 +42,11 @@ struct Capabilities {
   bool prepared = false;        // prepare and execute, also on another connection (H11)
   bool durable = false;         // data survives reopen (on-disk)
   bool running_event = false;   // can report when a query starts and when it starts executing
+  // A controlled scheduler (random, pct, dfs) can run its calls: false for an
+  // engine in another process, whose calls wait on a socket the scheduler
+  // cannot see (the actors would only take turns). Such an engine is run
+  // with --scheduler os only.
+  bool controllable = true;
 };
 
 // What an adapter without result_chains answers to `iterate rN COUNT part P`

@@ -54,11 +54,17 @@ enum class QueryKind {
 };
 inline constexpr int kQueryKinds = static_cast<int>(QueryKind::kBadExec) + 1;
 
-// kStep: `await A.I step K`, the sweep's close point (lifeguard sweep): K
-// scheduling steps after operation A.I was invoked (under a controlled
-// scheduler), or K microseconds after (free-running), or when it returned
-// if that comes first. K is the Op's `number`.
-enum class AwaitEvent { kInvoked, kRunning, kReturned, kStep };
+// kStep: `await A.I step K`: K scheduling steps after operation A.I was
+// invoked (under a controlled scheduler), or K microseconds after
+// (free-running), or when it returned if that comes first. K is the Op's
+// `number`.
+// kAt: `await A.I at K`, the sweep's close point under a controlled
+// scheduler (lifeguard sweep): after K steps since A.I was invoked, as A's
+// thread sees them (its own and the other threads' distinct ones), or at
+// its return; this actor then runs ahead of the others until its next
+// await, so its next operation fires exactly there (History::waitAt).
+// Free-running: as kStep.
+enum class AwaitEvent { kInvoked, kRunning, kReturned, kStep, kAt };
 
 struct QuerySpec {
   QueryKind kind = QueryKind::kLong;

@@ -21,11 +21,13 @@ extern thread_local bool tl_active;
 // Whether the calling thread runs under the controlled scheduler.
 inline bool active() { return tl_active; }
 
-// A scheduling point: the caller may be preempted here.
-void point(const char* what, Where where);
+// A scheduling point: the caller may be preempted here. `object` (an
+// atomic's address, say) tells apart steps at one source line on different
+// objects (testing::controlledDistinctSteps).
+void point(const char* what, Where where, const void* object = nullptr);
 // point() on a controlled thread, nothing elsewhere.
-inline void pointIfActive(const char* what, Where where) {
-  if (tl_active) point(what, where);
+inline void pointIfActive(const char* what, Where where, const void* object = nullptr) {
+  if (tl_active) point(what, where, object);
 }
 // Logical mutex: blocks (not runnable) while another thread owns it.
 void lock(const void* mu, Where where);

@@ -108,6 +108,7 @@ struct ControlledTrace {
   std::vector<int> current;             // the thread that reached each step (-1: it blocked or ended)
   std::vector<std::uint32_t> checks;    // checksum of steps [k*256, (k+1)*256)
   std::uint64_t lifecycle_steps = 0;    // how many steps were lifecycle steps (ControlledOptions)
+  std::uint64_t distinct_steps = 0;     // ... and distinct steps (controlledDistinctSteps)
   std::uint64_t steps() const { return decisions.size(); }
 };
 
@@ -169,7 +170,31 @@ std::uint64_t controlledStep();
 // On a controlled thread: blocks until `ready()` holds. The scheduler calls
 // ready() at scheduling points, on whichever thread runs then, so it must be
 // cheap and must not block or touch the engine.
-void controlledWaitUntil(const std::function<bool()>& ready);
+//
+// `then_run_ahead`: from the step where ready() first holds, this thread
+// runs whenever it can, ahead of every other thread, until it waits here
+// again or ends (or ran 100,000 steps ahead: a bound against a thread that
+// spins waiting for another). So what it does next happens at that very
+// point of the others' runs, as far as it can without waiting for them: the
+// others stay where they are unless it blocks. lifeguard's `await A.I at K`.
+void controlledWaitUntil(const std::function<bool()>& ready, bool then_run_ahead = false);
+// The distinct steps of the run in progress so far; 0 if none. A step is
+// distinct unless the thread that reached it passed the same place (as for
+// lifecycle steps) on the same object (mutex, condition variable, atomic) at
+// one of its previous kLoopWindow scheduling points. Finer than lifecycle
+// steps: a call that enters two gates one after the other (the same source
+// lines, two objects) takes distinct steps in both, while a loop over one
+// object still counts once. Lock-free: a ready() predicate may call it.
+std::uint64_t controlledDistinctSteps();
+// The calling thread's id in the run in progress (threads 1..N are
+// runControlled's actors), or -1 off a controlled thread.
+int controlledThreadId();
+// The steps of the run so far as `thread` sees them: every step `thread`
+// took, and the other threads' distinct steps. A call's own loop (a result's
+// rows read one by one: the same lines on the same lock) counts step by step
+// while other threads' loops count once. The sweep's unit (`await A.I at
+// K`). Lock-free: a ready() predicate may call it.
+std::uint64_t controlledStepsOf(int thread);
 
 // Engine threads started from now on (a Database's workers, and the threads
 // of runControlled) run on OS threads that finished engine threads left idle,

@@ -63,37 +63,37 @@ class Atomic {
   Atomic& operator=(const Atomic&) = delete;
 
   T load(std::memory_order order = std::memory_order_seq_cst, LG_WHERE_PARAMS) const {
-    control::pointIfActive("atomic load", LG_WHERE);
+    control::pointIfActive("atomic load", LG_WHERE, this);
     return value_.load(order);
   }
   void store(T value, std::memory_order order = std::memory_order_seq_cst, LG_WHERE_PARAMS) {
-    control::pointIfActive("atomic store", LG_WHERE);
+    control::pointIfActive("atomic store", LG_WHERE, this);
     value_.store(value, order);
   }
   T exchange(T value, std::memory_order order = std::memory_order_seq_cst, LG_WHERE_PARAMS) {
-    control::pointIfActive("atomic exchange", LG_WHERE);
+    control::pointIfActive("atomic exchange", LG_WHERE, this);
     return value_.exchange(value, order);
   }
   bool compare_exchange_weak(T& expected, T desired, std::memory_order order = std::memory_order_seq_cst,
                              LG_WHERE_PARAMS) {
-    control::pointIfActive("atomic compare_exchange", LG_WHERE);
+    control::pointIfActive("atomic compare_exchange", LG_WHERE, this);
     return value_.compare_exchange_weak(expected, desired, order);
   }
   bool compare_exchange_strong(T& expected, T desired, std::memory_order order = std::memory_order_seq_cst,
                                LG_WHERE_PARAMS) {
-    control::pointIfActive("atomic compare_exchange", LG_WHERE);
+    control::pointIfActive("atomic compare_exchange", LG_WHERE, this);
     return value_.compare_exchange_strong(expected, desired, order);
   }
   T fetch_add(T delta, std::memory_order order = std::memory_order_seq_cst, LG_WHERE_PARAMS) {
-    control::pointIfActive("atomic fetch_add", LG_WHERE);
+    control::pointIfActive("atomic fetch_add", LG_WHERE, this);
     return value_.fetch_add(delta, order);
   }
   T fetch_sub(T delta, std::memory_order order = std::memory_order_seq_cst, LG_WHERE_PARAMS) {
-    control::pointIfActive("atomic fetch_sub", LG_WHERE);
+    control::pointIfActive("atomic fetch_sub", LG_WHERE, this);
     return value_.fetch_sub(delta, order);
   }
   T fetch_or(T bits, std::memory_order order = std::memory_order_seq_cst, LG_WHERE_PARAMS) {
-    control::pointIfActive("atomic fetch_or", LG_WHERE);
+    control::pointIfActive("atomic fetch_or", LG_WHERE, this);
     return value_.fetch_or(bits, order);
   }
   operator T() const { return load(); }  // NOLINT: as std::atomic
