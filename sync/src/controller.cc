@@ -283,7 +283,7 @@ class Controller {
     // `await A.I at K` then fires at the K-th distinct step itself, before
     // the thread that reached it goes on.
     auto [lifecycle, distinct] = self->reachedNewPlace();
-    if (distinct) distinct_steps_.store(++trace_.distinct_steps, std::memory_order_relaxed);
+    if (distinct) distinct_steps_.fetch_add(1, std::memory_order_relaxed);
     if (!distinct) own_repeats_[self->id].fetch_add(1, std::memory_order_relaxed);
     while (true) {
       std::uint64_t runnable = runnableMask();
@@ -417,7 +417,7 @@ class Controller {
   std::chrono::steady_clock::duration virtual_elapsed_{0};
   testing::ControlledTrace trace_;
   std::uint64_t check_ = 0;
-  std::atomic<std::uint64_t> distinct_steps_{0};  // trace_.distinct_steps, for distinctSteps()
+  std::atomic<std::uint64_t> distinct_steps_{0};  // for distinctSteps()
   std::array<std::atomic<std::uint64_t>, testing::kMaxControlledThreads> own_repeats_{};  // steps not distinct
   int urgent_ = -1;                 // the thread that runs ahead (controlledWaitUntil's run_ahead), or -1
   std::uint64_t urgent_steps_ = 0;  // the steps it ran ahead so far

@@ -108,7 +108,6 @@ struct ControlledTrace {
   std::vector<int> current;             // the thread that reached each step (-1: it blocked or ended)
   std::vector<std::uint32_t> checks;    // checksum of steps [k*256, (k+1)*256)
   std::uint64_t lifecycle_steps = 0;    // how many steps were lifecycle steps (ControlledOptions)
-  std::uint64_t distinct_steps = 0;     // ... and distinct steps (controlledDistinctSteps)
   std::uint64_t steps() const { return decisions.size(); }
 };
 
