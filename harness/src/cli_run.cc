@@ -88,8 +88,10 @@ void checkDeterminism(const Schedule& schedule, const RunOptions& options, RunRe
 }
 
 // --strategy sweep: one close of the schedule fired at c.sweep_points
-// points of the operation it races (after a run that measures it). On a
-// failure `schedule` becomes the failing one.
+// points of the operation it races (after a run that measures it), or at
+// every point of a short one (a result's read, a refused call: under 4
+// times that many steps), where a one-step window is otherwise missed 3
+// times in 4. On a failure `schedule` becomes the failing one.
 RunResult sweepSchedule(const Campaign& c, Schedule& schedule, ClosePoint point, Tally& t) {
   RunResult result;
   auto n = measureClosePoint(schedule, point, c.run, &result);
@@ -98,7 +100,8 @@ RunResult sweepSchedule(const Campaign& c, Schedule& schedule, ClosePoint point,
     schedule.actors[point.actor][point.index].await_event = AwaitEvent::kReturned;
     return result;
   }
-  for (std::uint64_t k : sweepPoints(*n, c.sweep_points, schedule.seed)) {
+  const std::uint64_t m = *n < 4 * c.sweep_points ? *n + 1 : c.sweep_points;
+  for (std::uint64_t k : sweepPoints(*n, m, schedule.seed)) {
     Schedule at = atClosePoint(schedule, point, k);
     result = runIsolated(at, c.run);
     ++t.runs;

@@ -2,12 +2,13 @@
 // operation it races, as SQLite's fault-injection loop walks every
 // allocation: under a controlled scheduler exactly after K steps of the
 // operation as its thread sees them (`await A.I at K`: its own steps and the
-// other threads' distinct ones; the closer then runs ahead of the others, so
+// engine threads' distinct ones; the closer then runs ahead of the others, so
 // the close lands between two adjacent steps), for K = 0 .. N (or a sample
 // of M of them); free-running, K microseconds after it began.
 #include <cstdio>
 #include <map>
 #include <optional>
+#include <random>
 
 #include "cli.h"
 #include "lifeguard/harness/artifact.h"
@@ -69,17 +70,14 @@ std::vector<std::uint64_t> sweepPoints(std::uint64_t n, std::uint64_t m, std::op
   }
   // The operation's first steps, where its admission checks are (a gate, a
   // guard: a check-then-act window there is one step wide), then one point
-  // drawn (splitmix64) in each of the equal strata of the rest.
+  // drawn in each of the equal strata of the rest (std::mt19937_64, whose
+  // output the standard fixes, so a campaign's points replay anywhere).
   const std::uint64_t head = (m + 1) / 2, strata = m - head, rest = n + 1 - head;
   for (std::uint64_t k = 0; k < head; ++k) out.push_back(k);
-  std::uint64_t state = *seed;
+  std::mt19937_64 rng(*seed);
   for (std::uint64_t i = 0; i < strata; ++i) {
-    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    z ^= z >> 31;
     const std::uint64_t begin = i * rest / strata, end = (i + 1) * rest / strata;
-    out.push_back(head + begin + z % (end - begin));
+    out.push_back(head + begin + rng() % (end - begin));
   }
   return out;
 }

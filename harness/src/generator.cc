@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 #include <random>
+#include <utility>
+#include <vector>
 
 #include "lifeguard/harness/contract.h"
 
@@ -206,6 +208,9 @@ class Builder {
     if (keep) own_results_[a].push_back(o.result);
     if (keep) result_parts_[o.result] = static_cast<int>(o.query.statements().size());
     queries_.push_back({a, index, o.handle, o.result, o.query.isWrite()});
+    // A caller reads what it asked for, often at once: then a later actor
+    // can close the result under that read (raceResult).
+    if (keep && on(kUseResult) && rarely(0.35)) read(a, o.result);
   }
 
   // Prepares a read on the actor's connection, or executes a statement
@@ -251,18 +256,22 @@ class Builder {
            kind == QueryKind::kBadExec;
   }
 
+  void read(int a, const std::string& result) {
+    Op o = op(OpKind::kIterate, result);
+    o.number = uniform(1, options_.small_data ? 100 : 3000);
+    // From a later result of a chain: read after a close, the head's error
+    // would otherwise stop every read before it reached them.
+    if (result_parts_[result] > 1 && caps().result_chains && on(kLaterPart) && rarely(0.5)) {
+      o.part = uniform(1, result_parts_[result] - 1);
+    }
+    add(a, o);
+  }
+
   void useResult(int a) {
     const std::string& result = pick(own_results_[a]);
     int roll = uniform(0, 9);
     if (roll < 6) {
-      Op o = op(OpKind::kIterate, result);
-      o.number = uniform(1, options_.small_data ? 100 : 3000);
-      // From a later result of a chain: read after a close, the head's error
-      // would otherwise stop every read before it reached them.
-      if (result_parts_[result] > 1 && caps().result_chains && on(kLaterPart) && rarely(0.5)) {
-        o.part = uniform(1, result_parts_[result] - 1);
-      }
-      add(a, o);
+      read(a, result);
     } else if (roll < 9) {
       add(a, op(OpKind::kCloseResult, result));
     } else {
@@ -280,15 +289,16 @@ class Builder {
     const Query& target = pick(candidates);
     AwaitEvent event = chance(0.7) ? AwaitEvent::kRunning : AwaitEvent::kInvoked;
     int roll = uniform(0, 99);
-    if (roll < 15 && target.result != "-" && on(kRaceResult)) {  // the result exists once the query returned
-      OpKind kind = chance(0.5) ? OpKind::kCloseResult : OpKind::kDrop;
-      if (!faultsOnOwnersHandle(kind)) {
-        awaitOp(a, target.actor, target.index, AwaitEvent::kReturned);
-        add(a, op(kind, target.result));
-        if (kind == OpKind::kCloseResult) destroyAfterClose(a, op(kind, target.result), &target);
-        return;
-      }
+    // A result closed under its owner's read of a row: drawn more often
+    // than its share of the rolls, since only such a close can land between
+    // a read's check and its row access.
+    std::vector<std::pair<const Query*, int>> reads;  // a query, and a read of its result
+    for (const Query& q : candidates) {
+      for (int i : readsOf(q)) reads.push_back({&q, i});
     }
+    const bool at_read = !reads.empty() && on(kRaceResult) && rarely(roll < 15 ? 0.8 : 0.4);
+    const auto [victim, read] = at_read ? pick(reads) : std::pair<const Query*, int>{&target, -1};
+    if ((roll < 15 || at_read) && on(kRaceResult) && raceResult(a, *victim, read, event)) return;
     Op closer;
     if (roll < 45 && on(kRaceDisconnect)) {
       // Closing another actor's connection may fault against its owner's
@@ -318,6 +328,38 @@ class Builder {
     awaitOp(a, target.actor, target.index, event);
     add(a, closer);
     if (closer.kind == OpKind::kDisconnect || closer.kind == OpKind::kCloseDb) destroyAfterClose(a, closer, &target);
+  }
+
+  // Closes or drops a lower actor's result: while its owner reads it (at
+  // `read`, the index of its iterate: a close between a read's check and its
+  // row, H7), or as its query returns it (read < 0; the result exists once
+  // the query returned). Returns false when the contract makes it the
+  // caller's fault, or the query kept no result.
+  bool raceResult(int a, const Query& victim, int read, AwaitEvent event) {
+    if (victim.result == "-") return false;
+    OpKind kind = chance(read >= 0 ? 0.75 : 0.5) ? OpKind::kCloseResult : OpKind::kDrop;
+    if (faultsOnOwnersHandle(kind)) return false;
+    if (read >= 0) awaitOp(a, victim.actor, read, event);
+    else awaitOp(a, victim.actor, victim.index, AwaitEvent::kReturned);
+    add(a, op(kind, victim.result));
+    if (kind == OpKind::kCloseResult) destroyAfterClose(a, op(kind, victim.result), &victim);
+    return true;
+  }
+
+  // The owner's reads (iterate) of `q`'s result that have a row to read (of
+  // a long or count statement), by index in its actor: without a row, a read
+  // is one look at an empty result, with no row access for a close to hit.
+  std::vector<int> readsOf(const Query& q) const {
+    std::vector<int> reads;
+    if (q.result == "-") return reads;
+    const auto& ops = schedule_.actors[q.actor];
+    const std::vector<QuerySpec> statements = ops[q.index].query.statements();
+    for (int i = q.index + 1; i < static_cast<int>(ops.size()); ++i) {
+      if (ops[i].kind != OpKind::kIterate || ops[i].handle != q.result) continue;
+      const QueryKind kind = statements[static_cast<std::size_t>(ops[i].part)].kind;
+      if (kind == QueryKind::kLong || kind == QueryKind::kCount) reads.push_back(i);
+    }
+    return reads;
   }
 
   // A caller who trusts a close to have finished destroys the handle as soon

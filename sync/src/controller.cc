@@ -48,6 +48,7 @@ struct ThreadCtl {
   Where where{"", 0};
   const void* object = nullptr;  // the mutex, condition variable, atomic or thread of the point, if any
   Where spawned_at{"", 0};
+  bool actor = false;  // runControlled's root thread, or one of the actors it spawned (not the engine's)
   std::condition_variable turn;
   // The places of its last kLoopWindow scheduling points (rings): without
   // and with the object.
@@ -89,7 +90,7 @@ class Controller {
   explicit Controller(const testing::ControlledOptions& options)
       : options_(options), strategy_(makeStrategy(options)), start_(std::chrono::steady_clock::now()) {}
 
-  ThreadCtl* spawn(std::function<void()> body, Where where) {
+  ThreadCtl* spawn(std::function<void()> body, Where where, const ThreadCtl* parent) {
     std::unique_lock<std::mutex> lock(mu_);
     int id = static_cast<int>(threads_.size());
     if (id >= testing::kMaxControlledThreads) {
@@ -101,6 +102,7 @@ class Controller {
     thread->id = id;
     thread->body = std::move(body);
     thread->spawned_at = where;
+    thread->actor = parent == nullptr || parent->id == 0;
     threads_.push_back(std::move(thread));
     strategy_->onSpawn(id);
     return threads_.back().get();
@@ -113,7 +115,7 @@ class Controller {
   // Lock-free: ready() predicates read them under the controller's lock.
   std::uint64_t distinctSteps() const { return distinct_steps_.load(std::memory_order_relaxed); }
   std::uint64_t stepsOf(int thread) const {
-    return distinctSteps() + own_repeats_[thread].load(std::memory_order_relaxed);
+    return engine_distinct_steps_.load(std::memory_order_relaxed) + own_steps_[thread].load(std::memory_order_relaxed);
   }
 
   void start(ThreadCtl* first) {
@@ -284,7 +286,8 @@ class Controller {
     // the thread that reached it goes on.
     auto [lifecycle, distinct] = self->reachedNewPlace();
     if (distinct) distinct_steps_.fetch_add(1, std::memory_order_relaxed);
-    if (!distinct) own_repeats_[self->id].fetch_add(1, std::memory_order_relaxed);
+    if (distinct && !self->actor) engine_distinct_steps_.fetch_add(1, std::memory_order_relaxed);
+    own_steps_[self->id].fetch_add(1, std::memory_order_relaxed);
     while (true) {
       std::uint64_t runnable = runnableMask();
       if (runnable == 0) {
@@ -418,7 +421,8 @@ class Controller {
   testing::ControlledTrace trace_;
   std::uint64_t check_ = 0;
   std::atomic<std::uint64_t> distinct_steps_{0};  // for distinctSteps()
-  std::array<std::atomic<std::uint64_t>, testing::kMaxControlledThreads> own_repeats_{};  // steps not distinct
+  std::atomic<std::uint64_t> engine_distinct_steps_{0};  // the distinct steps of threads not actors, for stepsOf()
+  std::array<std::atomic<std::uint64_t>, testing::kMaxControlledThreads> own_steps_{};  // every step, by thread
   int urgent_ = -1;                 // the thread that runs ahead (controlledWaitUntil's run_ahead), or -1
   std::uint64_t urgent_steps_ = 0;  // the steps it ran ahead so far
   static constexpr std::uint64_t kUrgentStepBound = 100'000;
@@ -446,7 +450,7 @@ void notify(const void* cv, bool all) { g_controller->notify(tl_self, cv, all); 
 TimePoint now() { return g_controller->now(); }
 
 void* spawn(std::function<void()> body) {
-  return g_controller->spawn(std::move(body), tl_self != nullptr ? tl_self->where : Where{"", 0});
+  return g_controller->spawn(std::move(body), tl_self != nullptr ? tl_self->where : Where{"", 0}, tl_self);
 }
 
 void threadMain(void* handle) {
@@ -514,7 +518,7 @@ ControlledTrace runControlled(const ControlledOptions& options, std::vector<std:
         for (auto& thread : threads) thread.join();
         finale();
       },
-      {__FILE__, __LINE__});
+      {__FILE__, __LINE__}, nullptr);
   controller.start(root);
   sync::Thread os_thread([root] { sync::control::threadMain(root); });  // a cached thread if reuse is on
   controller.awaitEnd();

@@ -5,6 +5,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <functional>
+#include <set>
+#include <vector>
 
 #include "lifeguard/connection.h"
 #include "lifeguard/database.h"
@@ -265,8 +268,10 @@ enum class Unit { kDistinct, kOwn };  // controlledDistinctSteps, controlledStep
 
 // Thread 1 accesses the gates; thread 2 waits until K steps passed (in
 // `unit`) since thread 1 began, then closes the last gate thread 1 uses,
-// running ahead of thread 1 or not. Whether a read came late.
-bool lateRead(std::uint64_t seed, std::uint64_t k, bool run_ahead, Shape shape, Unit unit) {
+// running ahead of thread 1 or not; with `noise`, a third actor meanwhile
+// takes distinct steps of its own (loads of 32 atomics, four times). Whether
+// a read came late.
+bool lateRead(std::uint64_t seed, std::uint64_t k, bool run_ahead, Shape shape, Unit unit, bool noise = false) {
   ControlledOptions options;
   options.strategy = Strategy::kRandom;
   options.seed = seed;
@@ -279,9 +284,8 @@ bool lateRead(std::uint64_t seed, std::uint64_t k, bool run_ahead, Shape shape, 
   auto steps = [&] {
     return unit == Unit::kOwn ? testing::controlledStepsOf(caller) : testing::controlledDistinctSteps();
   };
-  testing::runControlled(
-      options,
-      {[&] {
+  std::vector<std::function<void()>> actors = {
+      [&] {
          testing::controlledWaitUntil([&] { return closer_waits.load(); });
          base = unit == Unit::kOwn ? testing::controlledStepsOf(testing::controlledThreadId())
                                    : testing::controlledDistinctSteps();
@@ -295,8 +299,16 @@ bool lateRead(std::uint64_t seed, std::uint64_t k, bool run_ahead, Shape shape, 
          testing::controlledWaitUntil([&] { return done || (caller >= 0 && steps() - base >= k); }, run_ahead);
          target.closed.store(true);
          if (target.entered.load() == 0) target.freed = true;
-       }},
-      [] {});
+       }};
+  if (noise) {
+    actors.push_back([] {
+      sync::Atomic<int> cells[32];
+      for (int round = 0; round < 4; ++round) {
+        for (auto& cell : cells) cell.load();
+      }
+    });
+  }
+  testing::runControlled(options, std::move(actors), [] {});
   return target.late;
 }
 
@@ -337,6 +349,26 @@ TEST(ControlledTest, AnAwaitAtKClosesBetweenTwoAdjacentStepsOfAnotherThread) {
   std::printf("seeds (of 20) where a K catches the late read, running ahead (and that K without): two gates in "
               "distinct steps %d (%d); a loop in distinct steps %d (%d); a loop in the caller's steps %d (%d)\n",
               two_gates, two_gates_without, loop_distinct, loop_distinct_without, loop_own, loop_own_without);
+}
+
+// Another actor's steps are never part of the caller's operation, so they do
+// not count in its K: with a third actor taking distinct steps at random
+// moments, the K that catches the late read is the same under every seed.
+// (Counted, they would move it by however many of them the strategy ran
+// first, and a sweep's sample would miss a one-step window.)
+TEST(ControlledTest, AnotherActorsStepsDoNotMoveTheSweepsPoint) {
+  std::set<std::uint64_t> ks;
+  int found = 0;
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    for (std::uint64_t k = 1; k <= 12; ++k) {
+      if (!lateRead(seed, k, true, Shape::kLoop, Unit::kOwn, /*noise=*/true)) continue;
+      ++found;
+      ks.insert(k);
+      break;
+    }
+  }
+  EXPECT_EQ(found, 20);
+  EXPECT_EQ(ks.size(), 1u);
 }
 
 #endif  // LIFEGUARD_SYNC_POINTS

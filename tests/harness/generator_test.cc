@@ -256,6 +256,30 @@ TEST(GeneratorTest, ReachesErrorsLaterResultsSharedConnectionsAndForeignStatemen
   }
 }
 
+// A result closed (or dropped) by another actor while its owner reads it:
+// the close waits for the owner's iterate to be in flight, so that a sweep
+// can fire it between two row accesses (hazard H7; mutant 14). Once, every
+// result close waited for its query to return, and no read was ever a close
+// point.
+TEST(GeneratorTest, AnotherActorClosesAResultWhileItsOwnerReadsIt) {
+  int schedules = 0;
+  for (std::uint64_t seed = 1; seed <= 300; ++seed) {
+    Schedule s = generateSchedule(seed, GeneratorOptions{});
+    bool aimed = false;
+    for (const auto& ops : s.actors) {
+      for (std::size_t i = 1; i < ops.size(); ++i) {
+        const Op &await = ops[i - 1], &close = ops[i];
+        if (await.kind != OpKind::kAwait || await.await_event == AwaitEvent::kReturned) continue;
+        const Op& read = s.actors[await.await_actor][await.await_index];
+        aimed |= read.kind == OpKind::kIterate && read.handle == close.handle &&
+                 (close.kind == OpKind::kCloseResult || close.kind == OpKind::kDrop);
+      }
+    }
+    schedules += aimed ? 1 : 0;
+  }
+  EXPECT_GE(schedules, 15) << "schedules with a result closed under its read, of 300";
+}
+
 TEST(CallerFaultTest, AFailureInACallerFaultOverlapIsNamedWithItsRuleAndSource) {
   Schedule s = test::parseInline("actor 0\n  open_db\n  connect c1\n  query c1 - long 10\nactor 1\n  disconnect c1\n");
   Contract contract = deferredCloseContract();

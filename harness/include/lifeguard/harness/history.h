@@ -61,10 +61,11 @@ class History {
   void waitSteps(int actor, int index, std::int64_t steps);
   // `await A.I at K`: under a controlled scheduler, until K steps passed
   // since operation (actor, index) was invoked, as its thread sees them
-  // (testing::controlledStepsOf: its own, and the others' distinct ones), and
-  // then this thread runs ahead of every other whenever it can, until its
-  // next wait (controlledWaitUntil's then_run_ahead); so the operation that
-  // follows fires exactly at that point. Free-running: waitSteps.
+  // (testing::controlledStepsOf: its own, and the engine threads' distinct
+  // ones), and then this thread runs ahead of every other whenever it can,
+  // until its next wait (controlledWaitUntil's then_run_ahead); so the
+  // operation that follows fires exactly at that point. Free-running:
+  // waitSteps.
   void waitAt(int actor, int index, std::int64_t counted);
 
   std::vector<Event> events() const;

@@ -60,7 +60,7 @@ inline constexpr int kQueryKinds = static_cast<int>(QueryKind::kBadExec) + 1;
 // `number`.
 // kAt: `await A.I at K`, the sweep's close point under a controlled
 // scheduler (lifeguard sweep): after K steps since A.I was invoked, as A's
-// thread sees them (its own and the other threads' distinct ones), or at
+// thread sees them (its own and the engine threads' distinct ones), or at
 // its return; this actor then runs ahead of the others until its next
 // await, so its next operation fires exactly there (History::waitAt).
 // Free-running: as kStep.

@@ -189,10 +189,12 @@ std::uint64_t controlledDistinctSteps();
 // runControlled's actors), or -1 off a controlled thread.
 int controlledThreadId();
 // The steps of the run so far as `thread` sees them: every step `thread`
-// took, and the other threads' distinct steps. A call's own loop (a result's
-// rows read one by one: the same lines on the same lock) counts step by step
-// while other threads' loops count once. The sweep's unit (`await A.I at
-// K`). Lock-free: a ready() predicate may call it.
+// took, and the distinct steps of the engine's threads (every thread but
+// runControlled's actors and their root). A call's own loop (a result's rows
+// read one by one: the same lines on the same lock) counts step by step
+// while a worker's loop counts once, and another actor's steps, which are
+// never part of this thread's operation, do not count. The sweep's unit
+// (`await A.I at K`). Lock-free: a ready() predicate may call it.
 std::uint64_t controlledStepsOf(int thread);
 
 // Engine threads started from now on (a Database's workers, and the threads
