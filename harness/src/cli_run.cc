@@ -87,11 +87,16 @@ void checkDeterminism(const Schedule& schedule, const RunOptions& options, RunRe
                                     std::string(toString(second.verdict)));
 }
 
+// An operation shorter than this many times the sweep's points is swept at
+// every point.
+constexpr std::uint64_t kSweepWhole = 4;
+
 // --strategy sweep: one close of the schedule fired at c.sweep_points
 // points of the operation it races (after a run that measures it), or at
-// every point of a short one (a result's read, a refused call: under 4
-// times that many steps), where a one-step window is otherwise missed 3
-// times in 4. On a failure `schedule` becomes the failing one.
+// every point of a short one (a result's read, a refused call: under
+// kSweepWhole times that many steps), where a sample would miss a one-step
+// window past the operation's head most of the time. On a failure
+// `schedule` becomes the failing one.
 RunResult sweepSchedule(const Campaign& c, Schedule& schedule, ClosePoint point, Tally& t) {
   RunResult result;
   auto n = measureClosePoint(schedule, point, c.run, &result);
@@ -100,7 +105,7 @@ RunResult sweepSchedule(const Campaign& c, Schedule& schedule, ClosePoint point,
     schedule.actors[point.actor][point.index].await_event = AwaitEvent::kReturned;
     return result;
   }
-  const std::uint64_t m = *n < 4 * c.sweep_points ? *n + 1 : c.sweep_points;
+  const std::uint64_t m = *n < kSweepWhole * c.sweep_points ? *n + 1 : c.sweep_points;
   for (std::uint64_t k : sweepPoints(*n, m, schedule.seed)) {
     Schedule at = atClosePoint(schedule, point, k);
     result = runIsolated(at, c.run);
@@ -355,8 +360,10 @@ int run(const std::vector<std::string>& argv) {
               c.check_determinism ? ", each run twice (determinism check)" : "");
   if (c.generator.swarm) std::printf("  strategy swarm: each schedule draws the operation and query kinds it may use\n");
   if (c.sweep_points > 0) {
-    std::printf("  strategy sweep: one close of each schedule (drawn) fired at %llu points of the operation it races\n",
-                static_cast<unsigned long long>(c.sweep_points));
+    std::printf("  strategy sweep: one close of each schedule (drawn) fired at %llu points of the operation it races"
+                " (at every point, if it takes fewer than %llu steps)\n",
+                static_cast<unsigned long long>(c.sweep_points),
+                static_cast<unsigned long long>(kSweepWhole * c.sweep_points));
   }
   std::fflush(stdout);
   return runCampaign(c);

@@ -1,6 +1,7 @@
 #include "lifeguard/harness/history_index.h"
 
 #include <algorithm>
+#include <limits>
 #include <optional>
 
 namespace lifeguard::harness {
@@ -196,6 +197,13 @@ HandleState HistoryIndex::stateOf(int actor, int index) const {
       }
       if (auto effect = effectOf(e, answer, target, op.handle)) {
         candidates.push_back({&e, {t.invoke, t.ret, *effect}});
+        // A dropped database dies when its last call returns, which may be
+        // any call on its handles after the drop (a query made on one of its
+        // connections after the drop keeps it alive only while it runs): for
+        // them, the drop never ends, and nothing after it shadows it.
+        if (e.kind == OpKind::kDropDb && target != Target::kDatabase) {
+          candidates.back().transition.ret = std::numeric_limits<std::uint64_t>::max();
+        }
         if (*effect != Effect::kOpens) continue;
         opens.push_back(candidates.back().transition);
         if (auto [ca, ci] = connectOf(e.handle); target == Target::kResult && ca >= 0) {
