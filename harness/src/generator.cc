@@ -297,8 +297,8 @@ class Builder {
       for (int i : readsOf(q)) reads.push_back({&q, i});
     }
     const bool at_read = !reads.empty() && on(kRaceResult) && rarely(roll < 15 ? 0.8 : 0.4);
-    const auto [victim, read] = at_read ? pick(reads) : std::pair<const Query*, int>{&target, -1};
-    if ((roll < 15 || at_read) && on(kRaceResult) && raceResult(a, *victim, read, event)) return;
+    const auto [victim, read_at] = at_read ? pick(reads) : std::pair<const Query*, int>{&target, -1};
+    if ((roll < 15 || at_read) && on(kRaceResult) && raceResult(a, *victim, read_at, event)) return;
     Op closer;
     if (roll < 45 && on(kRaceDisconnect)) {
       // Closing another actor's connection may fault against its owner's
@@ -331,15 +331,15 @@ class Builder {
   }
 
   // Closes or drops a lower actor's result: while its owner reads it (at
-  // `read`, the index of its iterate: a close between a read's check and its
-  // row, H7), or as its query returns it (read < 0; the result exists once
-  // the query returned). Returns false when the contract makes it the
+  // `read_at`, the index of its iterate: a close between a read's check and
+  // its row, H7), or as its query returns it (read_at < 0; the result exists
+  // once the query returned). Returns false when the contract makes it the
   // caller's fault, or the query kept no result.
-  bool raceResult(int a, const Query& victim, int read, AwaitEvent event) {
+  bool raceResult(int a, const Query& victim, int read_at, AwaitEvent event) {
     if (victim.result == "-") return false;
-    OpKind kind = chance(read >= 0 ? 0.75 : 0.5) ? OpKind::kCloseResult : OpKind::kDrop;
+    OpKind kind = chance(read_at >= 0 ? 0.75 : 0.5) ? OpKind::kCloseResult : OpKind::kDrop;
     if (faultsOnOwnersHandle(kind)) return false;
-    if (read >= 0) awaitOp(a, victim.actor, read, event);
+    if (read_at >= 0) awaitOp(a, victim.actor, read_at, event);
     else awaitOp(a, victim.actor, victim.index, AwaitEvent::kReturned);
     add(a, op(kind, victim.result));
     if (kind == OpKind::kCloseResult) destroyAfterClose(a, op(kind, victim.result), &victim);
