@@ -293,10 +293,12 @@ class Builder {
     // than its share of the rolls, since only such a close can land between
     // a read's check and its row access.
     std::vector<std::pair<const Query*, int>> reads;  // a query, and a read of its result
-    for (const Query& q : candidates) {
-      for (int i : readsOf(q)) reads.push_back({&q, i});
+    if (on(kRaceResult)) {
+      for (const Query& q : candidates) {
+        for (int i : readsOf(q)) reads.push_back({&q, i});
+      }
     }
-    const bool at_read = !reads.empty() && on(kRaceResult) && rarely(roll < 15 ? 0.8 : 0.4);
+    const bool at_read = !reads.empty() && rarely(roll < 15 ? 0.8 : 0.4);
     const auto [victim, read_at] = at_read ? pick(reads) : std::pair<const Query*, int>{&target, -1};
     if ((roll < 15 || at_read) && on(kRaceResult) && raceResult(a, *victim, read_at, event)) return;
     Op closer;
