@@ -10,6 +10,7 @@
 #include "lifeguard/harness/report.h"
 #include "lifeguard/harness/runner.h"
 #include "lifeguard/harness/scheduler.h"
+#include "sweep_plan.h"
 
 namespace lifeguard::harness::cli {
 
@@ -76,27 +77,18 @@ class CampaignReport {
   CampaignSummary summary_;
 };
 
-// The sweep (cli_sweep.cc). A close point: an await of another actor's
-// operation (invoked or running) right before a close, by (actor, index of
-// the await); `at` ("B.J") picks one, "" the first.
-struct ClosePoint {
-  int actor = 0, index = 0;
-};
+// The sweep (cli_sweep.cc; what it fires where: sweep_plan.h). `at` ("B.J")
+// picks a close point, "" the first.
 std::optional<ClosePoint> closePoint(const Schedule& schedule, const std::string& at);
-// Every close point of the schedule, in actor and operation order.
-std::vector<ClosePoint> closePoints(const Schedule& schedule);
 // How long the raced operation runs with the close after it: steps as its
 // thread sees them (testing::controlledStepsOf) under the schedule's
 // controlled scheduler, else microseconds; nullopt if it never returned.
-// `measured` (if not null) receives that run.
+// `measured` (if not null) receives that run; `phases` (if not null, and
+// controlled) the steps at which the operation reached its later phases
+// (started, running) as its own thread recorded them.
 std::optional<std::uint64_t> measureClosePoint(Schedule schedule, ClosePoint point, const RunOptions& options,
-                                               RunResult* measured = nullptr);
-// K = 0..n if that is at most m points; else an even sample of m of them,
-// or, with a seed (a campaign), the first ceil(m/2) points (where an
-// operation's admission checks are) and one drawn from each of the equal
-// strata of the rest, so that a campaign's schedules cover every point.
-std::vector<std::uint64_t> sweepPoints(std::uint64_t n, std::uint64_t m,
-                                       std::optional<std::uint64_t> seed = std::nullopt);
+                                               RunResult* measured = nullptr,
+                                               std::vector<std::uint64_t>* phases = nullptr);
 // The schedule with the close fired at K: `await A.I at K` under a
 // controlled scheduler, else `step K` (microseconds).
 Schedule atClosePoint(const Schedule& schedule, ClosePoint point, std::uint64_t k);

@@ -1,6 +1,7 @@
 // lifeguard run: a campaign of random schedules; lifeguard generate.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <random>
@@ -92,21 +93,23 @@ void checkDeterminism(const Schedule& schedule, const RunOptions& options, RunRe
 constexpr std::uint64_t kSweepWhole = 4;
 
 // --strategy sweep: one close of the schedule fired at c.sweep_points
-// points of the operation it races (after a run that measures it), or at
-// every point of a short one (a result's read, a refused call: under
+// points of the operation it races (after a run that measures it, and the
+// steps at which it reached its phases) and the first steps of each phase
+// (sweepPoints), or at every point of a short one (a result's read, a refused call: under
 // kSweepWhole times that many steps), where a sample would miss a one-step
 // window past the operation's head most of the time. On a failure
 // `schedule` becomes the failing one.
 RunResult sweepSchedule(const Campaign& c, Schedule& schedule, ClosePoint point, Tally& t) {
   RunResult result;
-  auto n = measureClosePoint(schedule, point, c.run, &result);
+  std::vector<std::uint64_t> phases;
+  auto n = measureClosePoint(schedule, point, c.run, &result, &phases);
   ++t.runs;
   if (result.verdict != Verdict::kPass || !n) {  // the measuring run failed: that is the failure
     schedule.actors[point.actor][point.index].await_event = AwaitEvent::kReturned;
     return result;
   }
   const std::uint64_t m = *n < kSweepWhole * c.sweep_points ? *n + 1 : c.sweep_points;
-  for (std::uint64_t k : sweepPoints(*n, m, schedule.seed)) {
+  for (std::uint64_t k : sweepPoints(*n, m, schedule.seed, phases)) {
     Schedule at = atClosePoint(schedule, point, k);
     result = runIsolated(at, c.run);
     ++t.runs;
@@ -122,10 +125,8 @@ RunResult sweepSchedule(const Campaign& c, Schedule& schedule, ClosePoint point,
 // returns the first failure, or a pass.
 RunResult runSchedule(const Campaign& c, Schedule& schedule, Tally& t) {
   if (c.sweep_points > 0 && c.scheduler.name != "dfs") {
-    // One of its close points, drawn: the first would leave a later close
-    // (of a result, after a disconnect elsewhere) never swept.
     std::vector<ClosePoint> points = closePoints(schedule);
-    if (!points.empty()) return sweepSchedule(c, schedule, points[schedule.seed % points.size()], t);
+    if (!points.empty()) return sweepSchedule(c, schedule, drawClosePoint(schedule, points), t);
   }
   if (c.scheduler.name != "dfs") {
     RunResult result = runIsolated(schedule, c.run);
@@ -360,9 +361,10 @@ int run(const std::vector<std::string>& argv) {
               c.check_determinism ? ", each run twice (determinism check)" : "");
   if (c.generator.swarm) std::printf("  strategy swarm: each schedule draws the operation and query kinds it may use\n");
   if (c.sweep_points > 0) {
-    std::printf("  strategy sweep: one close of each schedule (drawn) fired at %llu points of the operation it races"
+    std::printf("  strategy sweep: one close of each schedule (drawn, each kind of close an equal share) fired at"
+                " %llu points of the operation it races and the first %llu steps of each of its phases"
                 " (at every point, if it takes fewer than %llu steps)\n",
-                static_cast<unsigned long long>(c.sweep_points),
+                static_cast<unsigned long long>(c.sweep_points), static_cast<unsigned long long>(kPhaseHead),
                 static_cast<unsigned long long>(kSweepWhole * c.sweep_points));
   }
   std::fflush(stdout);

@@ -8,27 +8,12 @@
 #include <cstdio>
 #include <map>
 #include <optional>
-#include <random>
 
 #include "cli.h"
 #include "lifeguard/harness/artifact.h"
 #include "lifeguard/harness/runner.h"
 
 namespace lifeguard::harness::cli {
-std::vector<ClosePoint> closePoints(const Schedule& s) {
-  std::vector<ClosePoint> points;
-  for (int b = 0; b < static_cast<int>(s.actors.size()); ++b) {
-    const auto& ops = s.actors[b];
-    for (int j = 0; j + 1 < static_cast<int>(ops.size()); ++j) {
-      const Op& await = ops[j];
-      bool candidate = await.kind == OpKind::kAwait && await.await_actor != b &&
-                       await.await_event != AwaitEvent::kReturned && isLifecycleCut(ops[j + 1].kind);
-      if (candidate) points.push_back(ClosePoint{b, j});
-    }
-  }
-  return points;
-}
-
 std::optional<ClosePoint> closePoint(const Schedule& s, const std::string& at) {
   for (ClosePoint point : closePoints(s)) {
     if (at.empty() || at == std::to_string(point.actor) + "." + std::to_string(point.index)) return point;
@@ -37,7 +22,7 @@ std::optional<ClosePoint> closePoint(const Schedule& s, const std::string& at) {
 }
 
 std::optional<std::uint64_t> measureClosePoint(Schedule s, ClosePoint point, const RunOptions& options,
-                                               RunResult* measured) {
+                                               RunResult* measured, std::vector<std::uint64_t>* phases) {
   const bool controlled = s.scheduler.controlled();
   Op& await = s.actors[point.actor][point.index];
   await.await_event = AwaitEvent::kReturned;
@@ -54,32 +39,16 @@ std::optional<std::uint64_t> measureClosePoint(Schedule s, ClosePoint point, con
     if (e.type == EventType::kReturn) returned = &e;
   }
   if (invoked == nullptr || returned == nullptr) return std::nullopt;
+  if (controlled && phases != nullptr) {
+    for (const Event& e : r.history) {  // started, running: counted on the operation's own thread
+      bool phase = e.type == EventType::kStarted || e.type == EventType::kRunning;
+      if (phase && e.actor == await.await_actor && e.index == await.await_index && e.thread == invoked->thread) {
+        phases->push_back(e.sweep_step - invoked->sweep_step);
+      }
+    }
+  }
   if (controlled) return returned->sweep_step - invoked->sweep_step;
   return static_cast<std::uint64_t>((returned->at_ms - invoked->at_ms) * 1000.0);
-}
-
-std::vector<std::uint64_t> sweepPoints(std::uint64_t n, std::uint64_t m, std::optional<std::uint64_t> seed) {
-  std::vector<std::uint64_t> out;
-  if (n + 1 <= m) {
-    for (std::uint64_t k = 0; k <= n; ++k) out.push_back(k);
-    return out;
-  }
-  if (!seed) {
-    for (std::uint64_t i = 0; i < m; ++i) out.push_back(m == 1 ? 0 : i * n / (m - 1));
-    return out;
-  }
-  // The operation's first steps, where its admission checks are (a gate, a
-  // guard: a check-then-act window there is one step wide), then one point
-  // drawn in each of the equal strata of the rest (std::mt19937_64, whose
-  // output the standard fixes, so a campaign's points replay anywhere).
-  const std::uint64_t head = (m + 1) / 2, strata = m - head, rest = n + 1 - head;
-  for (std::uint64_t k = 0; k < head; ++k) out.push_back(k);
-  std::mt19937_64 rng(*seed);
-  for (std::uint64_t i = 0; i < strata; ++i) {
-    const std::uint64_t begin = i * rest / strata, end = (i + 1) * rest / strata;
-    out.push_back(head + begin + rng() % (end - begin));
-  }
-  return out;
 }
 
 Schedule atClosePoint(const Schedule& s, ClosePoint point, std::uint64_t k) {

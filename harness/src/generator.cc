@@ -301,13 +301,16 @@ class Builder {
     const bool at_read = !reads.empty() && rarely(roll < 15 ? 0.8 : 0.4);
     const auto [victim, read_at] = at_read ? pick(reads) : std::pair<const Query*, int>{&target, -1};
     if ((roll < 15 || at_read) && on(kRaceResult) && raceResult(a, *victim, read_at, event)) return;
+    // A query's planning (admitted, parse and bind) is a phase of its own:
+    // the published fix's window, and one an interrupt must reach too.
+    if (caps().running_event && rarely(0.3)) event = AwaitEvent::kStarted;
     Op closer;
     if (roll < 45 && on(kRaceDisconnect)) {
       // Closing another actor's connection may fault against its owner's
       // later calls on it: then close the database instead.
       closer = faultsOnOwnersHandle(OpKind::kDisconnect) ? op(OpKind::kCloseDb, "db") : op(OpKind::kDisconnect, target.conn);
     } else if (roll < 60 && caps().interrupt && on(kRaceInterrupt)) {
-      closer = op(OpKind::kInterrupt, target.conn);
+      return raceInterrupt(a, longOr(candidates, target), event);
     } else if (roll < 75 && on(kRaceCloseDb)) {
       closer = op(OpKind::kCloseDb, "db");
     } else if (roll < 82 && on(kRaceReopen)) {
@@ -330,6 +333,31 @@ class Builder {
     awaitOp(a, target.actor, target.index, event);
     add(a, closer);
     if (closer.kind == OpKind::kDisconnect || closer.kind == OpKind::kCloseDb) destroyAfterClose(a, closer, &target);
+  }
+
+  // Interrupts a lower actor's query; sometimes then queries its connection
+  // at once, as a caller who cancels a query and issues the next one does:
+  // the new query is in flight while the interrupted one still runs, and an
+  // interrupt must reach the one it was sent to, not the next (H10).
+  void raceInterrupt(int a, const Query& target, AwaitEvent event) {
+    Op closer = op(OpKind::kInterrupt, target.conn);
+    if (callerFault(closer, target)) event = AwaitEvent::kReturned;
+    awaitOp(a, target.actor, target.index, event);
+    add(a, closer);
+    if (on(kSharedQuery) && !sameHandleFault(OpKind::kQuery) && rarely(0.5)) query(a, target.conn);
+  }
+
+  // A long query among `candidates`, most often, if there is one (what
+  // callers interrupt, and the one query with a plan and batches for an
+  // interrupt to land in); else `target`.
+  const Query& longOr(const std::vector<Query>& candidates, const Query& target) {
+    std::vector<const Query*> long_ones;
+    for (const Query& q : candidates) {
+      const std::vector<QuerySpec> statements = schedule_.actors[q.actor][q.index].query.statements();
+      if (statements.front().kind == QueryKind::kLong) long_ones.push_back(&q);
+    }
+    if (long_ones.empty() || !rarely(0.7)) return target;
+    return *pick(long_ones);
   }
 
   // Closes or drops a lower actor's result: while its owner reads it (at

@@ -109,7 +109,10 @@ const Event* History::find(int actor, int index, EventType type) const {
 
 bool History::reached(int actor, int index, EventType type) const {
   for (const Event& e : events_) {
-    if (e.actor == actor && e.index == index && (e.type == type || e.type == EventType::kReturn)) return true;
+    if (e.actor != actor || e.index != index) continue;
+    // A later point implies the earlier: a return all of them, running started.
+    if (e.type == type || e.type == EventType::kReturn) return true;
+    if (type == EventType::kStarted && e.type == EventType::kRunning) return true;
   }
   return false;
 }

@@ -109,12 +109,14 @@ class Run {
           return Answer::ok();
         }, /*watched=*/false);
       } else if (op.kind == OpKind::kAwait) {
-        static constexpr EventType kTypes[] = {EventType::kInvoke, EventType::kRunning, EventType::kReturn};
+        static constexpr EventType kTypes[] = {EventType::kInvoke, EventType::kRunning, EventType::kReturn,
+                                               EventType::kStarted};  // by AwaitEvent
         EventType type = kTypes[static_cast<int>(op.await_event)];
-        // An engine that cannot tell when a query starts executing: "running"
-        // is as soon as the call is made, so the next operation races the
-        // whole query (waiting for its return would race nothing).
-        if (type == EventType::kRunning && !running_events_) type = EventType::kInvoke;
+        // An engine that cannot tell when a query starts or starts executing:
+        // "started" and "running" are as soon as the call is made, so the
+        // next operation races the whole query (waiting for its return would
+        // race nothing).
+        if (type != EventType::kInvoke && type != EventType::kReturn && !running_events_) type = EventType::kInvoke;
         perform(actor, i, [&](std::vector<TableRows>*) {
           history_.waitFor(op.await_actor, op.await_index, type);
           return Answer::ok();

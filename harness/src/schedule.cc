@@ -1,6 +1,7 @@
 #include "lifeguard/harness/schedule.h"
 
 #include <charconv>
+#include <iterator>
 #include <map>
 #include <sstream>
 
@@ -32,7 +33,7 @@ constexpr QueryName kQueryNames[] = {
     {QueryKind::kBadParse, "bad_parse"}, {QueryKind::kBadBind, "bad_bind"}, {QueryKind::kBadExec, "bad_exec"},
 };
 
-constexpr std::string_view kEventNames[] = {"invoked", "running", "returned"};
+constexpr std::string_view kEventNames[] = {"invoked", "running", "returned", "started"};  // by AwaitEvent
 
 std::string_view opName(OpKind kind) {
   if (kind == OpKind::kDropDb) return "drop";
@@ -214,7 +215,7 @@ std::string parseOp(const std::vector<std::string>& w, Op* op) {
       auto dot = args(2) || counted ? w[1].find('.') : std::string::npos;
       if (dot == std::string::npos || !parseInt(w[1].substr(0, dot), &actor) ||
           !parseInt(w[1].substr(dot + 1), &index)) {
-        return "await takes ACTOR.INDEX and invoked|running|returned, or step K, or at K";
+        return "await takes ACTOR.INDEX and invoked|started|running|returned, or step K, or at K";
       }
       op->await_actor = static_cast<int>(actor);
       op->await_index = static_cast<int>(index);
@@ -223,13 +224,13 @@ std::string parseOp(const std::vector<std::string>& w, Op* op) {
         op->await_event = w[2] == "step" ? AwaitEvent::kStep : AwaitEvent::kAt;
         return "";
       }
-      for (int e = 0; e < 3; ++e) {
+      for (int e = 0; e < static_cast<int>(std::size(kEventNames)); ++e) {
         if (kEventNames[e] == w[2]) {
           op->await_event = static_cast<AwaitEvent>(e);
           return "";
         }
       }
-      return "await takes ACTOR.INDEX and invoked|running|returned, or step K, or at K";
+      return "await takes ACTOR.INDEX and invoked|started|running|returned, or step K, or at K";
     }
     case OpKind::kDropDb: break;
   }

@@ -139,6 +139,7 @@ TEST(GeneratorTest, SwarmSchedulesEachUseTheirOwnSubsetOfKinds) {
   ASSERT_TRUE(before) << error;
   GeneratorOptions engine_options;  // what `lifeguard generate` draws for this project's engine
   engine_options.capabilities.prepared = true;
+  engine_options.capabilities.running_event = true;
   EXPECT_EQ(formatSchedule(generateSchedule(7, engine_options)), *before);
 }
 
@@ -290,6 +291,48 @@ TEST(GeneratorTest, AnotherActorClosesAResultWhileItsOwnerReadsIt) {
   }
   EXPECT_GE(schedules, 60);
   std::printf("schedules (of 300) with a result closed under its owner's read of a row: %d\n", schedules);
+}
+
+// A race may wait for its query to be planned (`await A.I started`, on an
+// engine that reports it), and an interrupt is aimed at a long query when
+// there is one and is sometimes followed at once by the next query on that
+// connection ("cancel and issue again"): an interrupt must reach the query
+// it was sent to, not the next one (H10).
+TEST(GeneratorTest, InterruptsMeetPlannedLongQueriesAndTheQueryIssuedNext) {
+  GeneratorOptions options;
+  options.capabilities.running_event = true;
+  int started = 0, long_interrupts = 0, interrupts = 0, cancel_and_issue = 0;
+  for (std::uint64_t seed = 1; seed <= 300; ++seed) {
+    Schedule s = generateSchedule(seed, options);
+    bool any_started = false, any_cancel = false;
+    for (const auto& ops : s.actors) {
+      for (std::size_t i = 1; i < ops.size(); ++i) {
+        const Op &await = ops[i - 1], &closer = ops[i];
+        if (await.kind != OpKind::kAwait || await.await_event == AwaitEvent::kReturned) continue;
+        any_started |= await.await_event == AwaitEvent::kStarted;
+        if (closer.kind != OpKind::kInterrupt) continue;
+        const Op& victim = s.actors[await.await_actor][await.await_index];
+        ++interrupts;
+        long_interrupts += victim.query.statements().front().kind == QueryKind::kLong ? 1 : 0;
+        any_cancel |= i + 1 < ops.size() && ops[i + 1].kind == OpKind::kQuery && ops[i + 1].handle == closer.handle;
+      }
+    }
+    started += any_started ? 1 : 0;
+    cancel_and_issue += any_cancel ? 1 : 0;
+  }
+  std::printf("of 300 schedules: %d wait for a query to be planned, %d cancel a query and issue the next; "
+              "%d of %d interrupts are aimed at a long query\n",
+              started, cancel_and_issue, long_interrupts, interrupts);
+  EXPECT_GE(started, 100);
+  EXPECT_GE(cancel_and_issue, 30);
+  EXPECT_GE(long_interrupts * 3, interrupts);  // 20% of queries are long
+  // An engine that cannot report a query's start is never awaited at it.
+  for (std::uint64_t seed = 1; seed <= 100; ++seed) {
+    Schedule s = generateSchedule(seed, GeneratorOptions{});
+    EXPECT_FALSE(drawsAny(s, [](const Op& op) {
+      return op.kind == OpKind::kAwait && op.await_event == AwaitEvent::kStarted;
+    })) << formatSchedule(s);
+  }
 }
 
 TEST(CallerFaultTest, AFailureInACallerFaultOverlapIsNamedWithItsRuleAndSource) {

@@ -29,6 +29,29 @@ TEST(RunnerTest, CompletePolicyPassesAndRecordsEveryEvent) {
   EXPECT_GE(invokes, 7 + 4);  // the schedule's operations and the teardown's
 }
 
+// `await A.I started`: the next operation waits until the query was
+// admitted and is being planned (the engine's started point), under every
+// interleaving the controlled scheduler draws; there an interrupt reaches it.
+TEST(RunnerTest, AwaitStartedFiresOnceTheQueryIsPlanned) {
+  for (int seed = 1; seed <= 8; ++seed) {
+    Schedule s = parse("policy complete\nscheduler pct depth=3 seed=" + std::to_string(seed) +
+                       "\nactor 0\n  open_db\n  connect c1\n  query c1 - long 3000000\n"
+                       "actor 1\n  await 0.1 returned\n  await 0.2 started\n  interrupt c1\n");
+    RunResult result = runIsolated(s, {});
+    ASSERT_EQ(result.verdict, Verdict::kPass) << result.message << "\n" << result.report;
+    std::uint64_t started = 0, awaited = 0;
+    for (const Event& e : result.history) {
+      if (e.actor == 0 && e.index == 2 && e.type == EventType::kStarted) started = e.seq;
+      if (e.actor == 1 && e.index == 1 && e.type == EventType::kReturn) awaited = e.seq;
+      if (e.actor == 0 && e.index == 2 && e.type == EventType::kReturn) {
+        EXPECT_EQ(e.answer.kind, AnswerKind::kInterrupted) << "seed " << seed;
+      }
+    }
+    ASSERT_NE(started, 0u) << "seed " << seed;
+    EXPECT_GT(awaited, started) << "seed " << seed;
+  }
+}
+
 TEST(RunnerTest, LegacyUseAfterFreeIsReportedNotFatal) {
   if (!::lifeguard::test::kHasAsan) GTEST_SKIP() << "needs AddressSanitizer to see the use-after-free";
   Schedule s = parse("policy legacy\n" + std::string(kCloseUnderQuery));

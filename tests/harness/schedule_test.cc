@@ -42,6 +42,8 @@ actor 1
   close_db
   reopen
   check
+  await 0.2 started
+  interrupt c1
 )";
 
 TEST(ScheduleTest, ParsesAndPrintsTheSameText) {
@@ -60,6 +62,7 @@ TEST(ScheduleTest, ParsesAndPrintsTheSameText) {
   EXPECT_EQ(schedule->actors[1][3].number, 150);
   EXPECT_EQ(schedule->actors[1][5].await_event, AwaitEvent::kAt);
   EXPECT_EQ(schedule->actors[1][5].number, 7);
+  EXPECT_EQ(schedule->actors[1][9].await_event, AwaitEvent::kStarted);
   EXPECT_EQ(formatSchedule(*schedule), std::string(kExample));
 }
 

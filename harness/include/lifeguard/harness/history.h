@@ -52,7 +52,8 @@ class History {
 
   void record(Event event);
   // Blocks until operation (actor, index) reached `type` (kReturn implies
-  // the others). A wait that never ends is the watchdog's to report.
+  // the others, kRunning kStarted). A wait that never ends is the watchdog's
+  // to report.
   void waitFor(int actor, int index, EventType type);
   // After operation (actor, index) was invoked: blocks for `steps`
   // scheduling steps of a controlled run (each the scheduler's look at the

@@ -32,7 +32,7 @@ enum class OpKind {
   kInterrupt,    // interrupt cN
   kSetTimeout,   // set_timeout cN MS
   kCheck,        // check: compare every table with the expected-state model
-  kAwait,        // await ACTOR.INDEX invoked|running|returned (harness only)
+  kAwait,        // await ACTOR.INDEX invoked|started|running|returned (harness only)
   kPrepare,      // prepare cN sK <query kind> [args]: a read, prepared on cN, kept as statement sK
   kExecute,      // execute cN sK rM|-: runs statement sK on cN (its own connection, or another: H11)
 };
@@ -54,6 +54,9 @@ enum class QueryKind {
 };
 inline constexpr int kQueryKinds = static_cast<int>(QueryKind::kBadExec) + 1;
 
+// kStarted: `await A.I started`: once A.I's query was admitted and is being
+// planned (parse and bind: the engine's started point), or has gone further;
+// as kInvoked on an engine that cannot tell (Capabilities::running_event).
 // kStep: `await A.I step K`: K scheduling steps after operation A.I was
 // invoked (under a controlled scheduler), or K microseconds after
 // (free-running), or when it returned if that comes first. K is the Op's
@@ -64,7 +67,7 @@ inline constexpr int kQueryKinds = static_cast<int>(QueryKind::kBadExec) + 1;
 // its return; this actor then runs ahead of the others until its next
 // await, so its next operation fires exactly there (History::waitAt).
 // Free-running: as kStep.
-enum class AwaitEvent { kInvoked, kRunning, kReturned, kStep, kAt };
+enum class AwaitEvent { kInvoked, kRunning, kReturned, kStarted, kStep, kAt };
 
 struct QuerySpec {
   QueryKind kind = QueryKind::kLong;
