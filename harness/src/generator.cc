@@ -30,6 +30,7 @@ enum Feature : int {
   kSharedQuery,     // query another actor's connection while its own query runs
   kLaterPart,       // read a chain from a later result, not its head
   kPrepared,        // prepare statements, execute them on their connection or another's (H11)
+  kRaceClose,       // close the database, or the same handle, under another actor's close
   kFeatureCount
 };
 
@@ -77,8 +78,12 @@ class Builder {
     return o;
   }
   int add(int actor, Op o) {
+    const bool closes = o.kind == OpKind::kDisconnect || o.kind == OpKind::kCloseDb;
+    const std::string handle = o.handle;
     schedule_.actors[actor].push_back(std::move(o));
-    return static_cast<int>(schedule_.actors[actor].size()) - 1;
+    const int index = static_cast<int>(schedule_.actors[actor].size()) - 1;
+    if (closes) closes_.push_back({actor, index, handle, "-", false});
+    return index;
   }
   void awaitOp(int actor, int target_actor, int target_index, AwaitEvent event) {
     Op o = op(OpKind::kAwait, "");
@@ -286,6 +291,7 @@ class Builder {
     for (const Query& q : queries_) {
       if (q.actor < a) candidates.push_back(q);
     }
+    if (raceClose(a)) return;
     const Query& target = pick(candidates);
     AwaitEvent event = chance(0.7) ? AwaitEvent::kRunning : AwaitEvent::kInvoked;
     int roll = uniform(0, 99);
@@ -333,6 +339,28 @@ class Builder {
     awaitOp(a, target.actor, target.index, event);
     add(a, closer);
     if (closer.kind == OpKind::kDisconnect || closer.kind == OpKind::kCloseDb) destroyAfterClose(a, closer, &target);
+  }
+
+  // Sometimes: closes the database, or the same handle, while a lower
+  // actor's close of its connection (or of the database) is in flight, as a
+  // program shutting down from several threads does; two closes of one
+  // handle must agree on who tears it down. Returns whether it drew one.
+  bool raceClose(int a) {
+    std::vector<Query> closes;
+    for (const Query& c : closes_) {
+      if (c.actor < a) closes.push_back(c);
+    }
+    if (closes.empty() || !on(kRaceClose) || !rarely(0.25)) return false;
+    const Query& target = pick(closes);
+    const Op& victim = schedule_.actors[target.actor][target.index];
+    bool same = victim.kind == OpKind::kCloseDb || chance(0.3);
+    if (victim.kind == OpKind::kDisconnect && faultsOnOwnersHandle(OpKind::kDisconnect)) same = false;
+    Op closer = same ? op(victim.kind, victim.handle) : op(OpKind::kCloseDb, "db");
+    if (callerFault(closer, target)) return false;
+    awaitOp(a, target.actor, target.index, AwaitEvent::kInvoked);
+    add(a, closer);
+    destroyAfterClose(a, closer, &target);
+    return true;
   }
 
   // Interrupts a lower actor's query; sometimes then queries its connection
@@ -444,6 +472,7 @@ class Builder {
   std::map<int, std::vector<std::string>> own_results_;
   std::vector<Query> queries_;
   std::vector<Query> statements_;  // prepares: actor, index, connection, statement
+  std::vector<Query> closes_;      // disconnects and database closes: actor, index, handle
   std::map<std::string, int> result_parts_;  // a kept result's chain length
   int results_ = 0;
   bool on_[kFeatureCount];  // every feature, unless a swarm draw turned it off

@@ -335,6 +335,33 @@ TEST(GeneratorTest, InterruptsMeetPlannedLongQueriesAndTheQueryIssuedNext) {
   }
 }
 
+// A close raced by another close: the database closed while another
+// actor's connection closes (a program shutting down from several threads),
+// and two actors closing one handle at once.
+TEST(GeneratorTest, SomeClosesRaceAnotherActorsClose) {
+  int db_under_disconnect = 0, same_handle = 0;
+  for (std::uint64_t seed = 1; seed <= 300; ++seed) {
+    Schedule s = generateSchedule(seed, GeneratorOptions{});
+    bool db = false, same = false;
+    for (const auto& ops : s.actors) {
+      for (std::size_t i = 1; i < ops.size(); ++i) {
+        const Op &await = ops[i - 1], &closer = ops[i];
+        if (await.kind != OpKind::kAwait || await.await_event != AwaitEvent::kInvoked) continue;
+        const Op& victim = s.actors[await.await_actor][await.await_index];
+        if (victim.kind != OpKind::kDisconnect && victim.kind != OpKind::kCloseDb) continue;
+        db |= victim.kind == OpKind::kDisconnect && closer.kind == OpKind::kCloseDb;
+        same |= closer.kind == victim.kind && closer.handle == victim.handle;
+      }
+    }
+    db_under_disconnect += db ? 1 : 0;
+    same_handle += same ? 1 : 0;
+  }
+  std::printf("of 300 schedules: %d close the database under another actor's disconnect, %d close one handle "
+              "from two actors at once\n", db_under_disconnect, same_handle);
+  EXPECT_GE(db_under_disconnect, 40);
+  EXPECT_GE(same_handle, 20);
+}
+
 TEST(CallerFaultTest, AFailureInACallerFaultOverlapIsNamedWithItsRuleAndSource) {
   Schedule s = test::parseInline("actor 0\n  open_db\n  connect c1\n  query c1 - long 10\nactor 1\n  disconnect c1\n");
   Contract contract = deferredCloseContract();
