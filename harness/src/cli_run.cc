@@ -95,10 +95,10 @@ constexpr std::uint64_t kSweepWhole = 4;
 // --strategy sweep: one close of the schedule fired at c.sweep_points
 // points of the operation it races (after a run that measures it, and the
 // steps at which it reached its phases) and the first steps of each phase
-// (sweepPoints), or at every point of a short one (a result's read, a refused call: under
-// kSweepWhole times that many steps), where a sample would miss a one-step
-// window past the operation's head most of the time. On a failure
-// `schedule` becomes the failing one.
+// (sweepPoints), or at every point of a short one (a result's read, a
+// refused call: under kSweepWhole times that many steps), where a sample
+// would miss a one-step window past the operation's head most of the time.
+// On a failure `schedule` becomes the failing one.
 RunResult sweepSchedule(const Campaign& c, Schedule& schedule, ClosePoint point, Tally& t) {
   RunResult result;
   std::vector<std::uint64_t> phases;

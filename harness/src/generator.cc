@@ -285,7 +285,8 @@ class Builder {
   }
 
   // Waits for a lower actor's query to be in flight, then closes, interrupts
-  // or reopens under it (or writes against it, for the single-writer rule).
+  // or reopens under it (or writes against it, for the single-writer rule);
+  // or, sometimes, closes under a lower actor's close (raceClose).
   void race(int a) {
     std::vector<Query> candidates;
     for (const Query& q : queries_) {

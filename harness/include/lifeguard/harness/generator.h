@@ -1,8 +1,9 @@
 // Generator: random schedules that are valid by construction (no repair step),
 // weighted towards the dangerous moments: a close, an interrupt or a reopen
 // issued by one actor while another actor's query, COPY, iteration or failing
-// statement is in flight; database close with live connections and results;
-// two writers at once.
+// statement is in flight (invoked, being planned or running), or while
+// another actor's close is; database close with live connections and
+// results; two writers at once; the next query right after an interrupt.
 //
 // Every query kind it draws is one the engine has (options.capabilities).
 //
