@@ -33,22 +33,19 @@ std::optional<std::uint64_t> measureClosePoint(Schedule s, ClosePoint point, con
   RunResult r = runIsolated(s, measuring);
   if (measured != nullptr) *measured = r;
   const Event *invoked = nullptr, *returned = nullptr;
+  std::vector<const Event*> reached;  // its later phases: started, running
   for (const Event& e : r.history) {
     if (e.actor != await.await_actor || e.index != await.await_index) continue;
     if (e.type == EventType::kInvoke) invoked = &e;
-    if (e.type == EventType::kReturn) returned = &e;
+    else if (e.type == EventType::kReturn) returned = &e;
+    else reached.push_back(&e);
   }
   if (invoked == nullptr || returned == nullptr) return std::nullopt;
-  if (controlled && phases != nullptr) {
-    for (const Event& e : r.history) {  // started, running: counted on the operation's own thread
-      bool phase = e.type == EventType::kStarted || e.type == EventType::kRunning;
-      if (phase && e.actor == await.await_actor && e.index == await.await_index && e.thread == invoked->thread) {
-        phases->push_back(e.sweep_step - invoked->sweep_step);
-      }
-    }
+  if (!controlled) return static_cast<std::uint64_t>((returned->at_ms - invoked->at_ms) * 1000.0);
+  for (const Event* e : reached) {  // counted on the operation's own thread, as K is
+    if (phases != nullptr && e->thread == invoked->thread) phases->push_back(e->sweep_step - invoked->sweep_step);
   }
-  if (controlled) return returned->sweep_step - invoked->sweep_step;
-  return static_cast<std::uint64_t>((returned->at_ms - invoked->at_ms) * 1000.0);
+  return returned->sweep_step - invoked->sweep_step;
 }
 
 Schedule atClosePoint(const Schedule& s, ClosePoint point, std::uint64_t k) {

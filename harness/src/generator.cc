@@ -78,12 +78,8 @@ class Builder {
     return o;
   }
   int add(int actor, Op o) {
-    const bool closes = o.kind == OpKind::kDisconnect || o.kind == OpKind::kCloseDb;
-    const std::string handle = o.handle;
     schedule_.actors[actor].push_back(std::move(o));
-    const int index = static_cast<int>(schedule_.actors[actor].size()) - 1;
-    if (closes) closes_.push_back({actor, index, handle, "-", false});
-    return index;
+    return static_cast<int>(schedule_.actors[actor].size()) - 1;
   }
   void awaitOp(int actor, int target_actor, int target_index, AwaitEvent event) {
     Op o = op(OpKind::kAwait, "");
@@ -347,9 +343,13 @@ class Builder {
   // program shutting down from several threads does; two closes of one
   // handle must agree on who tears it down. Returns whether it drew one.
   bool raceClose(int a) {
-    std::vector<Query> closes;
-    for (const Query& c : closes_) {
-      if (c.actor < a) closes.push_back(c);
+    std::vector<Query> closes;  // the lower actors' disconnects and database closes
+    for (int b = 0; b < a; ++b) {
+      const std::vector<Op>& ops = schedule_.actors[b];
+      for (int i = 0; i < static_cast<int>(ops.size()); ++i) {
+        const bool close = ops[i].kind == OpKind::kDisconnect || ops[i].kind == OpKind::kCloseDb;
+        if (close) closes.push_back({b, i, ops[i].handle, "-", false});
+      }
     }
     if (closes.empty() || !on(kRaceClose) || !rarely(0.25)) return false;
     const Query& target = pick(closes);
@@ -473,7 +473,6 @@ class Builder {
   std::map<int, std::vector<std::string>> own_results_;
   std::vector<Query> queries_;
   std::vector<Query> statements_;  // prepares: actor, index, connection, statement
-  std::vector<Query> closes_;      // disconnects and database closes: actor, index, handle
   std::map<std::string, int> result_parts_;  // a kept result's chain length
   int results_ = 0;
   bool on_[kFeatureCount];  // every feature, unless a swarm draw turned it off
