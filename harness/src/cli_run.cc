@@ -97,19 +97,24 @@ constexpr std::uint64_t kSweepWhole = 4;
 // steps at which it reached its phases) and the first steps of each phase
 // (sweepPoints), or at every point of a short one (a result's read, a
 // refused call: under kSweepWhole times that many steps), where a sample
-// would miss a one-step window past the operation's head most of the time.
+// would miss a one-step window past the operation's head most of the time;
+// fewer of them, evenly spread, where its runs are slow (withinBudget: how
+// many then depends on this machine's speed; a failure replays exactly all
+// the same, from its file).
 // On a failure `schedule` becomes the failing one.
 RunResult sweepSchedule(const Campaign& c, Schedule& schedule, ClosePoint point, Tally& t) {
   RunResult result;
   std::vector<std::uint64_t> phases;
+  const auto start = Clock::now();
   auto n = measureClosePoint(schedule, point, c.run, &result, &phases);
+  const auto took = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
   ++t.runs;
   if (result.verdict != Verdict::kPass || !n) {  // the measuring run failed: that is the failure
     schedule.actors[point.actor][point.index].await_event = AwaitEvent::kReturned;
     return result;
   }
   const std::uint64_t m = *n < kSweepWhole * c.sweep_points ? *n + 1 : c.sweep_points;
-  for (std::uint64_t k : sweepPoints(*n, m, schedule.seed, phases)) {
+  for (std::uint64_t k : withinBudget(sweepPoints(*n, m, schedule.seed, phases), static_cast<std::uint64_t>(took))) {
     Schedule at = atClosePoint(schedule, point, k);
     result = runIsolated(at, c.run);
     ++t.runs;
@@ -361,11 +366,13 @@ int run(const std::vector<std::string>& argv) {
               c.check_determinism ? ", each run twice (determinism check)" : "");
   if (c.generator.swarm) std::printf("  strategy swarm: each schedule draws the operation and query kinds it may use\n");
   if (c.sweep_points > 0) {
-    std::printf("  strategy sweep: one close of each schedule (drawn, each kind of close an equal share) fired at"
-                " %llu points of the operation it races and the first %llu steps of each of its phases"
-                " (at every point, if it takes fewer than %llu steps)\n",
+    std::printf("  strategy sweep: one close of each schedule (drawn, not one of a handle its closer closed before)"
+                " fired at %llu points of the operation it races and the first %llu steps of each of its phases"
+                " (at every point, if it takes fewer than %llu steps; fewer points, if the schedule's runs would take"
+                " more than %llu s in all)\n",
                 static_cast<unsigned long long>(c.sweep_points), static_cast<unsigned long long>(kPhaseHead),
-                static_cast<unsigned long long>(kSweepWhole * c.sweep_points));
+                static_cast<unsigned long long>(kSweepWhole * c.sweep_points),
+                static_cast<unsigned long long>(kSweepBudgetUs / 1'000'000));
   }
   std::fflush(stdout);
   return runCampaign(c);

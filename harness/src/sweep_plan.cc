@@ -19,33 +19,40 @@ std::vector<ClosePoint> closePoints(const Schedule& s) {
   return points;
 }
 
-// Three calls meet on one handle, and a close that returned before its work
-// was done meets the next call.
-bool closerGoesOn(const Schedule& schedule, ClosePoint point) {
+// The generator closes a handle again and again (a caller that closes on
+// every path); only the first close of it races anything.
+bool closesAClosedHandle(const Schedule& schedule, ClosePoint point) {
   const std::vector<Op>& ops = schedule.actors[point.actor];
-  const std::size_t next = static_cast<std::size_t>(point.index) + 2;
-  return next < ops.size() && ops[next].handle == ops[next - 1].handle;
+  const Op& close = ops[point.index + 1];
+  auto releases = [](OpKind k) { return k == OpKind::kDrop || k == OpKind::kDropDb; };
+  auto closes = [](OpKind k) {
+    return k == OpKind::kCloseDb || k == OpKind::kDisconnect || k == OpKind::kCloseResult;
+  };
+  if (!closes(close.kind) && !releases(close.kind)) return false;  // an interrupt, a reopen
+  bool closed = false, released = false;
+  for (int i = 0; i <= point.index; ++i) {
+    const Op& op = ops[i];
+    const bool opens = (op.handle == close.handle && (op.kind == OpKind::kOpenDb || op.kind == OpKind::kReopen ||
+                                                       op.kind == OpKind::kConnect)) ||
+                       (op.result == close.handle && (op.kind == OpKind::kQuery || op.kind == OpKind::kExecute ||
+                                                        op.kind == OpKind::kPrepare));
+    if (opens) closed = released = false;
+    if (op.handle != close.handle) continue;
+    closed = closed || closes(op.kind) || releases(op.kind);
+    released = released || releases(op.kind);
+  }
+  return releases(close.kind) ? released : closed;
 }
 
-// Each kind an equal share: the generator draws disconnects far more often
-// than interrupts, and each kind has windows of its own. A point drawn, not
-// the first: the first alone would leave a later close never swept.
-ClosePoint drawClosePoint(const Schedule& schedule, const std::vector<ClosePoint>& points) {
-  auto kind = [&](ClosePoint p) { return schedule.actors[p.actor][p.index + 1].kind; };
-  std::vector<OpKind> kinds;
-  for (ClosePoint point : points) {
-    if (std::find(kinds.begin(), kinds.end(), kind(point)) == kinds.end()) kinds.push_back(kind(point));
+// Uniform over the points: measured against a draw that gave each kind of
+// close an equal share (README, "The sweep"), it reached more mutants.
+ClosePoint drawClosePoint(const Schedule& schedule, const std::vector<ClosePoint>& all) {
+  std::vector<ClosePoint> points;
+  for (ClosePoint point : all) {
+    if (!closesAClosedHandle(schedule, point)) points.push_back(point);
   }
-  std::mt19937_64 rng(schedule.seed ^ 0x636c6f7365ULL);  // "close": not the sweep points' draws
-  const OpKind drawn = kinds[rng() % kinds.size()];
-  std::vector<ClosePoint> of_kind, going_on;
-  for (ClosePoint point : points) {
-    if (kind(point) != drawn) continue;
-    of_kind.push_back(point);
-    if (closerGoesOn(schedule, point)) going_on.push_back(point);
-  }
-  const std::vector<ClosePoint>& from = !going_on.empty() && rng() % 4 != 0 ? going_on : of_kind;
-  return from[rng() % from.size()];
+  if (points.empty()) points = all;
+  return points[schedule.seed % points.size()];
 }
 
 std::vector<std::uint64_t> sweepPoints(std::uint64_t n, std::uint64_t m, std::optional<std::uint64_t> seed,
@@ -77,6 +84,15 @@ std::vector<std::uint64_t> sweepPoints(std::uint64_t n, std::uint64_t m, std::op
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+std::vector<std::uint64_t> withinBudget(const std::vector<std::uint64_t>& ks, std::uint64_t run_cost,
+                                        std::uint64_t budget) {
+  const std::uint64_t runs = std::max<std::uint64_t>(1, budget / std::max<std::uint64_t>(1, run_cost));
+  if (ks.size() <= runs) return ks;
+  std::vector<std::uint64_t> out;
+  for (std::uint64_t i = 0; i < runs; ++i) out.push_back(ks[i * ks.size() / runs]);
   return out;
 }
 

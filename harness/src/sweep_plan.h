@@ -24,14 +24,15 @@ struct ClosePoint {
 // Every close point of the schedule, in actor and operation order.
 std::vector<ClosePoint> closePoints(const Schedule& schedule);
 
-// Whether the closer at `point` calls the handle it closed again at once (a
-// query after an interrupt, a destroy after a close).
-bool closerGoesOn(const Schedule& schedule, ClosePoint point);
+// Whether the close at `point` finds its handle already closed by its own
+// actor (a close after that actor's close or drop of the handle, a drop
+// after its drop, with nothing opening the handle again in between): such
+// a close races nothing, whatever K it is fired at. An interrupt never is.
+bool closesAClosedHandle(const Schedule& schedule, ClosePoint point);
 
-// The close point a campaign sweeps, drawn from schedule.seed: first a kind
-// of close (each kind the schedule has gets an equal share), then a point
-// of that kind whose closer goes on with the handle (closerGoesOn), 3 times
-// in 4 when there is one, else any. `points` must not be empty.
+// The close point a campaign sweeps: points[seed mod size] of the points
+// whose close finds its handle open (closesAClosedHandle; of all of them if
+// none does). `points` must not be empty.
 ClosePoint drawClosePoint(const Schedule& schedule, const std::vector<ClosePoint>& points);
 
 // The first steps of a phase swept after it began (sweepPoints).
@@ -47,5 +48,17 @@ inline constexpr std::uint64_t kPhaseHead = 2;
 std::vector<std::uint64_t> sweepPoints(std::uint64_t n, std::uint64_t m,
                                        std::optional<std::uint64_t> seed = std::nullopt,
                                        const std::vector<std::uint64_t>& phases = {});
+
+// The time a campaign spends on one schedule's sweep, about, in
+// microseconds: a schedule with long queries nobody stops runs a second each
+// time on the dev build (its steps do not show it: an engine's batch is one
+// step), and its 20 or 30 points would take a third of a 60 s campaign.
+inline constexpr std::uint64_t kSweepBudgetUs = 5'000'000;
+
+// At most max(1, budget / run_cost) of `ks` (run_cost: what the measuring
+// run took, in the budget's unit), spread evenly over them, the first
+// always kept (the operation's head); `ks` as is if they fit.
+std::vector<std::uint64_t> withinBudget(const std::vector<std::uint64_t>& ks, std::uint64_t run_cost,
+                                        std::uint64_t budget = kSweepBudgetUs);
 
 }  // namespace lifeguard::harness

@@ -28,10 +28,11 @@ constexpr const char* kUsage = R"(usage: lifeguard <command> [options]
             fault; failures in them are reported apart, and do not fail the campaign)]
             [--report DIR (an HTML index of the campaign, failures grouped, each with its timeline)]
             [--strategy plain|swarm|sweep (swarm testing: each schedule draws a random subset of
-            the operation kinds; sweep: one of each schedule's closes (drawn: each kind of close
-            an equal share) fired at --sweep-points M points of the operation it races, default
-            8, and the first 2 steps of each of its phases (planned, running), or at every point
-            of one shorter than 4M steps, as lifeguard sweep does)]
+            the operation kinds; sweep: one of each schedule's closes (drawn, not one of a handle
+            its closer closed before) fired at --sweep-points M points of the operation it races,
+            default 8, and the first 2 steps of each of its phases (planned, running), or at
+            every point of one shorter than 4M steps, as lifeguard sweep does; fewer, evenly
+            spread, where the schedule's runs would take over 5 s in all)]
   explore   FILE  one schedule under scheduler seeds S..S+N-1 (or dfs, or os) until it fails; saves
             the failure with its decision trace [--policy P] [--scheduler pct] [--runs 100] [--seed S]
             [--out PATH] [--confirm N (replay the artifact N times: same report?)]
