@@ -27,9 +27,12 @@ std::optional<std::uint64_t> measureClosePoint(Schedule s, ClosePoint point, con
   Op& await = s.actors[point.actor][point.index];
   await.await_event = AwaitEvent::kReturned;
   // The measuring run only has to finish: a short --deadline-ms (to make the
-  // points' hangs quick) must not fail it on a loaded machine.
+  // points' hangs quick) must not fail it on a loaded machine, so it gets
+  // the default deadline at least. Not more: a hang in it is a failure found,
+  // and a campaign would wait its deadline out (60 s once, where every other
+  // run waits 10).
   RunOptions measuring = options;
-  measuring.op_deadline = std::max<std::chrono::milliseconds>(options.op_deadline, std::chrono::seconds(60));
+  measuring.op_deadline = std::max<std::chrono::milliseconds>(options.op_deadline, RunOptions{}.op_deadline);
   RunResult r = runIsolated(s, measuring);
   if (measured != nullptr) *measured = r;
   const Event *invoked = nullptr, *returned = nullptr;

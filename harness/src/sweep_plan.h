@@ -2,7 +2,8 @@
 // one a campaign draws, and the steps K of the raced operation at which the
 // close is fired (lifeguard sweep and `run --strategy sweep` run them:
 // cli_sweep.cc). Pure functions of a schedule and numbers, so that a
-// campaign's choices replay anywhere.
+// campaign's choices replay anywhere; except how many points a slow
+// schedule gets (withinBudget), which takes a time its caller measured.
 //
 // Thread-safety: none needed (no state).
 #pragma once
