@@ -107,14 +107,14 @@ RunResult sweepSchedule(const Campaign& c, Schedule& schedule, ClosePoint point,
   std::vector<std::uint64_t> phases;
   const auto start = Clock::now();
   auto n = measureClosePoint(schedule, point, c.run, &result, &phases);
-  const auto took = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
+  const auto took_us = static_cast<std::uint64_t>(secondsSince(start) * 1e6);
   ++t.runs;
   if (result.verdict != Verdict::kPass || !n) {  // the measuring run failed: that is the failure
     schedule.actors[point.actor][point.index].await_event = AwaitEvent::kReturned;
     return result;
   }
   const std::uint64_t m = *n < kSweepWhole * c.sweep_points ? *n + 1 : c.sweep_points;
-  for (std::uint64_t k : withinBudget(sweepPoints(*n, m, schedule.seed, phases), static_cast<std::uint64_t>(took))) {
+  for (std::uint64_t k : withinBudget(sweepPoints(*n, m, schedule.seed, phases), took_us)) {
     Schedule at = atClosePoint(schedule, point, k);
     result = runIsolated(at, c.run);
     ++t.runs;

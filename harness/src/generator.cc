@@ -343,6 +343,7 @@ class Builder {
   // program shutting down from several threads does; two closes of one
   // handle must agree on who tears it down. Returns whether it drew one.
   bool raceClose(int a) {
+    if (!on(kRaceClose)) return false;
     std::vector<Query> closes;  // the lower actors' disconnects and database closes
     for (int b = 0; b < a; ++b) {
       const std::vector<Op>& ops = schedule_.actors[b];
@@ -351,7 +352,7 @@ class Builder {
         if (close) closes.push_back({b, i, ops[i].handle, "-", false});
       }
     }
-    if (closes.empty() || !on(kRaceClose) || !rarely(0.25)) return false;
+    if (closes.empty() || !rarely(0.25)) return false;
     const Query& target = pick(closes);
     const Op& victim = schedule_.actors[target.actor][target.index];
     bool same = victim.kind == OpKind::kCloseDb || chance(0.3);
