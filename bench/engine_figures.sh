@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Time to the first failure of generated campaigns against one engine, per
-# seed, and the median: the README's figure for a real engine.
+# seed, and the median: the figure of a real engine's page in docs/engines/.
 #   bench/engine_figures.sh PATH/TO/lifeguard ENGINE [POLICY] [SEEDS] [SECONDS]
 # Each seed is a campaign of at most SECONDS (default 60) that stops at its
 # first failure (no confirmation replays, so the time is the time to find it).

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The harness's figures for the README:
+# The harness's figures for docs/figures.md:
 #   - schedules/s of `lifeguard run` against `complete` (SECONDS, default 30);
 #   - against `legacy`, over 20 seeds: was the bug found, and the median time
 #     and number of schedules until the first failure.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Regenerates the README's timeline screenshots: a regression file run once
-# by `lifeguard show --html` (legacy's use-after-free, and Kuzu 0.11.3's),
-# photographed by headless Chromium.
+# Regenerates the docs' timeline screenshots (README.md, docs/guide.md): a
+# regression file run once by `lifeguard show --html` (legacy's
+# use-after-free, and Kuzu 0.11.3's), photographed by headless Chromium.
 # usage: docs/screenshots.sh [LIFEGUARD]   (default build/dev/harness/lifeguard)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -7,7 +7,7 @@
 #
 #   fuzz/measure.sh [--bin DIR] [--logs DIR] SECONDS [TARGET...]
 #
-# --bin defaults to build/fuzz/fuzz (the fuzz preset); the README's figures use
+# --bin defaults to build/fuzz/fuzz (the fuzz preset); docs/figures.md's figures use
 # the OSS-Fuzz build (.clusterfuzzlite/build.sh's $OUT). TARGETs default to
 # every fuzz/fuzz_*.cc. The environment passes through (LIFEGUARD_POLICY).
 # Exits 1 if any target crashed.

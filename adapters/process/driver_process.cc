@@ -71,7 +71,7 @@ std::string joined(const std::vector<std::string>& argv) {
 }  // namespace
 
 std::unique_ptr<DriverProcess> DriverProcess::start(const std::vector<std::string>& argv, int version,
-                                                    std::chrono::milliseconds start_timeout, json::Value* hello,
+                                                    std::chrono::milliseconds start_timeout, Json* hello,
                                                     std::string* error, const std::string& preload) {
   if (argv.empty()) {
     *error = "no driver command";
@@ -92,7 +92,7 @@ std::unique_ptr<DriverProcess> DriverProcess::start(const std::vector<std::strin
     return nullptr;
   }
   *hello = driver->hello_;
-  std::optional<std::int64_t> spoken = hello->integer("lifeguard");
+  std::optional<std::int64_t> spoken = integerMember(*hello, "lifeguard");
   if (spoken != version) {
     *error = "the driver (" + joined(argv) + ") speaks protocol version " +
              (spoken ? std::to_string(*spoken) : std::string("?")) + ", this lifeguard speaks " +
@@ -116,7 +116,28 @@ DriverProcess::~DriverProcess() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-json::Value DriverProcess::call(const std::string& members) {
+std::optional<std::string> stringMember(const Json& object, const char* key) {
+  auto it = object.find(key);
+  if (it == object.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+std::optional<std::int64_t> integerMember(const Json& object, const char* key) {
+  auto it = object.find(key);
+  if (it == object.end()) return std::nullopt;
+  if (it->is_number_unsigned()) {
+    auto number = it->get<std::uint64_t>();
+    if (number > static_cast<std::uint64_t>(INT64_MAX)) return std::nullopt;
+    return static_cast<std::int64_t>(number);
+  }
+  if (it->is_number_integer()) return it->get<std::int64_t>();
+  if (!it->is_number_float()) return std::nullopt;
+  double real = it->get<double>();
+  if (real != static_cast<double>(static_cast<std::int64_t>(real))) return std::nullopt;
+  return static_cast<std::int64_t>(real);
+}
+
+Json DriverProcess::call(Json request) {
   Pending pending;
   std::uint64_t id;
   {
@@ -124,7 +145,8 @@ json::Value DriverProcess::call(const std::string& members) {
     id = next_id_++;
     pending_[id] = &pending;
   }
-  std::string line = "{\"id\":" + std::to_string(id) + "," + members + "}\n";
+  request["id"] = id;
+  std::string line = request.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
   {
     std::lock_guard<std::mutex> writing(write_mu_);
     for (std::size_t done = 0; done < line.size();) {
@@ -199,8 +221,13 @@ void DriverProcess::readLines(int fd) {
 
 void DriverProcess::deliver(const std::string& line) {
   std::string error;
-  std::optional<json::Value> value = json::parse(line, &error);
-  if (!value || value->type != json::Value::Type::kObject) {
+  std::optional<Json> value;
+  try {
+    value = Json::parse(line);
+  } catch (const Json::exception& e) {
+    error = e.what();
+  }
+  if (!value || !value->is_object()) {
     endRun(kEngineProtocolExit, "HARNESS: the driver (" + joined(argv_) + ") wrote a line that is not a JSON object (" +
                                     (value ? "not an object" : error) + "): " + line.substr(0, 200));
   }
@@ -211,7 +238,7 @@ void DriverProcess::deliver(const std::string& line) {
     cv_.notify_all();
     return;
   }
-  std::optional<std::int64_t> id = value->integer("id");
+  std::optional<std::int64_t> id = integerMember(*value, "id");
   auto it = id ? pending_.find(static_cast<std::uint64_t>(*id)) : pending_.end();
   if (it == pending_.end()) {
     lock.unlock();

@@ -30,13 +30,21 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "json.h"
+#include <nlohmann/json.hpp>
 
 namespace lifeguard::harness {
+
+using Json = nlohmann::json;
+
+// A member of a protocol line: its string, or its integer (a number that
+// holds one exactly, 12.0 included); nullopt if absent or of another type.
+std::optional<std::string> stringMember(const Json& object, const char* key);
+std::optional<std::int64_t> integerMember(const Json& object, const char* key);
 
 class DriverProcess {
  public:
@@ -45,22 +53,22 @@ class DriverProcess {
   // `version` (PROTOCOL.md). Returns null and sets `error` if it fails to.
   // A non-empty `preload` is put first in the driver's LD_PRELOAD.
   static std::unique_ptr<DriverProcess> start(const std::vector<std::string>& argv, int version,
-                                              std::chrono::milliseconds start_timeout, json::Value* hello,
+                                              std::chrono::milliseconds start_timeout, Json* hello,
                                               std::string* error, const std::string& preload = "");
   ~DriverProcess();
   DriverProcess(const DriverProcess&) = delete;
   DriverProcess& operator=(const DriverProcess&) = delete;
 
-  // Sends one request (`members`: the JSON object's members without "id",
-  // e.g. "\"op\":\"connect\",\"conn\":\"c1\"") and waits for its answer.
-  json::Value call(const std::string& members);
+  // Sends one request (a JSON object without "id", e.g. {"op": "connect",
+  // "conn": "c1"}) and waits for its answer, a JSON object.
+  Json call(Json request);
 
   std::chrono::milliseconds exit_timeout{30'000};
 
  private:
   struct Pending {
     bool done = false;
-    json::Value answer;
+    Json answer;
   };
   enum class Phase { kStarting, kRunning, kEnding, kEnded };
 
@@ -82,7 +90,7 @@ class DriverProcess {
   int fd_ = -1;             // our end of the socket pair (the driver's stdin and stdout)
   pid_t pid_ = -1;
   std::string start_error_;  // why the start failed
-  json::Value hello_;
+  Json hello_;
   std::uint64_t next_id_ = 1;
   std::map<std::uint64_t, Pending*> pending_;
   std::mutex write_mu_;  // one request line at a time

@@ -11,27 +11,20 @@
 namespace lifeguard::harness {
 namespace {
 
-std::string member(const char* key, const std::string& text) { return std::string(",\"") + key + "\":" + json::quote(text); }
-std::string member(const char* key, std::int64_t number) {
-  return std::string(",\"") + key + "\":" + std::to_string(number);
-}
-std::string op(const char* name) { return std::string("\"op\":") + json::quote(name); }
-
 // One statement of a query, in the protocol's words (PROTOCOL.md).
-std::string statementJson(const QuerySpec& spec, std::int64_t tag, const std::filesystem::path& scratch) {
-  std::string text = "{\"kind\":" + json::quote(toString(spec.kind));
-  if (!spec.table.empty()) text += member("table", spec.table);
-  text += member("count", spec.count);
+Json statementJson(const QuerySpec& spec, std::int64_t tag, const std::filesystem::path& scratch) {
+  Json statement = {{"kind", toString(spec.kind)}, {"count", spec.count}};
+  if (!spec.table.empty()) statement["table"] = spec.table;
   switch (spec.kind) {
-    case QueryKind::kInsert: text += member("first", rowValue(tag, 0)); break;
+    case QueryKind::kInsert: statement["first"] = rowValue(tag, 0); break;
     case QueryKind::kCopy:
-    case QueryKind::kCopyBad: text += member("csv", writeCopyCsv(scratch, spec, tag)); break;
+    case QueryKind::kCopyBad: statement["csv"] = writeCopyCsv(scratch, spec, tag); break;
     case QueryKind::kBadExec:  // as a string: a JSON number is a double to most drivers
-      text += member("overflow_add", std::to_string(INT64_MAX - spec.count * 9 / 10));
+      statement["overflow_add"] = std::to_string(INT64_MAX - spec.count * 9 / 10);
       break;
     default: break;
   }
-  return text + "}";
+  return statement;
 }
 
 class ProcessAdapter : public EngineAdapter {
@@ -53,46 +46,54 @@ class ProcessAdapter : public EngineAdapter {
   }
   const Contract& contract() const override { return engine_.contract; }
 
-  Answer openDatabase() override { return call(op("open_db") + member("path", (scratch_ / "db").string()) + tablesMember()); }
-  Answer closeDatabase() override { return call(op("close_db")); }
-  Answer reopenDatabase() override { return call(op("reopen") + member("path", (scratch_ / "db").string()) + tablesMember()); }
-  Answer dropDatabase() override { return call(op("drop") + member("handle", "db")); }
-  Answer connect(const std::string& conn) override { return call(op("connect") + member("conn", conn)); }
-  Answer disconnect(const std::string& conn) override { return call(op("disconnect") + member("conn", conn)); }
-  Answer dropConnection(const std::string& conn) override { return call(op("drop") + member("handle", conn)); }
+  Answer openDatabase() override {
+    return call({{"op", "open_db"}, {"path", (scratch_ / "db").string()}, {"tables", tables()}});
+  }
+  Answer closeDatabase() override { return call({{"op", "close_db"}}); }
+  Answer reopenDatabase() override {
+    return call({{"op", "reopen"}, {"path", (scratch_ / "db").string()}, {"tables", tables()}});
+  }
+  Answer dropDatabase() override { return call({{"op", "drop"}, {"handle", "db"}}); }
+  Answer connect(const std::string& conn) override { return call({{"op", "connect"}, {"conn", conn}}); }
+  Answer disconnect(const std::string& conn) override { return call({{"op", "disconnect"}, {"conn", conn}}); }
+  Answer dropConnection(const std::string& conn) override { return call({{"op", "drop"}, {"handle", conn}}); }
   Answer query(const std::string& conn, const std::string& result, const QuerySpec& spec,
                std::int64_t tag) override {
-    std::string statements;
+    Json statements = Json::array();
     int part = 0;
     for (const QuerySpec& statement : spec.statements()) {
-      statements += (statements.empty() ? "" : ",") + statementJson(statement, partTag(tag, part++), scratch_);
+      statements.push_back(statementJson(statement, partTag(tag, part++), scratch_));
     }
-    return call(op("query") + member("conn", conn) + member("result", result) + ",\"statements\":[" + statements + "]");
+    return call({{"op", "query"}, {"conn", conn}, {"result", result}, {"statements", std::move(statements)}});
   }
   Answer iterate(const std::string& result, int part, std::int64_t rows) override {
-    return call(op("iterate") + member("result", result) + member("part", part) + member("rows", rows));
+    return call({{"op", "iterate"}, {"result", result}, {"part", part}, {"rows", rows}});
   }
-  Answer closeResult(const std::string& result) override { return call(op("close_result") + member("result", result)); }
-  Answer dropResult(const std::string& result) override { return call(op("drop") + member("handle", result)); }
-  Answer interrupt(const std::string& conn) override { return call(op("interrupt") + member("conn", conn)); }
+  Answer closeResult(const std::string& result) override { return call({{"op", "close_result"}, {"result", result}}); }
+  Answer dropResult(const std::string& result) override { return call({{"op", "drop"}, {"handle", result}}); }
+  Answer interrupt(const std::string& conn) override { return call({{"op", "interrupt"}, {"conn", conn}}); }
   Answer setTimeout(const std::string& conn, std::int64_t ms) override {
-    return call(op("set_timeout") + member("conn", conn) + member("ms", ms));
+    return call({{"op", "set_timeout"}, {"conn", conn}, {"ms", ms}});
   }
 
   Answer readTables(std::vector<TableRows>* tables_out) override {
-    json::Value reply = driver_->call(op("check") + tablesMember());
+    Json reply = driver_->call({{"op", "check"}, {"tables", tables()}});
     Answer answer = toAnswer(reply);
     if (!answer.isOk()) return answer;
-    const json::Value* tables = reply.find("tables");
-    if (tables == nullptr || tables->items.size() != this->tables().size()) {
+    auto tables = reply.find("tables");
+    if (tables == reply.end() || !tables->is_array() || tables->size() != this->tables().size()) {
       return {AnswerKind::kInternal, "the driver's check answer has no \"tables\" of " +
                                          std::to_string(this->tables().size()) + " lists",
               std::nullopt};
     }
     tables_out->clear();
-    for (const json::Value& table : tables->items) {
+    for (const Json& table : *tables) {
       TableRows rows;
-      for (const json::Value& row : table.items) rows.push_back(row.text);
+      for (const Json& row : table) {
+        if (!row.is_string()) return {AnswerKind::kInternal, "a row of the driver's check answer is not a string: " +
+                                                              row.dump().substr(0, 100), std::nullopt};
+        rows.push_back(row.get<std::string>());
+      }
       tables_out->push_back(std::move(rows));
     }
     return answer;
@@ -100,20 +101,15 @@ class ProcessAdapter : public EngineAdapter {
   EngineState state() override { return {}; }  // a binding does not tell
 
  private:
-  static std::string tablesMember() {
-    std::string list;
-    for (const auto& table : tables()) list += (list.empty() ? "" : ",") + json::quote(table);
-    return ",\"tables\":[" + list + "]";
-  }
-  Answer call(const std::string& members) { return toAnswer(driver_->call(members)); }
+  Answer call(Json request) { return toAnswer(driver_->call(std::move(request))); }
 
-  static Answer toAnswer(const json::Value& reply) {
-    std::string kind = reply.string("answer").value_or("");
+  static Answer toAnswer(const Json& reply) {
+    std::string kind = stringMember(reply, "answer").value_or("");
     std::optional<AnswerKind> parsed = parseAnswerKind(kind);
     if (!parsed) {
       return {AnswerKind::kInternal, "the driver answered an unknown kind '" + kind + "'", std::nullopt};
     }
-    Answer answer{*parsed, reply.string("message").value_or(""), reply.integer("value")};
+    Answer answer{*parsed, stringMember(reply, "message").value_or(""), integerMember(reply, "value")};
     return answer;
   }
 
@@ -132,7 +128,7 @@ std::string crashStackLibrary() {
 }  // namespace
 
 std::unique_ptr<EngineAdapter> makeProcessAdapter(ProcessEngine engine, std::string* error) {
-  json::Value hello;
+  Json hello;
   std::unique_ptr<DriverProcess> driver =
       DriverProcess::start(engine.argv, kProcessProtocolVersion, engine.start_timeout, &hello, error,
                            engine.native_stacks ? crashStackLibrary() : "");

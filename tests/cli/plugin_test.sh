@@ -8,19 +8,7 @@ source "$(dirname "$0")/checks.sh"
 lifeguard=$1 plugin=$2 other=$3 other_version=$4 other_symbol=$5 work=$6
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 2
 
-"$lifeguard" engines --engine-lib "$plugin" >engines.out 2>&1
-check "the plug-in's engines are listed, with where they came from" grep -q "^plugin-lifeguard .*\[plug-in $plugin\]" engines.out
-
-"$lifeguard" run --engine-lib "$plugin" --engine plugin-lifeguard --policy legacy --iterations 20 --seed 1 \
-  --max-failures 1 --confirm 0 --out legacy >legacy.out 2>&1
-# Legacy's bug shows as a use-after-free or as the hang it also causes,
-# whichever a free-running run meets first.
-check "a legacy campaign through the plug-in finds legacy's bug" grep -Eq '^FAIL (sanitizer|hang) ' legacy.out
-
-"$lifeguard" run --engine-lib "$plugin" --engine plugin-lifeguard --scheduler pct --iterations 10 --seed 1 \
-  --check-determinism --quiet --out complete >complete.out 2>&1
-check "the plug-in's engine runs under the program's controlled scheduler, deterministically" \
-  grep -q 'policy complete, scheduler pct, 10 runs .* 0 failures' complete.out
+plugin_campaigns "$lifeguard" "$plugin" plugin-lifeguard
 
 "$lifeguard" run --engine-lib /nonexistent/plugin.so --engine x >missing.out 2>&1
 check "a missing library exits 2" test $? -eq 2

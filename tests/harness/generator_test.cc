@@ -13,7 +13,7 @@
 
 #include "lifeguard/harness/artifact.h"
 #include "lifeguard/harness/generator.h"
-#include "oracles.h"
+#include "judge/oracles.h"
 
 namespace lifeguard::harness {
 namespace {

@@ -5,8 +5,8 @@
 #include "support/schedule_text.h"
 
 #include "lifeguard/harness/workload.h"
-#include "model.h"
-#include "oracles.h"
+#include "judge/model.h"
+#include "judge/oracles.h"
 
 namespace lifeguard::harness {
 namespace {

@@ -4,7 +4,7 @@
 #include "support/history_builder.h"
 #include "support/schedule_text.h"
 
-#include "overlaps.h"
+#include "judge/overlaps.h"
 
 namespace lifeguard::harness {
 namespace {

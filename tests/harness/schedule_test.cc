@@ -8,7 +8,7 @@
 #include "lifeguard/harness/generator.h"
 #include "lifeguard/harness/schedule.h"
 #include "lifeguard/harness/scheduler.h"
-#include "oracles.h"
+#include "judge/oracles.h"
 
 namespace lifeguard::harness {
 namespace {

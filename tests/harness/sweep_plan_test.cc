@@ -7,7 +7,7 @@
 #include <map>
 
 #include "support/schedule_text.h"
-#include "sweep_plan.h"
+#include "generate/sweep_plan.h"
 
 namespace lifeguard::harness {
 namespace {

@@ -163,7 +163,7 @@ struct EngineEntry {
   // The engine's code is not built with the harness's sanitizers (a prebuilt
   // library): under AddressSanitizer the program then fills freed memory, so
   // that the engine's use-after-free crashes instead of reading stale memory
-  // (harness/tools/main.cc).
+  // (harness/src/cli/main.cc).
   bool uninstrumented = false;
 };
 // Adds an engine; returns true (for static initializers). A name registered

@@ -16,7 +16,7 @@
 #include <memory>
 #include <string>
 
-#include "lifeguard/harness/runner.h"
+#include "lifeguard/harness/run_result.h"
 #include "lifeguard/harness/schedule.h"
 
 namespace lifeguard::harness {

@@ -3,64 +3,17 @@
 // scheduler the threads run free; under random, pct or dfs they run one at a
 // time under the controlled scheduler (lifeguard/sync/controlled.h), and a
 // schedule with a decision trace replays that exact interleaving.
-//
-// Verdicts, in the order they are checked:
-//   sanitizer  a sanitizer report (the process aborts, see runIsolated)
-//   hang       an operation ran past its deadline (watchdog), or under a
-//              controlled scheduler a deadlock or the step bound (the
-//              process exits, see runIsolated)
-//   divergence a replayed decision trace no longer matches the run
-//   crash      the process died some other way
-//   contract   an answer the engine's contract does not allow for the state
-//              of the handles at that moment
-//   data       a `check` (or the final check) disagrees with the expected-state model
-//   invariant  after the schedule and teardown the engine is not quiet
-//              (active queries, live transactions, busy workers, pages)
-//   harness    the schedule could not be run (bad engine, await cycle)
+// What a run comes to (Verdict, RunOptions, RunResult): run_result.h.
 #pragma once
 
-#include <chrono>
 #include <functional>
-#include <optional>
-#include <string>
-#include <vector>
 
 #include "lifeguard/harness/history.h"
+#include "lifeguard/harness/run_result.h"
 #include "lifeguard/harness/schedule.h"
 #include "lifeguard/sync/controlled.h"
 
 namespace lifeguard::harness {
-
-enum class Verdict { kPass, kContract, kData, kInvariant, kHang, kSanitizer, kCrash, kHarness, kDivergence };
-std::string_view toString(Verdict verdict);
-std::optional<Verdict> parseVerdict(std::string_view name);
-
-struct RunOptions {
-  // An operation running longer than this is a hang (real time, both modes).
-  std::chrono::milliseconds op_deadline{10'000};
-  // Controlled schedulers (the schedule's `scheduler` is not os):
-  std::uint64_t max_steps = 2'000'000;  // the step bound (a livelock beyond it)
-  // The schedule's trace is a prefix to extend (dfs, fuzzing) rather than a
-  // run to replay exactly; after it `chooser` picks (see ControlledOptions).
-  bool trace_is_prefix = false;
-  std::function<int(std::uint64_t runnable, int current)> chooser;
-  // A deadlock, the step bound or a divergence aborts (fuzzers save the input).
-  bool abort_on_failure = false;
-  // Sees the controlled run's trace however the run ends (isolate streams it).
-  std::function<void(const testing::ControlledTrace&)> on_trace;
-};
-
-struct RunResult {
-  Verdict verdict = Verdict::kPass;
-  std::string message;         // the first failure, one paragraph
-  std::string report;          // sanitizer or hang report text, if any
-  // A failed run whose history holds an overlap its engine's contract makes
-  // the caller's fault: which one ("" if none). Such a failure is reported
-  // as outside the contract, never as an engine bug.
-  std::string outside_contract;
-  std::vector<Event> history;
-  testing::ControlledTrace trace;  // controlled runs: the decisions taken
-};
 
 // Runs in this process. A hang or a sanitizer report ends the process (the
 // watchdog exits with kHangExitCode after printing its report).
@@ -73,14 +26,6 @@ RunResult runInProcess(const Schedule& schedule, const RunOptions& options,
 // exactly if it has one (or extended, with options.trace_is_prefix), else
 // its scheduler's strategy and seed.
 testing::ControlledOptions controlledOptions(const Schedule& schedule, const RunOptions& options);
-
-// What a .sched file keeps of a controlled run: its decisions and checksums.
-inline DecisionTrace decisionTrace(const testing::ControlledTrace& trace) { return {trace.decisions, trace.checks}; }
-// The run's length as PCT counts it: its lifecycle steps (points=lifecycle)
-// or all its steps. Campaigns spread the change points over the longest.
-inline std::uint64_t pctLength(const SchedulerSpec& spec, const testing::ControlledTrace& trace) {
-  return spec.lifecycle_points ? trace.lifecycle_steps : trace.steps();
-}
 
 // Runs in a forked child so that a crash, a sanitizer abort or a hang is
 // reported instead of ending the caller. REQUIRES: the calling process has no

@@ -1,0 +1,145 @@
+// The `lifeguard` command line: one function per subcommand (private).
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lifeguard/harness/report.h"
+#include "lifeguard/harness/runner.h"
+#include "lifeguard/harness/scheduler.h"
+#include "generate/sweep_plan.h"
+
+namespace CLI {
+class App;
+class Option;
+}  // namespace CLI
+
+namespace lifeguard::harness::cli {
+
+// A command's parsed command line: its options by name (without the
+// dashes), as given, and its positional arguments. CLI11 parses and
+// validates them (Options, main.cc); a command reads them.
+class Args {
+ public:
+  bool has(const std::string& name) const { return values_.count(name) != 0; }
+  std::string get(const std::string& name, const std::string& fallback) const;
+  // Sets `error` if the value is not a non-negative integer (Options::count
+  // has checked that already, for options it declared).
+  std::uint64_t number(const std::string& name, std::uint64_t fallback, std::string* error) const;
+  const std::vector<std::string>& positional() const { return positional_; }
+
+ private:
+  friend class Options;
+  std::map<std::string, std::string> values_;
+  std::vector<std::string> positional_;
+};
+
+// Declares a command's options on its CLI11 subcommand, each with its help,
+// and has their values land in an Args. Each returns nothing: what an option
+// accepts is said by which one declares it. Not thread-safe (main's thread).
+class Options {
+ public:
+  Options(CLI::App* command, Args* args) : command_(command), args_(args) {}
+  // The command's one-line help.
+  void about(const std::string& text);
+  // --name VALUE, any text; also `short_name` (-o) if given.
+  void text(const std::string& name, const std::string& help, const std::string& short_name = "");
+  // --name N, a non-negative integer, at least `min`, at most `max` (0: no bound).
+  void count(const std::string& name, const std::string& help, std::uint64_t min = 0, std::uint64_t max = 0);
+  // --name WORD, one of `choices`.
+  void choice(const std::string& name, const std::string& help, const std::vector<std::string>& choices);
+  // --name, no value.
+  void flag(const std::string& name, const std::string& help);
+  // Positional arguments, between `min` and `max` of them (max -1: any).
+  void files(const std::string& what, const std::string& help, int min, int max);
+  // --scheduler and its parameters (--pct-depth, --pct-points,
+  // --preemptions), read by schedulerFrom; `fallback` is the default said.
+  void scheduler(const std::string& fallback);
+  // --deadline-ms: an operation running longer is a hang.
+  void deadline();
+
+ private:
+  // An option NAMES ("-o,--out") whose value lands in args_ as `name`.
+  CLI::Option* value(const std::string& names, const std::string& name, const std::string& help);
+
+  CLI::App* command_;
+  Args* args_;
+};
+
+// --scheduler NAME (default `fallback`) with --pct-depth and --preemptions;
+// nullopt with `error` on a bad value.
+std::optional<SchedulerSpec> schedulerFrom(const Args& args, const std::string& fallback, std::string* error);
+double secondsSince(std::chrono::steady_clock::time_point start);
+
+// The first frame of a sanitizer report's stack that is the engine's (not
+// the harness's, the standard library's or the sanitizer's): what tells one
+// crash from another of the same verdict. "" if there is none.
+std::string engineFrame(const std::string& report);
+
+// A failure to find again (shrink, a campaign's confirmation replays): its
+// verdict, and for a sanitizer report the engine's frame it crashed in, so
+// that another bug with the same verdict does not count.
+struct Failure {
+  Verdict verdict;
+  std::string frame;
+  static Failure of(const RunResult& r) { return {r.verdict, engineFrame(r.report)}; }
+  bool matches(const RunResult& r) const {
+    return r.verdict == verdict && (frame.empty() || engineFrame(r.report) == frame);
+  }
+};
+
+// A timeline's context for a run of `schedule` read from `source`.
+TimelineContext timelineContext(const Schedule& schedule, const std::string& source, const std::string& replay);
+
+// lifeguard run --report DIR: a timeline page per failure in DIR/timelines/
+// and DIR/index.html, rewritten after every failure so that a campaign
+// stopped early still leaves its report. Not thread-safe (the campaign's
+// own thread).
+class CampaignReport {
+ public:
+  // `dir` "" disables the report.
+  CampaignReport(std::string dir, CampaignSummary head) : dir_(std::move(dir)), summary_(std::move(head)) {}
+  // Writes the failure's timeline and the index. Returns "" or an error.
+  std::string addFailure(const Schedule& schedule, const RunResult& result, const std::string& artifact,
+                         const std::string& replay, const std::string& reproduced);
+  // Rewrites the index with the campaign's counts so far.
+  std::string update(std::uint64_t runs, double seconds, const std::string& exercised, bool finished);
+  const std::string& dir() const { return dir_; }
+
+ private:
+  std::string dir_;
+  CampaignSummary summary_;
+};
+
+// The sweep (cli_sweep.cc; what it fires where: sweep_plan.h). `at` ("B.J")
+// picks a close point, "" the first.
+std::optional<ClosePoint> closePoint(const Schedule& schedule, const std::string& at);
+// How long the raced operation runs with the close after it: steps as its
+// thread sees them (testing::controlledStepsOf) under the schedule's
+// controlled scheduler, else microseconds; nullopt if it never returned.
+// `measured` (if not null) receives that run; `phases` (if not null, and
+// controlled) the steps at which the operation reached its later phases
+// (started, running) as its own thread recorded them.
+std::optional<std::uint64_t> measureClosePoint(Schedule schedule, ClosePoint point, const RunOptions& options,
+                                               RunResult* measured = nullptr,
+                                               std::vector<std::uint64_t>* phases = nullptr);
+// The schedule with the close fired at K: `await A.I at K` under a
+// controlled scheduler, else `step K` (microseconds).
+Schedule atClosePoint(const Schedule& schedule, ClosePoint point, std::uint64_t k);
+
+// A command: its name, the options it declares (with its one-line help) and
+// what it runs on what they parsed to, which returns the process's exit code (0
+// done or passed, 1 a failure found, 2 a usage error). main.cc lists them.
+struct Command {
+  const char* name;
+  void (*options)(Options& o);
+  int (*run)(const Args& args);
+};
+// run.cc: run, generate, engines; replay.cc: replay, shrink; the others in
+// the file of their name (import.cc: import-crash).
+extern const Command kRun, kGenerate, kEngines, kReplay, kShrink, kShow, kSweep, kContract, kExplore, kImportCrash;
+
+}  // namespace lifeguard::harness::cli
