@@ -47,6 +47,7 @@ check_target() {
 check_file() {
   local file=$1 line rest target fenced=0
   local link_re='\]\(([^)[:space:]]*)([[:space:]][^)]*)?\)'
+  local span_re='`[^`]*`'
   local definition_re='^[[:space:]]{0,3}\[[^]]+\]:[[:space:]]*([^[:space:]]+)'
   while IFS= read -r line || [ -n "$line" ]; do
     if [[ $line =~ ^[[:space:]]*(\`\`\`|~~~) ]]; then
@@ -55,7 +56,8 @@ check_file() {
     fi
     [ "$fenced" -eq 1 ] && continue
     # Code spans are not links: drop them, keeping the text around them.
-    rest=$(sed -E 's/`[^`]*`/code/g' <<<"$line")
+    rest=$line
+    while [[ $rest =~ $span_re ]]; do rest=${rest/"${BASH_REMATCH[0]}"/code}; done
     if [[ $rest =~ $definition_re ]]; then
       check_target "$file" "${BASH_REMATCH[1]}"
       continue
