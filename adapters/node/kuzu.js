@@ -12,9 +12,27 @@
 //               does not say which statement failed; the harness needs it).
 //   iterate     the result's own iterator: hasNext() and await getNext().
 //   timeout     conn.setQueryTimeout(ms). The binding has no interrupt.
+// One instance per path (Kuzu's database.h: "there must not be multiple
+// Database objects created with the same database path"): an open refuses
+// (Busy) while an earlier instance of the path may live: while connections
+// made on it are not closed or finalized, or calls on them still run (a
+// close returns before them). adapters/duckdb/ and duckdb.js do the same.
 module.exports = function load(modules, packageVersion) {
   const kuzu = require(require.resolve('kuzu', { paths: [modules] }));
   const version = packageVersion('kuzu');
+  let live = 0;     // connections not yet closed or finalized
+  let running = 0;  // calls on connections and results still running
+  const finalized = new FinalizationRegistry((state) => {
+    if (!state.closed) --live;
+  });
+  async function counted(call) {
+    ++running;
+    try {
+      return await call();
+    } finally {
+      --running;
+    }
+  }
 
   function cypher(s) {
     switch (s.kind) {
@@ -39,6 +57,10 @@ module.exports = function load(modules, packageVersion) {
 
   return {
     version: `kuzu@${version}`,
+    refuseOpen() {
+      if (live === 0 && running === 0) return null;
+      return `${live} connection(s) and ${running} call(s) of an earlier instance of the path still live`;
+    },
     async openDatabase(path, tables) {
       const db = new kuzu.Database(path, 256 * 1024 * 1024, true, false, 2 ** 32);
       await db.init();
@@ -57,11 +79,22 @@ module.exports = function load(modules, packageVersion) {
     async connect(db) {
       const conn = new kuzu.Connection(db, 2);
       await conn.init();
+      const state = { closed: false };
+      conn.lifeguardState = state;
+      ++live;
+      finalized.register(conn, state);
       return conn;
     },
-    async disconnect(conn) { await conn.close(); },
+    async disconnect(conn) {
+      await conn.close();
+      if (!conn.lifeguardState.closed) {
+        conn.lifeguardState.closed = true;
+        --live;
+      }
+    },
     // { result: the chain of results, succeeded, error, failed: the statement }
-    async query(conn, statements) {
+    query(conn, statements) { return counted(() => this.runStatements(conn, statements)); },
+    async runStatements(conn, statements) {
       const chain = [];
       for (const statement of statements) {
         let result;
@@ -78,7 +111,8 @@ module.exports = function load(modules, packageVersion) {
       return { result: chain, succeeded: chain.length };
     },
     // Up to `rows` rows from the `part`-th result of the chain on.
-    async iterate(chain, part, rows) {
+    iterate(chain, part, rows) { return counted(() => this.readRows(chain, part, rows)); },
+    async readRows(chain, part, rows) {
       let read = 0;
       for (let r = Math.min(part, chain.length - 1); r < chain.length && read < rows; ++r) {
         while (read < rows && chain[r].hasNext()) {

@@ -33,6 +33,13 @@ Contract nodeKuzuContract(const std::string&) {
   for (QueryKind query : {QueryKind::kInsert, QueryKind::kCopy, QueryKind::kCommit}) {
     for (HandleState state : kHandleStates) contract.allow({OpKind::kQuery, query, state}, {AnswerKind::kIndeterminate});
   }
+  // Kuzu's database.h: "there must not be multiple Database objects created
+  // with the same database path". The driver refuses an open while an
+  // earlier instance of the path may live (kuzu.js).
+  for (HandleState state : kHandleStates) {
+    contract.allow({OpKind::kOpenDb, QueryKind::kLong, state}, {AnswerKind::kBusy});
+    contract.allow({OpKind::kReopen, QueryKind::kLong, state}, {AnswerKind::kBusy});
+  }
   return contract;
 }
 

@@ -11,6 +11,7 @@
 #include "lifeguard/harness/runner.h"
 #include "lifeguard/harness/scheduler.h"
 #include "generate/sweep_plan.h"
+#include "judge/hints.h"
 
 namespace CLI {
 class App;
@@ -74,10 +75,6 @@ class Options {
 std::optional<SchedulerSpec> schedulerFrom(const Args& args, const std::string& fallback, std::string* error);
 double secondsSince(std::chrono::steady_clock::time_point start);
 
-// The first frame of a sanitizer report's stack that is the engine's (not
-// the harness's, the standard library's or the sanitizer's): what tells one
-// crash from another of the same verdict. "" if there is none.
-std::string engineFrame(const std::string& report);
 
 // A failure to find again (shrink, a campaign's confirmation replays): its
 // verdict, and for a sanitizer report the engine's frame it crashed in, so

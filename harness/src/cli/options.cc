@@ -1,6 +1,5 @@
 #include <CLI/CLI.hpp>
 #include <charconv>
-#include <regex>
 
 #include "cli/cli.h"
 
@@ -115,21 +114,6 @@ std::optional<SchedulerSpec> schedulerFrom(const Args& args, const std::string& 
 
 double secondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-std::string engineFrame(const std::string& report) {
-  // A function's name may hold "(anonymous namespace)", never another '(' or a space.
-  static const std::regex kFrame(
-      R"(#\d+ 0x[0-9a-f]+ in ((?:[^ (]|\(anonymous namespace\))*::(?:[^ (]|\(anonymous namespace\))*))");
-  for (std::sregex_iterator it(report.begin(), report.end(), kFrame), end; it != end; ++it) {
-    std::string function = (*it)[1];
-    bool harness = false;
-    for (const char* prefix : {"lifeguard::harness::", "lifeguard::sync::", "lifeguard::testing::", "std::", "__"}) {
-      harness |= function.rfind(prefix, 0) == 0;
-    }
-    if (!harness) return function;
-  }
-  return "";
 }
 
 }  // namespace lifeguard::harness::cli

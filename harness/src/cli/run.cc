@@ -203,6 +203,7 @@ void reportFailure(const Campaign& c, const Schedule& schedule, const RunResult&
                std::string(toString(result.verdict)).c_str(), static_cast<unsigned long long>(schedule.seed),
                rate.empty() ? "" : ", ", rate.c_str(), result.message.c_str(),
                replayFlags(c).c_str(), path.c_str());
+  for (const std::string& hint : result.hints) std::fprintf(stderr, "  why: %s\n", hint.c_str());
   if (!error.empty()) std::fprintf(stderr, "  (%s)\n", error.c_str());
   error = report.addFailure(artifact, result, path, "lifeguard replay " + replayFlags(c) + path, rate);
   if (error.empty()) error = report.update(t.runs, elapsed, t.overlaps.summary(), false);

@@ -83,9 +83,12 @@ int show(const Args& args) {
                 schedule->scheduler.name.c_str(), std::string(toString(record.result.verdict)).c_str(),
                 record.result.message.empty() ? "" : ": ", record.result.message.c_str());
   }
+  // An artifact written before hints existed: read them off its history.
+  if (record.result.hints.empty()) record.result.hints = causeHints(*schedule, record.result);
   if (!args.has("html")) {
     if (args.has("out")) return std::fprintf(stderr, "lifeguard show: -o goes with --html\n"), 2;
     printTimeline(*schedule, record.result.history);
+    for (const std::string& hint : record.result.hints) std::printf("why: %s\n", hint.c_str());
     return 0;
   }
   std::string stem = path.ends_with(".sched") ? path.substr(0, path.size() - 6) : path;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "judge/hints.h"
 #include "lifeguard/harness/history_index.h"
 
 namespace lifeguard::harness {
@@ -78,6 +79,8 @@ void OverlapTally::count(const Schedule& s, const std::vector<Event>& history) {
       if (!gone) ++counts_["database close with a live connection"];
     }
   }
+  // A database opened again while a call on its earlier instance still ran.
+  if (std::size_t n = secondInstances(s, index).size(); n > 0) counts_["second instance of a path"] += n;
 }
 
 std::string OverlapTally::summary() const {

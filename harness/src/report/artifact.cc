@@ -23,6 +23,7 @@ std::string formatArtifact(const Schedule& schedule, const RunResult& result, co
   if (!note.empty()) copy.comments.push_back(" " + note);
   if (const EngineEntry* engine = findEngine(schedule.engine)) copy.comments.push_back(" engine: " + engine->description);
   if (!result.outside_contract.empty()) copy.comments.push_back(" outside the contract: " + result.outside_contract);
+  for (const std::string& hint : result.hints) copy.comments.push_back(" why: " + hint);
   copy.comments.push_back(" replay: lifeguard replay " + path);
   copy.comments.push_back(" timeline: lifeguard show " + path + "   smaller: lifeguard shrink " + path);
   std::string text = formatSchedule(copy);
@@ -114,6 +115,7 @@ ArtifactRecord readArtifact(const Schedule& schedule, const std::string& text) {
     else if (line.starts_with("replay: ")) record.replay = line.substr(8);
     else if (line.starts_with("engine: ")) record.engine = line.substr(8);
     else if (line.starts_with("outside the contract: ")) record.result.outside_contract = line.substr(22);
+    else if (line.starts_with("why: ")) record.result.hints.push_back(line.substr(5));
     else if (!line.starts_with("timeline: ")) record.notes.push_back(line);
   }
   return record;

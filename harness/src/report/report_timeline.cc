@@ -276,6 +276,11 @@ std::string header(const Schedule& s, const RunResult& r, const TimelineContext&
                      "</b>, seed " + std::to_string(s.seed) + ", " + std::to_string(r.history.size()) +
                      " events</p>\n";
   if (!r.message.empty()) body += "<p id=\"message\"><b>What failed:</b> " + escape(r.message) + "</p>\n";
+  if (!r.hints.empty()) {
+    body += "<ul id=\"hints\">\n";
+    for (const std::string& hint : r.hints) body += "<li><b>Why:</b> " + escape(hint) + "</li>\n";
+    body += "</ul>\n";
+  }
   for (const std::string& note : c.notes) body += "<p class=\"muted\">" + escape(note) + "</p>\n";
   if (!c.replay.empty()) body += "<p>Replay:</p><pre id=\"replay\">" + escape(c.replay) + "</pre>\n";
   return body;

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "lifeguard/harness/runner.h"
+#include "judge/hints.h"
 #include "judge/oracles.h"
 
 namespace lifeguard::harness {
@@ -235,6 +236,7 @@ RunResult runIsolated(const Schedule& schedule, const RunOptions& options) {
   if (result.verdict != Verdict::kPass && result.verdict != Verdict::kHarness && engine != nullptr) {
     result.outside_contract = callerFaultIn(schedule, engine->contract(schedule.policy), result);
   }
+  result.hints = causeHints(schedule, result);
   return result;
 }
 

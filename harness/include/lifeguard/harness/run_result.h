@@ -58,6 +58,11 @@ struct RunResult {
   // the caller's fault: which one ("" if none). Such a failure is reported
   // as outside the contract, never as an engine bug.
   std::string outside_contract;
+  // A failed run: what in its history explains the failure or makes it
+  // suspect, one line each (judge/hints.h: a second instance of a path, a
+  // deferred close, the caller's fault, the binding's own exception, a
+  // crash's engine frame and last lifecycle event).
+  std::vector<std::string> hints;
   std::vector<Event> history;
   testing::ControlledTrace trace;  // controlled runs: the decisions taken
 };
