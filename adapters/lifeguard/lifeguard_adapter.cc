@@ -3,6 +3,7 @@
 // only. Its contract is drain (close interrupts, then waits): the engine's
 // `complete` policy; `legacy` and `execute_drain` are judged by the same
 // contract and fail it, which is what they are for.
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -12,9 +13,10 @@
 #include "lifeguard/harness/engine_adapter.h"
 #include "lifeguard/harness/handle_slots.h"
 #include "lifeguard/harness/workload.h"
-#include "lifeguard/lifeguard.h"
-#include "lifeguard/testing/hooks.h"
 #include "lifeguard/harness/scratch_dir.h"
+#include "lifeguard/lifeguard.h"
+#include "lifeguard/sync/sync.h"
+#include "lifeguard/testing/hooks.h"
 
 // Built as a plug-in too (adapters/CMakeLists.txt), under names of its own.
 #ifndef LIFEGUARD_ENGINE_PREFIX
@@ -24,7 +26,48 @@
 namespace lifeguard::harness {
 namespace {
 
+// lifeguard-disk: one instance of the database's directory at a time, the
+// rule every adapter follows (docs/adapters.md, "One instance per path").
+// An instance counts until a close of it returned, or until its destructor
+// (which closes it) finished: a dropped instance lives on in another
+// actor's call, and its destructor may run there. The list's mutex is held
+// for a moment only, never across engine code.
+class Instances {
+ public:
+  // A new instance, which leaves the list when its destructor has finished.
+  std::shared_ptr<Database> make(const std::string& path, const Options& options) {
+    auto db = std::shared_ptr<Database>(new Database(path, options), [this](Database* gone) {
+      delete gone;
+      std::lock_guard<std::mutex> lock(mu_);
+      std::erase_if(open_, [&](const Entry& e) { return e.db == gone; });
+    });
+    std::lock_guard<std::mutex> lock(mu_);
+    open_.push_back({db.get(), false});
+    return db;
+  }
+  void closed(const Database* db) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (Entry& e : open_) e.closed |= e.db == db;
+  }
+  // Instances neither closed nor destroyed, other than `except`.
+  int open(const Database* except) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return static_cast<int>(std::count_if(open_.begin(), open_.end(), [&](const Entry& e) {
+      return !e.closed && e.db != except;
+    }));
+  }
+
+ private:
+  struct Entry {
+    const Database* db;  // in the list while it lives
+    bool closed;
+  };
+  std::mutex mu_;
+  std::vector<Entry> open_;
+};
+
 Contract lifeguardContract(const std::string& policy);
+Contract lifeguardDiskContract(const std::string& policy);
 
 Answer fromStatus(const Status& status) {
   static const std::map<ErrorCode, AnswerKind> kKinds = {
@@ -64,7 +107,7 @@ class LifeguardAdapter : public EngineAdapter {
   // and removes. `on_disk`: the database lives in a directory under it and
   // survives close and reopen (engine "lifeguard-disk").
   LifeguardAdapter(TeardownPolicy policy, std::filesystem::path scratch, bool on_disk)
-      : policy_(policy), scratch_(std::move(scratch)), on_disk_(on_disk), contract_(lifeguardContract("")) {
+      : policy_(policy), scratch_(std::move(scratch)), on_disk_(on_disk), contract_(on_disk ? lifeguardDiskContract("") : lifeguardContract("")) {
     options_.policy = policy;
     options_.checkpoint_wait_ms = 200;
     if (testing::syncPointsCompiledIn()) {
@@ -105,9 +148,53 @@ class LifeguardAdapter : public EngineAdapter {
     query_point_callback_ = callback;
   }
 
+  // On disk, opens and reopens take turns (open_mu_), and answer Busy,
+  // changing nothing, while an earlier instance of the directory is still
+  // open. Closes, drops and every other call do not wait for them.
   Answer openDatabase() override {
+    if (!on_disk_) return openInstance();
+    sync::MutexLock opening(open_mu_);
+    if (Answer busy = refuseSecondInstance(nullptr); !busy.isOk()) return busy;
+    return openInstance();
+  }
+  Answer closeDatabase() override {
+    auto db = databases_.get("db");
+    if (db == nullptr) return Answer::gone();
+    return closeInstance(db);
+  }
+  Answer reopenDatabase() override {
+    if (!on_disk_) return reopenInstance();
+    sync::MutexLock opening(open_mu_);
+    auto db = databases_.get("db");
+    if (Answer busy = refuseSecondInstance(db.get()); !busy.isOk()) return busy;
+    return reopenInstance();
+  }
+  Answer dropDatabase() override { return databases_.take("db") ? Answer::ok() : Answer::gone(); }
+
+ private:
+  Answer refuseSecondInstance(const Database* replaced) {
+    int open = instances_.open(replaced);
+    if (open == 0) return Answer::ok();
+    return {AnswerKind::kBusy,
+            fmt::format("{} earlier instance(s) of the directory still open (dropped, or closing)", open),
+            std::nullopt};
+  }
+  Answer closeInstance(const std::shared_ptr<Database>& db) {
+    Answer closed = answering([&] { return fromStatus(db->close()); });
+    if (closed.isOk()) instances_.closed(db.get());
+    return closed;
+  }
+  Answer reopenInstance() {
+    if (auto db = databases_.get("db")) {
+      Answer closed = closeInstance(db);
+      if (!closed.isOk()) return closed;
+    }
+    return openInstance();
+  }
+  Answer openInstance() {
     return answering([&] {
-      auto db = std::make_shared<Database>(on_disk_ ? (scratch_ / "db").string() : ":memory:", options_);
+      auto db = on_disk_ ? instances_.make((scratch_ / "db").string(), options_)
+                         : std::make_shared<Database>(":memory:", options_);
       Connection setup(db.get());
       std::string sql;
       for (const auto& table : tables()) {
@@ -121,19 +208,8 @@ class LifeguardAdapter : public EngineAdapter {
       return Answer::ok();
     });
   }
-  Answer closeDatabase() override {
-    auto db = databases_.get("db");
-    if (db == nullptr) return Answer::gone();
-    return answering([&] { return fromStatus(db->close()); });
-  }
-  Answer reopenDatabase() override {
-    if (auto db = databases_.get("db")) {
-      Answer closed = answering([&] { return fromStatus(db->close()); });
-      if (!closed.isOk()) return closed;
-    }
-    return openDatabase();
-  }
-  Answer dropDatabase() override { return databases_.take("db") ? Answer::ok() : Answer::gone(); }
+
+ public:
 
   Answer connect(const std::string& name) override {
     auto db = databases_.get("db");
@@ -322,6 +398,8 @@ class LifeguardAdapter : public EngineAdapter {
   const bool on_disk_;
   const Contract contract_;
   Options options_;
+  sync::Mutex open_mu_;  // lifeguard-disk: one open or reopen at a time
+  Instances instances_;  // lifeguard-disk: the instances of the directory; outlives them
   Slots<Database> databases_;
   Slots<Connection> connections_;
   Slots<QueryResult> results_;
@@ -347,12 +425,25 @@ Contract lifeguardContract(const std::string&) {
   return contract;
 }
 
+// On disk, as above; and an open or reopen may be refused (Busy, nothing
+// changed) while an earlier instance of the directory is still open: one
+// Database per directory at a time is the caller's job (engine/README.md,
+// Durability).
+Contract lifeguardDiskContract(const std::string& policy) {
+  Contract contract = lifeguardContract(policy);
+  for (HandleState state : kHandleStates) {
+    contract.allow({OpKind::kOpenDb, QueryKind::kLong, state}, {AnswerKind::kBusy});
+    contract.allow({OpKind::kReopen, QueryKind::kLong, state}, {AnswerKind::kBusy});
+  }
+  return contract;
+}
+
 bool registerLifeguard(const std::string& name, const std::string& description, bool on_disk) {
   EngineEntry entry;
   entry.name = name;
   entry.description = description;
   entry.policies = {"complete", "legacy", "execute_drain"};
-  entry.contract = lifeguardContract;
+  entry.contract = on_disk ? lifeguardDiskContract : lifeguardContract;
   entry.make = [on_disk](const std::string& policy, std::string* error) {
     return makeLifeguardAdapter(policy, on_disk, error);
   };

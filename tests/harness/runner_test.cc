@@ -4,6 +4,8 @@
 
 #include "support/schedule_text.h"
 
+#include "judge/hints.h"
+#include "lifeguard/harness/history_index.h"
 #include "lifeguard/harness/runner.h"
 #include "support/lifecycle_test.h"
 
@@ -103,6 +105,29 @@ TEST(RunnerTest, DurableEngineIsCheckedAfterReopen) {
   int checks_with_rows = 0;
   for (const Event& e : result.history) checks_with_rows += e.type == EventType::kReturn && e.actor == 1;
   EXPECT_GE(checks_with_rows, 7);  // the teardown ran through its reopen check
+}
+
+// lifeguard-disk keeps one instance of its directory: an open while a
+// dropped instance is still closing (its destructor drains a query) answers
+// Busy instead of opening a second one, which would write the same WAL. Without
+// the rule the open returned ok before the drop did (a second instance) in
+// every run tried; over every run here, none may be a second instance.
+TEST(RunnerTest, TheDiskAdapterNeverOpensASecondInstanceOfItsDirectory) {
+  Schedule s = parse("engine lifeguard-disk\npolicy complete\n"
+                     "actor 0\n  open_db\n  connect c1\n  query c1 - insert t1 5\n  query c1 - long 20000000\n  check\n"
+                     "actor 1\n  await 0.3 running\n  drop db\n"
+                     "actor 2\n  await 1.1 invoked\n  open_db\n  connect c2\n  query c2 - insert t2 7\n  close_db\n"
+                     "  open_db\n  check\n");
+  int refused = 0;
+  for (int run = 0; run < 5; ++run) {
+    RunResult result = runIsolated(s, {});
+    EXPECT_EQ(result.verdict, Verdict::kPass) << result.message << "\n" << result.report;
+    HistoryIndex index(s, result.history);
+    EXPECT_TRUE(secondInstances(s, index).empty()) << "run " << run;
+    const Event* open = index.returnEvent(2, 1);
+    refused += open != nullptr && open->answer.kind == AnswerKind::kBusy;
+  }
+  EXPECT_GE(refused, 1) << "the open never met the dropped instance: the test no longer tests the rule";
 }
 
 }  // namespace

@@ -139,14 +139,15 @@ std::vector<SecondInstance> secondInstances(const Schedule& s, const HistoryInde
   std::vector<SecondInstance> found;
   for (const Call& opener : r.calls()) {
     if (!opensDatabase(opener.op->kind) || !r.answeredOk(opener)) continue;
-    // A call on the earlier instance: invoked before the opener and after
-    // some earlier open returned ok, still running when the opener returned.
+    // A call on the earlier instance, or a close of it: invoked before the
+    // opener and after some earlier open returned ok, still running when the
+    // opener returned.
     bool earlier = std::any_of(r.calls().begin(), r.calls().end(), [&](const Call& o) {
       return opensDatabase(o.op->kind) && r.answeredOk(o) && r.returned(o) < r.invoked(opener);
     });
     for (const Call& user : r.calls()) {
-      if (!earlier || !usesDatabase(user.op->kind) || r.invoked(user) >= r.invoked(opener) ||
-          !r.outlived(user, opener)) {
+      const bool on_earlier = usesDatabase(user.op->kind) || closesDatabase(user.op->kind);
+      if (!earlier || !on_earlier || r.invoked(user) >= r.invoked(opener) || !r.outlived(user, opener)) {
         continue;
       }
       found.push_back({opener.actor, opener.index, user.actor, user.index});

@@ -28,7 +28,7 @@
 namespace lifeguard::harness {
 
 // An open (or reopen) `opener` that returned ok while `user`, a call on the
-// earlier instance of the database, still ran.
+// earlier instance of the database or a close of it, still ran.
 struct SecondInstance {
   int opener_actor, opener_index;
   int user_actor, user_index;
