@@ -55,9 +55,14 @@
 #include "lifeguard/harness/handle_slots.h"
 #include "lifeguard/harness/scratch_dir.h"
 #include "lifeguard/harness/workload.h"
+#include "cypher.h"
 #include "main/kuzu.h"
 
 namespace lifeguard::harness {
+
+// The C++ program `lifeguard export --as cpp` writes (kuzu_export.cc).
+ProgramParts kuzuCppParts(const Schedule& schedule);
+
 namespace {
 
 using kuzu::main::Connection;
@@ -246,29 +251,7 @@ class KuzuAdapter : public EngineAdapter {
   }
 
   std::string cypherFor(const QuerySpec& spec, std::int64_t tag) {
-    switch (spec.kind) {
-      case QueryKind::kLong: {
-        auto side = static_cast<std::int64_t>(std::ceil(std::sqrt(static_cast<double>(spec.count))));
-        return fmt::format("UNWIND range(1, {0}) AS i UNWIND range(1, {0}) AS j RETURN sum(i + j)", side);
-      }
-      case QueryKind::kCount: return "MATCH (n:" + spec.table + ") RETURN count(*)";
-      case QueryKind::kInsert:
-        return fmt::format("UNWIND range(0, {}) AS i CREATE (:{} {{a: {} + i, b: 'v' + CAST(i AS STRING)}})",
-                           spec.count - 1, spec.table, rowValue(tag, 0));
-      case QueryKind::kCopy:
-      case QueryKind::kCopyBad: return "COPY " + spec.table + " FROM '" + writeCopyCsv(scratch_, spec, tag) + "'";
-      case QueryKind::kBegin: return "BEGIN TRANSACTION";
-      case QueryKind::kCommit: return "COMMIT";
-      case QueryKind::kRollback: return "ROLLBACK";
-      case QueryKind::kMulti:
-        return joinStatements(spec, tag, [&](const QuerySpec& part, std::int64_t t) { return cypherFor(part, t); });
-      case QueryKind::kBadParse: return "MATC (n:t1) RETURN count(*)";
-      case QueryKind::kBadBind: return "MATCH (n:no_such_table) RETURN count(*)";
-      case QueryKind::kBadExec:  // INT64 addition overflows at row ~9/10
-        return fmt::format("UNWIND range(0, {}) AS x RETURN sum(x + {})", spec.count - 1,
-                           INT64_MAX - spec.count * 9 / 10);
-    }
-    return "";
+    return kuzuCypher(spec, tag, [&](const QuerySpec& copy, std::int64_t t) { return writeCopyCsv(scratch_, copy, t); });
   }
 
   const bool embedder_;
@@ -324,6 +307,12 @@ bool registerKuzu() {
     return std::make_unique<KuzuAdapter>(policy == "embedder", makeScratchDirectory());
   };
   entry.uninstrumented = true;  // a prebuilt library
+  entry.exporter = [](const Schedule& schedule, const std::string& language,
+                      std::string* error) -> std::optional<ProgramParts> {
+    if (language == "cpp") return kuzuCppParts(schedule);
+    *error = "kuzu exports --as cpp (its C++ API); node:kuzu exports --as node";
+    return std::nullopt;
+  };
   return registerEngine(std::move(entry));
 }
 

@@ -138,7 +138,10 @@ module.exports = function load(modules, packageVersion) {
       if (has('Parser Error') || has('Binder Error') || has('Catalog Error') || has('Out of Range Error')) return 'UserError';
       if (has('Connection Error') || has('connection has been closed') || has('Connection was closed') ||
           has('disconnected')) return 'ConnectionClosed';
-      if (has('Database has been closed') || has('database has been closed')) return 'DatabaseClosed';
+      // The binding's own, for a call made after its instance's closeSync().
+      if (has('Database has been closed') || has('database has been closed') || has('instance closed')) {
+        return 'DatabaseClosed';
+      }
       return 'Internal';
     },
   };

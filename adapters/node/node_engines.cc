@@ -14,6 +14,7 @@
 #include <filesystem>
 
 #include "lifeguard/harness/engine_adapter.h"
+#include "node_export.h"
 #include "process_adapter.h"
 
 namespace lifeguard::harness {
@@ -83,12 +84,14 @@ struct Binding {
   const char* version;  // the default version
   Contract (*contract)(const std::string& policy);
   Capabilities (*capabilities)();
+  // `lifeguard export --as node` (node_export.h).
+  ProgramParts (*program)(const Schedule& schedule, const std::string& package, const std::string& modules);
 };
 
-constexpr Binding kKuzu{"node:kuzu", "kuzu", "kuzu", LIFEGUARD_NODE_KUZU_VERSION, nodeKuzuContract,
-                        nodeKuzuCapabilities};
-constexpr Binding kDuckDb{"node:duckdb", "@duckdb/node-api", "duckdb", LIFEGUARD_NODE_DUCKDB_VERSION,
-                          nodeDuckDbContract, nodeDuckDbCapabilities};
+constexpr Binding kKuzu{"node:kuzu",           "kuzu",         "kuzu",       LIFEGUARD_NODE_KUZU_VERSION,
+                        nodeKuzuContract,      nodeKuzuCapabilities, nodeKuzuParts};
+constexpr Binding kDuckDb{"node:duckdb",          "@duckdb/node-api",     "duckdb",       LIFEGUARD_NODE_DUCKDB_VERSION,
+                          nodeDuckDbContract,     nodeDuckDbCapabilities, nodeDuckDbParts};
 
 bool validVersion(const std::string& version) {
   if (version.empty()) return false;
@@ -98,6 +101,12 @@ bool validVersion(const std::string& version) {
   return true;
 }
 
+// Where ./run installs the binding's package at `version`.
+std::filesystem::path modulesDir(const Binding& binding, const std::string& version) {
+  std::string short_name = std::string(binding.engine).substr(5);  // without "node:"
+  return std::filesystem::path(LIFEGUARD_ENGINES_DIR) / ("node-" + short_name + "-" + version) / "node_modules";
+}
+
 std::unique_ptr<EngineAdapter> makeNode(const Binding& binding, const std::string& version, const std::string& policy,
                                         std::string* error) {
   std::string spec = std::string(binding.engine) + "@" + version;
@@ -105,9 +114,7 @@ std::unique_ptr<EngineAdapter> makeNode(const Binding& binding, const std::strin
     *error = "'" + version + "' is not a package version (" + binding.engine + "@VERSION)";
     return nullptr;
   }
-  std::string short_name = std::string(binding.engine).substr(5);  // without "node:"
-  std::filesystem::path modules =
-      std::filesystem::path(LIFEGUARD_ENGINES_DIR) / ("node-" + short_name + "-" + version) / "node_modules";
+  std::filesystem::path modules = modulesDir(binding, version);
   if (!std::filesystem::exists(modules / binding.package / "package.json")) {
     std::string fetch = std::string(LIFEGUARD_SOURCE_DIR) + "/run fetch '" + spec + "' >&2";
     std::fprintf(stderr, "lifeguard: %s is not in %s: %s\n", spec.c_str(), modules.c_str(), fetch.c_str());
@@ -140,6 +147,17 @@ bool registerBinding(const Binding& binding) {
   };
   entry.make_version = [&binding](const std::string& version, const std::string& policy, std::string* error) {
     return makeNode(binding, version, policy, error);
+  };
+  entry.exporter = [&binding](const Schedule& schedule, const std::string& language,
+                              std::string* error) -> std::optional<ProgramParts> {
+    if (language != "node") {
+      *error = std::string(binding.engine) + " exports --as node (the binding's JavaScript API)";
+      return std::nullopt;
+    }
+    std::size_t at = schedule.engine.find('@');
+    std::string version = at == std::string::npos ? binding.version : schedule.engine.substr(at + 1);
+    std::string package = std::string(binding.package) + " " + version;
+    return binding.program(schedule, package, modulesDir(binding, version).string());
   };
   return registerEngine(std::move(entry));
 }

@@ -131,35 +131,6 @@ Answer copy(Conn& conn, const QuerySpec& spec, std::int64_t tag, const std::file
   return answer;
 }
 
-std::string sqlFor(const QuerySpec& spec, std::int64_t tag, bool streaming) {
-  switch (spec.kind) {
-    case QueryKind::kLong: {
-      std::string rows = fmt::format(
-          "WITH RECURSIVE r(x) AS (VALUES(1) UNION ALL SELECT x + 1 FROM r WHERE x < {}) ", std::max<std::int64_t>(
-                                                                                             1, spec.count / 10));
-      return rows + (streaming ? "SELECT x FROM r WHERE x % 997 = 0" : "SELECT sum(x) FROM r");
-    }
-    case QueryKind::kCount: return "SELECT count(*) FROM " + spec.table;
-    case QueryKind::kInsert: {
-      std::string sql = "INSERT INTO " + spec.table + " VALUES ";
-      for (std::int64_t i = 0; i < spec.count; ++i) sql += fmt::format("{}({}, 'v{}')", i ? ", " : "", rowValue(tag, i), i);
-      return sql;
-    }
-    case QueryKind::kBegin: return "BEGIN";
-    case QueryKind::kCommit: return "COMMIT";
-    case QueryKind::kRollback: return "ROLLBACK";
-    case QueryKind::kBadParse: return "SELEC count(*) FROM t1";
-    case QueryKind::kBadBind: return "SELECT count(*) FROM no_such_table";
-    case QueryKind::kBadExec: {  // sum() raises "integer overflow" (sqlite.org/lang_aggfunc.html#sumunc)
-      std::int64_t rows = std::max<std::int64_t>(1000, spec.count / 10);
-      return fmt::format("WITH RECURSIVE r(x) AS (VALUES({0}) UNION ALL SELECT x + 1 FROM r WHERE x < {1}) "
-                         "SELECT sum(x) FROM r",
-                         overflowingRangeStart(rows), overflowingRangeStart(rows) + rows - 1);
-    }
-    default: return "";  // COPY and multi never reach here
-  }
-}
-
 // One statement, under the connection's statement lock (Conn::statement_mu);
 // its result kept in *kept if asked: a read stays running after its first
 // row, anything else is stepped to its end.
@@ -175,7 +146,7 @@ Answer stepStatement(const std::shared_ptr<Conn>& conn, const QuerySpec& part, s
     return answer;
   }
   const bool stream = kept != nullptr && (part.kind == QueryKind::kLong || part.kind == QueryKind::kCount);
-  Answer answer = prepare(*conn, sqlFor(part, tag, stream), &result->stmt);
+  Answer answer = prepare(*conn, sqliteSql(part, tag, stream), &result->stmt);
   if (!answer.isOk()) return answer;
   sync::MutexLock lock(result->mu);
   int rc = sqlite3_step(result->stmt);
@@ -228,6 +199,35 @@ Answer closeLocked(Conn& conn, Style style) LG_REQUIRES(conn.mu) {
 }
 
 }  // namespace
+
+std::string sqliteSql(const QuerySpec& spec, std::int64_t tag, bool streaming) {
+  switch (spec.kind) {
+    case QueryKind::kLong: {
+      std::string rows = fmt::format(
+          "WITH RECURSIVE r(x) AS (VALUES(1) UNION ALL SELECT x + 1 FROM r WHERE x < {}) ", std::max<std::int64_t>(
+                                                                                             1, spec.count / 10));
+      return rows + (streaming ? "SELECT x FROM r WHERE x % 997 = 0" : "SELECT sum(x) FROM r");
+    }
+    case QueryKind::kCount: return "SELECT count(*) FROM " + spec.table;
+    case QueryKind::kInsert: {
+      std::string sql = "INSERT INTO " + spec.table + " VALUES ";
+      for (std::int64_t i = 0; i < spec.count; ++i) sql += fmt::format("{}({}, 'v{}')", i ? ", " : "", rowValue(tag, i), i);
+      return sql;
+    }
+    case QueryKind::kBegin: return "BEGIN";
+    case QueryKind::kCommit: return "COMMIT";
+    case QueryKind::kRollback: return "ROLLBACK";
+    case QueryKind::kBadParse: return "SELEC count(*) FROM t1";
+    case QueryKind::kBadBind: return "SELECT count(*) FROM no_such_table";
+    case QueryKind::kBadExec: {  // sum() raises "integer overflow" (sqlite.org/lang_aggfunc.html#sumunc)
+      std::int64_t rows = std::max<std::int64_t>(1000, spec.count / 10);
+      return fmt::format("WITH RECURSIVE r(x) AS (VALUES({0}) UNION ALL SELECT x + 1 FROM r WHERE x < {1}) "
+                         "SELECT sum(x) FROM r",
+                         overflowingRangeStart(rows), overflowingRangeStart(rows) + rows - 1);
+    }
+    default: return "";  // COPY and multi never reach here
+  }
+}
 
 Answer closedAnswer(const Conn& conn) {
   if (conn.closed_by_database) return {A::kDatabaseClosed, "the database was closed", std::nullopt};

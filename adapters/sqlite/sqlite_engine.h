@@ -14,6 +14,7 @@
 #include "lifeguard/harness/answer.h"
 #include "lifeguard/harness/contract.h"
 #include "lifeguard/harness/engine_adapter.h"
+#include "lifeguard/harness/program.h"
 #include "sqlite_objects.h"
 
 namespace lifeguard::harness::sqlite {
@@ -39,6 +40,10 @@ Answer closeAll(Db& db, Style style);
 // What a call on a closed connection answers.
 Answer closedAnswer(const Conn& conn);
 
+// The SQL of one statement (not COPY, not multi: runQuery does those);
+// `streaming`: a read whose rows are stepped while it runs.
+std::string sqliteSql(const QuerySpec& spec, std::int64_t tag, bool streaming);
+
 // Runs a schedule query's statements on `conn`; keeps the last one's result
 // in *kept if `kept` is not null.
 Answer runQuery(const std::shared_ptr<Conn>& conn, const QuerySpec& spec, std::int64_t tag,
@@ -48,5 +53,9 @@ Answer stepRows(Stmt& result, std::int64_t rows);
 void finalize(Stmt& result);
 // Every table through a fresh connection, rows as "a|b".
 Answer readAll(const std::string& path, std::vector<TableRows>* tables);
+
+// `lifeguard export --as cpp` (sqlite_export.cc): the C API calls of each
+// operation; `finalize_on_busy` for policy broken's close.
+ProgramParts sqliteCppParts(const Schedule& schedule, bool finalize_on_busy);
 
 }  // namespace lifeguard::harness::sqlite

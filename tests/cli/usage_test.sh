@@ -21,7 +21,7 @@ usage_error() {
 
 "$lifeguard" --help >help.txt 2>&1
 check "lifeguard --help exits 0" test $? -eq 0
-for command in run explore import-crash replay shrink show sweep generate engines contract; do
+for command in run explore import-crash replay shrink show export sweep generate engines contract; do
   check "lifeguard --help lists $command" grep -q "^  $command " help.txt
 done
 

@@ -10,7 +10,7 @@ src=$root/harness/src include=$root/harness/include/lifeguard/harness
 # Floors, bottom first; folders on one floor do not include each other.
 declare -A floor=([model]=0 [generate]=1 [judge]=1 [run]=2 [report]=3 [cli]=4)
 # Public headers without a .cc of their own name, and where they live.
-declare -A home=([handle_slots]=model [report]=report)
+declare -A home=([handle_slots]=model [program]=model [report]=report)
 
 home_of() {  # a public header's name without .h -> its folder
   local name=$1 found

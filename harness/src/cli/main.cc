@@ -29,8 +29,8 @@ Schedules are documented in harness/SCHEDULES.md; `lifeguard COMMAND --help` sho
 using namespace lifeguard::harness::cli;
 
 // The commands, in the order --help lists them.
-constexpr const Command* kCommands[] = {&kRun,   &kExplore,  &kImportCrash, &kReplay,   &kShrink,
-                                        &kShow,  &kSweep,    &kGenerate,    &kEngines,  &kContract};
+constexpr const Command* kCommands[] = {&kRun,   &kExplore, &kImportCrash, &kReplay,  &kShrink,  &kShow,
+                                        &kExport, &kSweep,  &kGenerate,    &kEngines, &kContract};
 
 // The command nearest to a mistyped one (edit distance at most 2), or "".
 std::string nearestCommand(const std::string& typed) {

@@ -22,11 +22,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "lifeguard/harness/answer.h"
 #include "lifeguard/harness/contract.h"
+#include "lifeguard/harness/program.h"
 #include "lifeguard/harness/schedule.h"
 
 namespace lifeguard::harness {
@@ -165,6 +167,12 @@ struct EngineEntry {
   // that the engine's use-after-free crashes instead of reading stale memory
   // (harness/src/cli/main.cc).
   bool uninstrumented = false;
+  // `lifeguard export FILE --as LANGUAGE`: the engine's operations in a
+  // standalone program's language (program.h), or nullopt and `error` for a
+  // language the engine has no mapping for.
+  std::function<std::optional<ProgramParts>(const Schedule& schedule, const std::string& language,
+                                            std::string* error)>
+      exporter;
 };
 // Adds an engine; returns true (for static initializers). A name registered
 // twice keeps its first entry. Thread-safety: before main() or before any
@@ -172,7 +180,7 @@ struct EngineEntry {
 // The name carries the plug-in interface version (plugin.h: kPluginVersion),
 // so a plug-in built for another version fails to load before any of its
 // code runs, instead of registering an entry of another layout.
-inline namespace plugin_v2 {
+inline namespace plugin_v3 {
 bool registerEngine(EngineEntry entry);
 }
 // Removes an engine (a plug-in that failed to load); appends `note` to an

@@ -12,36 +12,46 @@
 // exit 0 when K > 0 and 1 when not. An attempt reproduces when it ends as
 // the failure did: killed by a signal or stopped by a sanitizer's report
 // (crash, sanitizer), or still running at its deadline (hang). The engine
-// supplies what each operation does (ProgramParts), as its adapter does it.
+// supplies what each operation does (program.h: ProgramParts), as its
+// adapter does it.
 //
 // Thread-safety: pure functions.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
+#include "lifeguard/harness/program.h"
 #include "lifeguard/harness/schedule.h"
 
 namespace lifeguard::harness {
 
-struct ProgramParts {
-  std::string language;   // "cpp" or "node"
-  std::string build;      // the one command that builds and runs it, printed at its top; FILE stands for its name
-  std::string includes;   // C++: #include lines; node: require lines (may use the variable `modules`)
-  std::string handles;    // declarations of the handles' variables (db, cN, rN), reset per attempt
-  std::string prologue;   // per attempt, before the actors; the variable `dir` names a fresh directory
-  // The statements of one operation, in the engine's API; "" for one the
-  // program skips (and says so in a comment).
-  std::function<std::string(const Op& op)> call;
-};
-
-// The program's text, or "" and `error` when the schedule cannot be one:
-// an artifact of a verdict the program cannot tell (contract, data,
-// invariant: they need the harness's oracles).
-std::string exportProgram(const Schedule& schedule, const std::string& verdict, const ProgramParts& parts,
-                          std::string* error);
+// The program's text, or "" and `error` when the schedule cannot be one.
+// `verdicts` are those the failure shows (an artifact's, or an `expect`
+// line's); an attempt reproduces when it ends as one of them did. Only a
+// crash, a sanitizer report and a hang count: the other verdicts (contract,
+// data, invariant) need the harness's oracles, and a failure with none of
+// the three cannot be exported.
+std::string exportProgram(const Schedule& schedule, const std::vector<std::string>& verdicts,
+                          const ProgramParts& parts, std::string* error);
 
 // A string literal of `text` in C++ and in JavaScript (both accept it).
-std::string quoted(const std::string& text);
+std::string stringLiteral(const std::string& text);
+// The connection and result handles a schedule names (cN, rN), sorted.
+std::vector<std::string> handleNames(const Schedule& schedule);
+
+// A query's text as an expression of the program's language (`node`: JavaScript,
+// else C++), where `text` makes it as the adapter does with `csv` giving each
+// COPY's input file; `before` writes those files (writeCsv) first.
+struct QueryText {
+  std::string before;
+  std::string expression;
+};
+using CsvPath = std::function<std::string(const QuerySpec& copy, std::int64_t tag)>;
+QueryText queryText(const QuerySpec& spec, std::int64_t tag,
+                    const std::function<std::string(const QuerySpec& spec, std::int64_t tag, const CsvPath& csv)>& text,
+                    bool node);
 
 }  // namespace lifeguard::harness

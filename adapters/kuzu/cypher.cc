@@ -1,0 +1,38 @@
+#include "cypher.h"
+
+#include <cmath>
+#include <cstdint>
+
+#include <fmt/format.h>
+
+#include "lifeguard/harness/workload.h"
+
+namespace lifeguard::harness {
+
+std::string kuzuCypher(const QuerySpec& spec, std::int64_t tag, const CsvPath& csv) {
+  switch (spec.kind) {
+    case QueryKind::kLong: {
+      auto side = static_cast<std::int64_t>(std::ceil(std::sqrt(static_cast<double>(spec.count))));
+      return fmt::format("UNWIND range(1, {0}) AS i UNWIND range(1, {0}) AS j RETURN sum(i + j)", side);
+    }
+    case QueryKind::kCount: return "MATCH (n:" + spec.table + ") RETURN count(*)";
+    case QueryKind::kInsert:
+      return fmt::format("UNWIND range(0, {}) AS i CREATE (:{} {{a: {} + i, b: 'v' + CAST(i AS STRING)}})",
+                         spec.count - 1, spec.table, rowValue(tag, 0));
+    case QueryKind::kCopy:
+    case QueryKind::kCopyBad: return "COPY " + spec.table + " FROM '" + csv(spec, tag) + "'";
+    case QueryKind::kBegin: return "BEGIN TRANSACTION";
+    case QueryKind::kCommit: return "COMMIT";
+    case QueryKind::kRollback: return "ROLLBACK";
+    case QueryKind::kMulti:
+      return joinStatements(spec, tag, [&](const QuerySpec& part, std::int64_t t) { return kuzuCypher(part, t, csv); });
+    case QueryKind::kBadParse: return "MATC (n:t1) RETURN count(*)";
+    case QueryKind::kBadBind: return "MATCH (n:no_such_table) RETURN count(*)";
+    case QueryKind::kBadExec:  // INT64 addition overflows at row ~9/10
+      return fmt::format("UNWIND range(0, {}) AS x RETURN sum(x + {})", spec.count - 1,
+                         INT64_MAX - spec.count * 9 / 10);
+  }
+  return "";
+}
+
+}  // namespace lifeguard::harness
