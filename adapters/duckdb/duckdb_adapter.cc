@@ -105,6 +105,10 @@ class DuckDbAdapter : public EngineAdapter {
     capabilities.timeout = false;
     capabilities.durable = true;
     capabilities.result_chains = false;  // a multi keeps its last statement's result
+    // A prebuilt library: its own threads and locks do not go through sync/,
+    // so a controlled scheduler would only make the actors take turns, and
+    // no close would ever overlap a running call (issue 33).
+    capabilities.controllable = false;
     return capabilities;
   }
   const Contract& contract() const override { return contract_; }

@@ -1,5 +1,6 @@
 #include "cypher.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
@@ -8,6 +9,8 @@
 #include "lifeguard/harness/workload.h"
 
 namespace lifeguard::harness {
+
+std::int64_t kuzuBadExecRows(std::int64_t count) { return std::max<std::int64_t>(10, count / 100); }
 
 std::string kuzuCypher(const QuerySpec& spec, std::int64_t tag, const CsvPath& csv) {
   switch (spec.kind) {
@@ -28,9 +31,10 @@ std::string kuzuCypher(const QuerySpec& spec, std::int64_t tag, const CsvPath& c
       return joinStatements(spec, tag, [&](const QuerySpec& part, std::int64_t t) { return kuzuCypher(part, t, csv); });
     case QueryKind::kBadParse: return "MATC (n:t1) RETURN count(*)";
     case QueryKind::kBadBind: return "MATCH (n:no_such_table) RETURN count(*)";
-    case QueryKind::kBadExec:  // INT64 addition overflows at row ~9/10
-      return fmt::format("UNWIND range(0, {}) AS x RETURN sum(x + {})", spec.count - 1,
-                         INT64_MAX - spec.count * 9 / 10);
+    case QueryKind::kBadExec: {  // INT64 addition overflows at row ~9/10
+      std::int64_t rows = kuzuBadExecRows(spec.count);
+      return fmt::format("UNWIND range(0, {}) AS x RETURN sum(x + {})", rows - 1, INT64_MAX - rows * 9 / 10);
+    }
   }
   return "";
 }

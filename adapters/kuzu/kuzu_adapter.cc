@@ -118,6 +118,10 @@ class KuzuAdapter : public EngineAdapter {
   Capabilities capabilities() const override {
     Capabilities capabilities;
     capabilities.durable = true;
+    // A prebuilt library: its own threads and locks do not go through sync/,
+    // so a controlled scheduler would only make the actors take turns, and
+    // no close would ever overlap a running call (issue 33).
+    capabilities.controllable = false;
     return capabilities;
   }
   const Contract& contract() const override { return contract_; }

@@ -133,8 +133,9 @@ const handlers = {
   async close_result(request) {
     const result = results.get(request.result);
     if (result === undefined) return gone();
-    results.delete(request.result);
+    // Closed first: a binding may refuse (Busy), and then the result stays.
     if (result !== null) binding.closeResult(result);
+    results.delete(request.result);
     return ok();
   },
   async interrupt(request) {

@@ -40,6 +40,10 @@ Contract nodeKuzuContract(const std::string&) {
   for (HandleState state : kHandleStates) {
     contract.allow({OpKind::kOpenDb, QueryKind::kLong, state}, {AnswerKind::kBusy});
     contract.allow({OpKind::kReopen, QueryKind::kLong, state}, {AnswerKind::kBusy});
+    // @ladybugdb/core's NodeQueryResult::close refuses while a getNext() on
+    // it is in flight ("Cannot close QueryResult while an async operation is
+    // in flight."), and the result stays open (kuzu.js: classify).
+    contract.allow({OpKind::kCloseResult, QueryKind::kLong, state}, {AnswerKind::kBusy});
   }
   return contract;
 }

@@ -71,4 +71,12 @@ check "and a row per operation" grep -q '^query copy_bad .*CopyError' contract.o
 "$lifeguard" contract --engine nosuch >nosuch.out 2>&1
 check "an unknown engine is an error that lists the engines" grep -q "unknown engine 'nosuch' (this build has: " nosuch.out
 
+# 6. A vacuous campaign: one actor, so no close can overlap a call in flight.
+"$lifeguard" run --iterations 3 --seed 1 --actors 1 --out vacuous >vacuous.out 2>&1
+check "a campaign in which no close overlapped work exits 3" test $? -eq 3
+check "and says so plainly" grep -q '^VACUOUS: in 3 runs no close overlapped a call in flight' vacuous.out
+"$lifeguard" run --iterations 3 --seed 1 --out vacuous >busy.out 2>&1
+check "one with such overlaps does not (exit 0)" test $? -eq 0
+check "nor says it" bash -c "! grep -q VACUOUS busy.out"
+
 finish

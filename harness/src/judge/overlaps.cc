@@ -83,6 +83,13 @@ void OverlapTally::count(const Schedule& s, const std::vector<Event>& history) {
   if (std::size_t n = secondInstances(s, index).size(); n > 0) counts_["second instance of a path"] += n;
 }
 
+bool OverlapTally::closeOverlappedWork() const {
+  for (const auto& [what, n] : counts_) {
+    if (n > 0 && what.find(" during ") != std::string::npos) return true;
+  }
+  return false;
+}
+
 std::string OverlapTally::summary() const {
   std::string out;
   for (const auto& [what, n] : counts_) out += (out.empty() ? "" : ", ") + what + " " + std::to_string(n);

@@ -21,6 +21,10 @@ class OverlapTally {
   void count(const Schedule& schedule, const std::vector<Event>& history);
   // "disconnect during a running query 41, ..."; "" if nothing overlapped.
   std::string summary() const;
+  // Whether a close (of a database, a connection or a result) overlapped a
+  // call in flight at least once: a campaign without one tested nothing it
+  // exists to test (vacuous). A close with only idle connections does not count.
+  bool closeOverlappedWork() const;
 
  private:
   std::map<std::string, std::uint64_t> counts_;

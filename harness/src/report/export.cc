@@ -209,13 +209,16 @@ std::string nodeProgram(const Schedule& s, const std::string& verdict, const Pro
           "  while (reached[actor][op] < level) await new Promise((resolve) => setImmediate(resolve));\n}\n";
   text += fmt::format("// An error a call answered. One the binding does not document (none of the errors it\n"
                       "// says a call can answer) makes the attempt exit with status 3; a JavaScript TypeError\n"
-                      "// (such as a method this release lacks) is not the engine's answer, and does not count.\n"
+                      "// raised in this program (such as a method this release lacks) is not the engine's\n"
+                      "// answer, and does not count; one raised in the package's own code does.\n"
                       "let undocumented = false;\n"
                       "function answered(actor, call, error) {{\n"
                       "  const message = String(error && error.message);\n"
-                      "  const documented = error instanceof TypeError || {};\n"
+                      "  const frame = String(error && error.stack).split('\\n')[1] || '';\n"
+                      "  const ours = error instanceof TypeError && !frame.includes(modules);\n"
+                      "  const documented = ours || {};\n"
                       "  if (!documented) undocumented = true;\n"
-                      "  const note = error instanceof TypeError ? ' (a TypeError, not the engine\\'s)' : documented ? '' : ' (undocumented)';\n"
+                      "  const note = ours ? ' (a TypeError of this program, not the engine\\'s)' : documented ? '' : ' (undocumented)';\n"
                       "  console.log(`  actor ${{actor}}, ${{call}}: ${{message}}${{note}}`);\n}}\n",
                       parts.documented.empty() ? "true" : "(" + parts.documented + ")");
   text += fmt::format("// A COPY's input: rows (tag * {0} + i, 'v' + i); line badLine (from 1) is bad.\n"

@@ -252,7 +252,8 @@ RunResult runInProcess(const Schedule& schedule, const RunOptions& options,
   if (error.empty()) adapter = makeAdapter(schedule.engine, schedule.policy, &error);
   if (adapter != nullptr && schedule.scheduler.controlled() && !adapter->capabilities().controllable) {
     error = "engine " + adapter->name() + " cannot run under scheduler " + schedule.scheduler.name +
-            ": its calls wait on another process, which a controlled scheduler cannot reach; use --scheduler os";
+            ": its threads and locks (in another process, or a prebuilt library's own) are out of a controlled scheduler's "
+            "reach; use --scheduler os";
     adapter.reset();
   }
   if (adapter == nullptr) {

@@ -46,8 +46,10 @@ struct Capabilities {
   bool running_event = false;   // can report when a query starts and when it starts executing
   // A controlled scheduler (random, pct, dfs) can run its calls: false for an
   // engine in another process, whose calls wait on a socket the scheduler
-  // cannot see (the actors would only take turns). Such an engine is run
-  // with --scheduler os only.
+  // cannot see, and for a prebuilt library whose threads and locks do not go
+  // through sync/ (Kuzu, DuckDB): a call would block its actor until it
+  // returned, so the actors would only take turns and no close would overlap
+  // work. Such an engine is run with --scheduler os only.
   bool controllable = true;
 };
 
