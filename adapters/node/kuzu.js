@@ -44,7 +44,7 @@ module.exports = function load(modules, packageVersion) {
       case 'insert':
         return `UNWIND range(0, ${s.count - 1}) AS i CREATE (:${s.table} {a: ${s.first} + i, b: 'v' + CAST(i AS STRING)})`;
       case 'copy':
-      case 'copy_bad': return `COPY ${s.table} FROM '${s.csv}'`;
+      case 'copy_bad': return `COPY ${s.table} FROM '${s.csv}' (HEADER=false)`;  // as cypher.h
       case 'begin': return 'BEGIN TRANSACTION';
       case 'commit': return 'COMMIT';
       case 'rollback': return 'ROLLBACK';
@@ -119,13 +119,24 @@ module.exports = function load(modules, packageVersion) {
       let read = 0;
       for (let r = Math.min(part, chain.length - 1); r < chain.length && read < rows; ++r) {
         while (read < rows && chain[r].hasNext()) {
-          await chain[r].getNext();
+          chain[r].lifeguardReading = (chain[r].lifeguardReading || 0) + 1;
+          try {
+            await chain[r].getNext();
+          } finally {
+            --chain[r].lifeguardReading;
+          }
           ++read;
         }
       }
       return read;
     },
-    closeResult(chain) { for (const result of chain) result.close(); },
+    // The results being read first: @ladybugdb/core refuses to close one
+    // while its getNext() runs (Busy), and then none of the chain is closed.
+    closeResult(chain) {
+      for (const result of [...chain].sort((a, b) => (b.lifeguardReading || 0) - (a.lifeguardReading || 0))) {
+        result.close();
+      }
+    },
     // The harness's 0 means no timeout; the binding refuses 0 ("timeoutInMs
     // must be a positive number."), so the longest one stands for none.
     setTimeout(conn, ms) { conn.setQueryTimeout(ms > 0 ? ms : 2 ** 31 - 1); },
