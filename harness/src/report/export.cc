@@ -44,7 +44,6 @@ std::string joined(const std::vector<std::string>& words) {
 
 int awaitLevel(AwaitEvent event) { return event == AwaitEvent::kReturned ? 2 : 1; }
 
-// Each actor's operations: an await waits, a call is marked made, done, returned.
 // The handle a call uses, which must still be there: as the driver answers
 // "no such handle" to a call on a closed or dropped one, the program skips
 // it (else it would fail on its own null, not in the engine). "" for none.
@@ -60,6 +59,7 @@ std::string usedHandle(const Op& op) {
   }
 }
 
+// Each actor's operations: an await waits, a call is marked made, then returned.
 std::string actorBody(const Schedule& s, int actor, const ProgramParts& parts, bool node) {
   std::string body;
   for (int i = 0; i < static_cast<int>(s.actors[actor].size()); ++i) {

@@ -11,9 +11,12 @@
 // (default 10); a line per attempt and a last line "reproduced K of N",
 // exit 0 when K > 0 and 1 when not. An attempt reproduces when it ends as
 // the failure did: killed by a signal or stopped by a sanitizer's report
-// (crash, sanitizer), or still running at its deadline (hang). The engine
-// supplies what each operation does (program.h: ProgramParts), as its
-// adapter does it.
+// (crash, sanitizer), still running at its deadline (hang), or, in a
+// JavaScript program whose engine says which errors its binding documents,
+// a call answered another one (contract). A call on a handle the program
+// closed or dropped is skipped, as the adapters answer "no such handle".
+// The engine supplies what each operation does (program.h: ProgramParts),
+// as its adapter does it.
 //
 // Thread-safety: pure functions.
 #pragma once
