@@ -338,6 +338,11 @@ Contract duckdbContract(const std::string& policy) {
   using A = AnswerKind;
   Contract contract = deferredCloseContract();
   contract.setStyle(CloseStyle::kDeferred, "duckdb/duckdb#1924 (connections keep the database alive)");
+  contract.setSecondInstance("the caller's fault; the adapter's open answers Busy, and changes nothing, while "
+                             "connections or results of an earlier instance of the file live",
+                             "duckdb.org/docs/stable/connect/concurrency: sharing one instance per file is the "
+                             "application's job (the C API caches none); seen: a COPY that answered ok was missing "
+                             "after a second instance of its file");
   for (QueryKind query : kStatementKinds) {
     for (HandleState state : kHandleStates) {
       contract.allow({OpKind::kQuery, query, state}, {A::kUserError, A::kWriteConflict});

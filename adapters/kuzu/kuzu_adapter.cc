@@ -273,6 +273,9 @@ Contract kuzuContract(const std::string& policy) {
   contract.setStyle(CloseStyle::kDeferred,
                     "src/common/database_lifecycle_manager.cpp; test/api/api_test.cpp "
                     "CloseDatabaseBeforeQueryResultAndConnection");
+  contract.setSecondInstance("the caller's fault; the adapter's open waits until the instance it replaces is gone",
+                             "include/main/database.h, of a read-write database: \"there must not be multiple "
+                             "`Database` objects created with the same database path\"");
   // A write's answer after its commit, when the checkpoint that follows times out.
   for (QueryKind query : {QueryKind::kInsert, QueryKind::kCopy, QueryKind::kCommit}) {
     for (HandleState state : kHandleStates) {

@@ -431,6 +431,9 @@ Contract lifeguardContract(const std::string&) {
 // Durability).
 Contract lifeguardDiskContract(const std::string& policy) {
   Contract contract = lifeguardContract(policy);
+  contract.setSecondInstance("the caller's fault; the adapter's open answers Busy, and changes nothing, until a "
+                             "close of the earlier instance returned or its destructor finished",
+                             "engine/README.md, Durability: one Database per directory at a time");
   for (HandleState state : kHandleStates) {
     contract.allow({OpKind::kOpenDb, QueryKind::kLong, state}, {AnswerKind::kBusy});
     contract.allow({OpKind::kReopen, QueryKind::kLong, state}, {AnswerKind::kBusy});

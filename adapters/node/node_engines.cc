@@ -37,6 +37,10 @@ Contract nodeKuzuContract(const std::string&) {
   // Kuzu's database.h: "there must not be multiple Database objects created
   // with the same database path". The driver refuses an open while an
   // earlier instance of the path may live (kuzu.js).
+  contract.setSecondInstance("the caller's fault; the driver's open answers Busy while connections or calls of an "
+                             "earlier instance of the path live (kuzu.js)",
+                             "Kuzu's include/main/database.h, of a read-write database: \"there must not be "
+                             "multiple `Database` objects created with the same database path\"");
   for (HandleState state : kHandleStates) {
     contract.allow({OpKind::kOpenDb, QueryKind::kLong, state}, {AnswerKind::kBusy});
     contract.allow({OpKind::kReopen, QueryKind::kLong, state}, {AnswerKind::kBusy});
@@ -54,6 +58,10 @@ Contract nodeDuckDbContract(const std::string&) {
   contract.setStyle(CloseStyle::kDeferred,
                     "@duckdb/node-api README: closeSync() on an instance or a connection; DuckDB's connections keep "
                     "their database alive (duckdb/duckdb#1924)");
+  contract.setSecondInstance("the caller's fault; the driver's open answers Busy while connections of an earlier "
+                             "instance of the file live (duckdb.js)",
+                             "duckdb.org/docs/stable/connect/concurrency: sharing one instance per file is the "
+                             "application's job");
   for (QueryKind query : kStatementKinds) {
     for (HandleState state : kHandleStates) contract.allow({OpKind::kQuery, query, state}, {A::kUserError, A::kWriteConflict});
   }

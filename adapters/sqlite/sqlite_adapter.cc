@@ -206,11 +206,11 @@ bool registerStyle(const std::string& name, const std::string& description, std:
   entry.uninstrumented = true;  // Debian's library, not built with the sanitizers
   entry.exporter = [name](const Schedule& schedule, const std::string& language,
                           std::string* error) -> std::optional<ProgramParts> {
-    if (name != "sqlite" || language != "cpp") {
-      *error = "sqlite exports --as cpp (its C API); sqlite-v2 has no export mapping";
+    if (name != "sqlite" || (language != "c" && language != "cpp")) {
+      *error = "sqlite exports --as c or --as cpp (its C API); sqlite-v2 has no export mapping";
       return std::nullopt;
     }
-    return sqliteCppParts(schedule, schedule.policy == "broken");
+    return sqliteParts(schedule, schedule.policy == "broken", language == "c");
   };
   return registerEngine(std::move(entry));
 }

@@ -5,6 +5,9 @@ namespace lifeguard::harness::sqlite {
 
 Contract sqliteContract(Style style) {
   Contract contract = style == Style::kCloseV2 ? deferredCloseContract() : refusingCloseContract();
+  contract.setSecondInstance("allowed: every connection is its own handle on the file, and SQLite's file locks "
+                             "order them",
+                             "sqlite.org/lockingv3.html");
   if (style == Style::kCloseV2) {
     contract.setStyle(CloseStyle::kDeferred, "sqlite.org/c3ref/close.html: sqlite3_close_v2 makes the connection "
                                              "\"an unusable zombie\", deallocated when the last statement is finalized");

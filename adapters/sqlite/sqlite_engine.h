@@ -54,8 +54,9 @@ void finalize(Stmt& result);
 // Every table through a fresh connection, rows as "a|b".
 Answer readAll(const std::string& path, std::vector<TableRows>* tables);
 
-// `lifeguard export --as cpp` (sqlite_export.cc): the C API calls of each
-// operation; `finalize_on_busy` for policy broken's close.
-ProgramParts sqliteCppParts(const Schedule& schedule, bool finalize_on_busy);
+// `lifeguard export --as c|cpp` (sqlite_export.cc): the C API calls of each
+// operation, in a C (`c`) or C++ program; `finalize_on_busy` for policy
+// broken's close.
+ProgramParts sqliteParts(const Schedule& schedule, bool finalize_on_busy, bool c);
 
 }  // namespace lifeguard::harness::sqlite

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # lifeguard export: the programs it writes build with the command printed at
 # their top and reproduce their failure on their own, and only it: the
-# SQLite broken adapter's use-after-free (5 of 5; 0 of 5 with the adapter's
-# wrong close taken out of the program), Kuzu's incident through its C++ API
+# SQLite broken adapter's use-after-free, in C++ and in C (5 of 5; 0 of 5
+# with the adapter's wrong close taken out of the program), Kuzu's incident through its C++ API
 # when ./run has fetched Kuzu (at least 5 of 10), and the Node.js programs
 # for node:kuzu and node:duckdb parse (their runs take minutes, so they are
 # measured by hand: docs/guide.md, "Standalone reproducers").
@@ -32,19 +32,28 @@ build_and_run sqlite.sched sqlite.cc 5 --as cpp --policy broken
 check "the SQLite program reproduces the broken adapter's crash 5 of 5" grep -q '^reproduced 5 of 5$' sqlite.cc.run
 check "with ASan's report of it" grep -q 'ERROR: AddressSanitizer' sqlite.cc.err
 # The control: the same program with the adapter's close done right.
-sed 's/constexpr bool kFinalizeOnBusy = true;/constexpr bool kFinalizeOnBusy = false;/' sqlite.cc >control.cc
+sed 's/static const int kFinalizeOnBusy = 1;/static const int kFinalizeOnBusy = 0;/' sqlite.cc >control.cc
 check "the control differs from the program only in the close" bash -c "diff sqlite.cc control.cc | grep -c '^>' | grep -qx 1"
 command=$(grep -m1 -A1 '^// Build and run' control.cc | tail -n 1 | sed 's|^//   ||; s|sqlite.cc|control.cc|; s| ./repro 10$| ./repro 5|')
 bash -c "$command" >control.run 2>&1
 check "the control exits 1" test $? -eq 1
 check "and never reproduces (0 of 5)" grep -q '^reproduced 0 of 5$' control.run
 
+# The same failure as a C program (--as c), and its control.
+build_and_run sqlite.sched sqlite.c 5 --as c --policy broken
+check "the SQLite C program reproduces the crash 5 of 5" grep -q '^reproduced 5 of 5$' sqlite.c.run
+sed 's/static const int kFinalizeOnBusy = 1;/static const int kFinalizeOnBusy = 0;/' sqlite.c >control.c
+check "the C control differs only in the close" bash -c "diff sqlite.c control.c | grep -c '^>' | grep -qx 1"
+command=$(grep -m1 -A1 '^// Build and run' control.c | tail -n 1 | sed 's|^//   ||; s|sqlite.c|control.c|; s| ./repro 10$| ./repro 5|')
+bash -c "$command" >control-c.run 2>&1
+check "and never reproduces (0 of 5)" grep -q '^reproduced 0 of 5$' control-c.run
+
 # -- What export refuses.
 "$lifeguard" export sqlite.sched --as cpp >refused.out 2>&1
 check "a file whose policy expects no failure is refused (exit 2)" test $? -eq 2
 check "and says why" grep -q 'records no failure under policy serialized' refused.out
 "$lifeguard" export sqlite.sched --as node --policy broken >refused.out 2>&1
-check "a language the engine has no mapping for is refused" grep -q 'sqlite exports --as cpp' refused.out
+check "a language the engine has no mapping for is refused" grep -q 'sqlite exports --as c or --as cpp' refused.out
 cat >data.sched <<'EOF'
 lifeguard-schedule 1
 engine sqlite

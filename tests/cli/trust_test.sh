@@ -68,6 +68,11 @@ check "the legacy part ran" grep -q 'policy legacy, scheduler pct' fuzz.out
 check "lifeguard contract prints the close style and its source" \
   grep -q '^engine lifeguard, policy complete: close style drain (engine/README.md' contract.out
 check "and a row per operation" grep -q '^query copy_bad .*CopyError' contract.out
+"$lifeguard" contract --engine lifeguard-disk >disk-contract.out 2>&1
+check "an on-disk engine's contract says what it does about a second instance of its path" \
+  grep -q "^a second instance of a path (opened while an earlier one lives): the caller's fault; the adapter's open answers Busy" disk-contract.out
+check "with its source" grep -q '^  source: engine/README.md, Durability' disk-contract.out
+check "an in-memory engine's says nothing of it" bash -c "! grep -q 'second instance' contract.out"
 "$lifeguard" contract --engine nosuch >nosuch.out 2>&1
 check "an unknown engine is an error that lists the engines" grep -q "unknown engine 'nosuch' (this build has: " nosuch.out
 

@@ -84,6 +84,10 @@ int contract(const Args& args) {
     std::printf("a prepared statement run on another connection (H11): %s\n  source: %s\n",
                 answers(c.foreignStatement()).c_str(), c.foreignStatementSource().c_str());
   }
+  if (!c.secondInstance().empty()) {
+    std::printf("a second instance of a path (opened while an earlier one lives): %s\n  source: %s\n",
+                c.secondInstance().c_str(), c.secondInstanceSource().c_str());
+  }
   if (c.callerFaults().empty()) {
     std::printf("the caller's fault: nothing (every overlap is the engine's to survive)\n");
   }

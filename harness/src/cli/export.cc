@@ -15,7 +15,7 @@ void exportOptions(Options& o) {
   o.about("a failure artifact (or a regression file with an `expect` line) as a standalone program that "
           "reproduces it through the engine's public API, with no lifeguard code: its build command is at its top");
   o.files("FILE", "a failure artifact or a schedule that expects a crash, a sanitizer report or a hang", 1, 1);
-  o.choice("as", "the program's language (each engine maps its operations to one or more)", {"cpp", "node"});
+  o.choice("as", "the program's language (each engine maps its operations to one or more)", {"cpp", "c", "node"});
   o.text("out", "where the program goes (default FILE without .sched, plus .cc or .js)", "-o");
   o.text("policy", "the policy whose expected verdict a regression file is exported for (default its own)");
 }
@@ -50,7 +50,7 @@ int exportCommand(const Args& args) {
     return std::fprintf(stderr, "lifeguard export: %s\n", text ? parse_error.message.c_str() : error.c_str()), 2;
   }
   const std::string language = args.get("as", "");
-  if (language.empty()) return std::fprintf(stderr, "lifeguard export: say the language with --as cpp|node\n"), 2;
+  if (language.empty()) return std::fprintf(stderr, "lifeguard export: say the language with --as cpp|c|node\n"), 2;
   const std::string policy = args.get("policy", schedule->policy);
   std::vector<std::string> verdicts = failureOf(*schedule, *text, policy);
   if (verdicts.empty()) {
@@ -62,12 +62,12 @@ int exportCommand(const Args& args) {
     return std::fprintf(stderr, "lifeguard export: engine %s is not in this build\n", schedule->engine.c_str()), 2;
   }
   if (!engine->exporter) {
-    return std::fprintf(stderr, "lifeguard export: engine %s has no export mapping (kuzu, node:kuzu, node:duckdb "
-                        "and sqlite do)\n", engine->name.c_str()), 2;
+    return std::fprintf(stderr, "lifeguard export: engine %s has no export mapping (kuzu, sqlite, node:kuzu and "
+                        "node:duckdb do)\n", engine->name.c_str()), 2;
   }
   schedule->policy = policy;
   std::string stem = path.ends_with(".sched") ? path.substr(0, path.size() - 6) : path;
-  std::string out = args.get("out", stem + (language == "node" ? ".js" : ".cc"));
+  std::string out = args.get("out", stem + (language == "node" ? ".js" : language == "c" ? ".c" : ".cc"));
   std::optional<ProgramParts> parts = engine->exporter(*schedule, language, &error);
   if (parts) {
     // Paths under the directory it runs in are written relative to it, so

@@ -6,16 +6,11 @@
 #include <fmt/format.h>
 
 #include "lifeguard/harness/workload.h"
+#include "report/export_layout.h"
 
 namespace lifeguard::harness {
 namespace {
 
-// The conditions for a crash or sanitizer report and for a hang, or'd for
-// the verdicts the failure may show; nullopt if none is one the program sees.
-struct Conditions {
-  std::string cpp;
-  std::string node;
-};
 std::optional<Conditions> outcomeOf(const std::vector<std::string>& verdicts, bool contract) {
   Conditions out;
   std::set<std::string> seen;
@@ -60,7 +55,11 @@ std::string usedHandle(const Op& op) {
 }
 
 // Each actor's operations: an await waits, a call is marked made, then returned.
-std::string actorBody(const Schedule& s, int actor, const ProgramParts& parts, bool node) {
+}  // namespace
+
+std::string actorBody(const Schedule& s, int actor, const ProgramParts& parts, Language language) {
+  const bool node = language == Language::kNode;
+  const bool c = language == Language::kC;
   std::string body;
   for (int i = 0; i < static_cast<int>(s.actors[actor].size()); ++i) {
     const Op& op = s.actors[actor][i];
@@ -79,12 +78,12 @@ std::string actorBody(const Schedule& s, int actor, const ProgramParts& parts, b
     if (std::string handle = usedHandle(op); !handle.empty()) {
       body += node ? fmt::format("    if ({} === null) console.log('  actor {}, {}: skipped ({} is gone)');\n    else ",
                                  handle, actor, formatOp(op), handle)
-                   : fmt::format("    if (!{}) std::printf(\"  actor {}, {}: skipped ({} is gone)\\n\");\n    else ",
-                                 handle, actor, formatOp(op), handle);
+                   : fmt::format("    if (!{}) {}printf(\"  actor {}, {}: skipped ({} is gone)\\n\");\n    else ",
+                                 handle, c ? "" : "std::", actor, formatOp(op), handle);
     } else {
       body += "    ";
     }
-    body += "try {\n";
+    body += c ? "{\n" : "try {\n";
     std::string indented;
     for (std::size_t start = 0; start < call.size();) {
       std::size_t end = call.find('\n', start);
@@ -93,10 +92,13 @@ std::string actorBody(const Schedule& s, int actor, const ProgramParts& parts, b
       start = end + 1;
     }
     body += indented;
-    body += node ? fmt::format("    }} catch (error) {{  // an error is an answer: say it, go on\n"
-                               "      answered({}, {}, error);\n    }}\n",
-                               actor, stringLiteral(formatOp(op)))
-                 : "    } catch (...) {}  // an error is an answer: go on\n";
+    if (node) {
+      body += fmt::format("    }} catch (error) {{  // an error is an answer: say it, go on\n"
+                          "      answered({}, {}, error);\n    }}\n",
+                          actor, stringLiteral(formatOp(op)));
+    } else {
+      body += c ? "    }\n" : "    } catch (...) {}  // an error is an answer: go on\n";
+    }
     body += fmt::format("    mark({}, {}, 2);\n", actor, i);
   }
   return body;
@@ -127,6 +129,8 @@ std::string headerComment(const Schedule& s, const std::string& verdict, const P
   return text;
 }
 
+namespace {
+
 std::string cppProgram(const Schedule& s, const std::string& verdict, const ProgramParts& parts, const Conditions& outcome) {
   std::string text = headerComment(s, verdict, parts, "//");
   text += parts.includes;
@@ -136,10 +140,10 @@ std::string cppProgram(const Schedule& s, const std::string& verdict, const Prog
   text += fmt::format("// 0: not yet; 1: the call was made; 2: it returned.\nstd::atomic<int> reached[{}][{}];\n",
                       s.actors.size(), longestActor(s));
   text += "void mark(int actor, int op, int level) { reached[actor][op].store(level); }\n"
-          "void awaitCall(int actor, int op, int level) {\n"
+          "[[maybe_unused]] void awaitCall(int actor, int op, int level) {\n"
           "  while (reached[actor][op].load() < level) std::this_thread::yield();\n}\n";
   text += fmt::format("// A COPY's input: rows (tag * {0} + i, 'v' + i); line bad_line (from 1) is bad.\n"
-                      "std::string writeCsv(const std::string& path, long long tag, long long rows, long long bad_line) {{\n"
+                      "[[maybe_unused]] std::string writeCsv(const std::string& path, long long tag, long long rows, long long bad_line) {{\n"
                       "  std::ofstream out(path);\n  for (long long i = 0; i < rows; ++i) {{\n"
                       "    if (i + 1 == bad_line) out << \"not_a_number,bad\\n\";\n"
                       "    else out << tag * {0} + i << \",v\" << i << \"\\n\";\n  }}\n  return path;\n}}\n\n"
@@ -147,7 +151,7 @@ std::string cppProgram(const Schedule& s, const std::string& verdict, const Prog
                       kRowsPerTag);
   text += parts.handles + parts.prologue;
   for (int a = 0; a < static_cast<int>(s.actors.size()); ++a) {
-    text += fmt::format("  std::thread actor{}([&] {{\n{}  }});\n", a, actorBody(s, a, parts, false));
+    text += fmt::format("  std::thread actor{}([&] {{\n{}  }});\n", a, actorBody(s, a, parts, Language::kCpp));
   }
   for (int a = 0; a < static_cast<int>(s.actors.size()); ++a) text += fmt::format("  actor{}.join();\n", a);
   text += "}\n\n}  // namespace\n\n";
@@ -231,7 +235,7 @@ std::string nodeProgram(const Schedule& s, const std::string& verdict, const Pro
   text += parts.handles + parts.prologue;
   std::string actors;
   for (int a = 0; a < static_cast<int>(s.actors.size()); ++a) {
-    text += fmt::format("  const actor{} = (async () => {{\n{}  }})();\n", a, actorBody(s, a, parts, true));
+    text += fmt::format("  const actor{} = (async () => {{\n{}  }})();\n", a, actorBody(s, a, parts, Language::kNode));
     actors += (actors.empty() ? "actor" : ", actor") + std::to_string(a);
   }
   text += fmt::format("  await Promise.all([{}]);\n}}\n\n", actors);
@@ -283,8 +287,9 @@ std::string exportProgram(const Schedule& schedule, const std::vector<std::strin
     return "";
   }
   if (parts.language == "cpp") return cppProgram(schedule, verdict, parts, *outcome);
+  if (parts.language == "c") return cProgram(schedule, verdict, parts, *outcome);
   if (parts.language == "node") return nodeProgram(schedule, verdict, parts, *outcome);
-  *error = "no program layout for language '" + parts.language + "' (cpp, node)";
+  *error = "no program layout for language '" + parts.language + "' (cpp, c, node)";
   return "";
 }
 

@@ -98,6 +98,16 @@ class Contract {
   void setStyle(CloseStyle style, std::string source) { style_ = style, style_source_ = std::move(source); }
   CloseStyle style() const { return style_; }
   const std::string& styleSource() const { return style_source_; }
+  // A second instance of a path: a database opened while an earlier
+  // instance of the same path still lives in the process. `rule` says what
+  // the engine promises about it and what the adapter does to avoid it
+  // ("the caller's fault: the adapter answers Busy ..."); `source` is where
+  // the engine's documentation says so. Unset for an engine without a path.
+  void setSecondInstance(std::string rule, std::string source) {
+    second_instance_ = std::move(rule), second_instance_source_ = std::move(source);
+  }
+  const std::string& secondInstance() const { return second_instance_; }
+  const std::string& secondInstanceSource() const { return second_instance_source_; }
   void addCallerFault(CallerFault fault) { caller_faults_.push_back(std::move(fault)); }
   const std::vector<CallerFault>& callerFaults() const { return caller_faults_; }
   // Whether `closer` overlapping `victim` is one of the caller faults.
@@ -137,6 +147,7 @@ class Contract {
  private:
   CloseStyle style_ = CloseStyle::kDrain;
   std::string style_source_;
+  std::string second_instance_, second_instance_source_;
   std::vector<CallerFault> caller_faults_;
   std::map<ContractKey, std::set<AnswerKind>> table_;
   std::set<AnswerKind> when_interrupted_, when_timeout_;

@@ -1,6 +1,6 @@
 // Export: a failure artifact as a standalone program that reproduces it
 // through the engine's public API, with no lifeguard code, for the engine's
-// maintainers (`lifeguard export FILE --as cpp|node`).
+// maintainers (`lifeguard export FILE --as cpp|c|node`).
 //
 // The harness lays the program out: one thread (C++) or async function
 // (JavaScript) per actor, running the actor's operations in order; each

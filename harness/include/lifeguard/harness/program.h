@@ -14,7 +14,7 @@
 namespace lifeguard::harness {
 
 struct ProgramParts {
-  std::string language;   // "cpp" or "node"
+  std::string language;   // "cpp", "c" or "node"
   std::string build;      // the one command that builds and runs it, printed at its top; FILE stands for its name
   std::string includes;   // C++: #include lines; node: require lines (may use the variable `modules`)
   std::string handles;    // declarations of the handles' variables (db, cN, rN), reset per attempt
