@@ -125,5 +125,14 @@ TEST(HintsTest, TheEnginesFrameOfASanitizerReportSkipsTheHarnessAndTheStandardLi
   EXPECT_EQ(engineFrame("no stack here"), "");
 }
 
+TEST(HintsTest, TheEnginesFrameOfACrashStackSkipsTheAllocator) {
+  // A heap corrupted earlier is noticed in operator new: the engine's frame is its caller.
+  std::string report = "lifeguard crash_stack: signal 6 (Aborted)\n"
+                       "/lib/x86_64-linux-gnu/libc.so.6(gsignal+0xcb)[0x7f0]\n"
+                       "/lib/x86_64-linux-gnu/libstdc++.so.6(_Znwm+0x1e)[0x7f1]\n"
+                       "lbugjs.node(_ZN4lbug7storage12MemoryBufferC1EPNS0_13MemoryManagerEPhm+0x20)[0x7f2]\n";
+  EXPECT_EQ(engineFrame(report), "lbug::storage::MemoryBuffer::MemoryBuffer");
+}
+
 }  // namespace
 }  // namespace lifeguard::harness

@@ -199,9 +199,12 @@ std::string demangled(const std::string& symbol) {
   return out;
 }
 
+// A frame that is not the engine's own: the harness's, the runtime's, or the
+// allocator's (operator new and delete, where a corrupted heap is noticed,
+// not where it was corrupted).
 bool harnessFrame(const std::string& function) {
   for (const char* prefix : {"lifeguard::harness::", "lifeguard::sync::", "lifeguard::testing::", "std::", "__", "node::",
-                             "v8::", "uv_"}) {
+                             "v8::", "uv_", "operator new", "operator delete"}) {
     if (function.rfind(prefix, 0) == 0) return true;
   }
   return false;
