@@ -1,4 +1,4 @@
-// `lifeguard export --as cpp` for sqlite and sqlite-v2: each operation as the
+// `lifeguard export --as c|cpp` for sqlite: each operation as the
 // C API calls the adapter makes (sqlite_engine.cc), without its bookkeeping
 // (locks, answers). A connection is its own sqlite3* (serialized); a kept
 // read stays stepped to its first row; a close is the engine's close of the
