@@ -134,8 +134,8 @@ namespace {
 std::string cppProgram(const Schedule& s, const std::string& verdict, const ProgramParts& parts, const Conditions& outcome) {
   std::string text = headerComment(s, verdict, parts, "//");
   text += parts.includes;
-  text += "#include <signal.h>\n#include <sys/wait.h>\n#include <unistd.h>\n\n#include <atomic>\n#include <chrono>\n"
-          "#include <cstdio>\n#include <cstdlib>\n#include <cstring>\n#include <filesystem>\n#include <fstream>\n#include <string>\n"
+  text += "#include <signal.h>\n#include <sys/wait.h>\n#include <unistd.h>\n\n#include <atomic>\n#include <cstdio>\n"
+          "#include <cstdlib>\n#include <cstring>\n#include <ctime>\n#include <fstream>\n#include <string>\n"
           "#include <thread>\n\nnamespace {\n\n";
   text += fmt::format("// 0: not yet; 1: the call was made; 2: it returned.\nstd::atomic<int> reached[{}][{}];\n",
                       s.actors.size(), longestActor(s));
@@ -155,46 +155,8 @@ std::string cppProgram(const Schedule& s, const std::string& verdict, const Prog
   }
   for (int a = 0; a < static_cast<int>(s.actors.size()); ++a) text += fmt::format("  actor{}.join();\n", a);
   text += "}\n\n}  // namespace\n\n";
-  text += fmt::format(R"CPP(int main(int argc, char** argv) {{
-  const int attempts = argc > 1 ? std::atoi(argv[1]) : 10;
-  const auto deadline = std::chrono::seconds(30);
-  int reproduced = 0;
-  for (int n = 1; n <= attempts; ++n) {{
-    auto dir = std::filesystem::temp_directory_path() / ("repro-" + std::to_string(::getpid()) + "-" + std::to_string(n));
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-    std::fflush(nullptr);
-    pid_t child = ::fork();
-    if (child == 0) {{
-      attempt(dir.string());
-      std::fflush(nullptr);
-      ::_exit(0);
-    }}
-    int status = 0;
-    bool hung = false;
-    auto start = std::chrono::steady_clock::now();
-    while (::waitpid(child, &status, WNOHANG) == 0) {{
-      if (std::chrono::steady_clock::now() - start > deadline) {{
-        ::kill(child, SIGKILL);
-        ::waitpid(child, &status, 0);
-        hung = true;
-        break;
-      }}
-      ::usleep(10000);
-    }}
-    const bool same = {};
-    reproduced += same;
-    if (hung) std::printf("attempt %d: still running after 30 s (killed)", n);
-    else if (WIFSIGNALED(status)) std::printf("attempt %d: killed by signal %d (%s)", n, WTERMSIG(status), ::strsignal(WTERMSIG(status)));
-    else std::printf("attempt %d: exited with status %d", n, WEXITSTATUS(status));
-    std::printf("%s\n", same ? ": reproduced" : "");
-    std::filesystem::remove_all(dir);
-  }}
-  std::printf("reproduced %d of %d\n", reproduced, attempts);
-  return reproduced > 0 ? 0 : 1;
-}}
-)CPP",
-                      outcome.cpp.c_str());
+  text += "char dir[4096];  // the attempt's directory\n\n";
+  text += attemptsMain(outcome, "attempt(dir)");
   return text;
 }
 

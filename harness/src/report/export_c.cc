@@ -7,6 +7,51 @@
 
 namespace lifeguard::harness {
 
+// `main`, in C that is also C++: N attempts, each `attempt_call` in a forked
+// child with a fresh directory `dir` (a global the program declares) and a
+// 30 s deadline, then "reproduced K of N".
+std::string attemptsMain(const Conditions& outcome, const char* attempt_call) {
+  return fmt::format(R"C(int main(int argc, char** argv) {{
+  const int attempts = argc > 1 ? atoi(argv[1]) : 10;
+  int reproduced = 0;
+  for (int n = 1; n <= attempts; ++n) {{
+    snprintf(dir, sizeof dir, "%s/repro-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (mkdtemp(dir) == NULL) return perror("mkdtemp"), 2;
+    fflush(NULL);
+    pid_t child = fork();
+    if (child == 0) {{
+      {1};
+      fflush(NULL);
+      _exit(0);
+    }}
+    int status = 0, hung = 0;
+    time_t start = time(NULL);
+    while (waitpid(child, &status, WNOHANG) == 0) {{
+      if (time(NULL) - start > 30) {{
+        kill(child, SIGKILL);
+        waitpid(child, &status, 0);
+        hung = 1;
+        break;
+      }}
+      usleep(10000);
+    }}
+    const int same = {0};
+    reproduced += same;
+    if (hung) printf("attempt %d: still running after 30 s (killed)", n);
+    else if (WIFSIGNALED(status)) printf("attempt %d: killed by signal %d (%s)", n, WTERMSIG(status), strsignal(WTERMSIG(status)));
+    else printf("attempt %d: exited with status %d", n, WEXITSTATUS(status));
+    printf("%s\n", same ? ": reproduced" : "");
+    char remove[4200];
+    snprintf(remove, sizeof remove, "rm -rf '%s'", dir);
+    if (system(remove) != 0) fprintf(stderr, "could not remove %s\n", dir);
+  }}
+  printf("reproduced %d of %d\n", reproduced, attempts);
+  return reproduced > 0 ? 0 : 1;
+}}
+)C",
+                      outcome.cpp, attempt_call);
+}
+
 std::string cProgram(const Schedule& s, const std::string& verdict, const ProgramParts& parts,
                      const Conditions& outcome) {
   std::string text = headerComment(s, verdict, parts, "//");
@@ -29,45 +74,7 @@ std::string cProgram(const Schedule& s, const std::string& verdict, const Progra
     text += fmt::format("  pthread_create(&threads[{0}], NULL, actor{0}, NULL);\n", a);
   }
   text += fmt::format("  for (int a = 0; a < {}; ++a) pthread_join(threads[a], NULL);\n}}\n\n", s.actors.size());
-  text += fmt::format(R"C(int main(int argc, char** argv) {{
-  const int attempts = argc > 1 ? atoi(argv[1]) : 10;
-  int reproduced = 0;
-  for (int n = 1; n <= attempts; ++n) {{
-    snprintf(dir, sizeof dir, "%s/repro-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (mkdtemp(dir) == NULL) return perror("mkdtemp"), 2;
-    fflush(NULL);
-    pid_t child = fork();
-    if (child == 0) {{
-      attempt();
-      fflush(NULL);
-      _exit(0);
-    }}
-    int status = 0, hung = 0;
-    time_t start = time(NULL);
-    while (waitpid(child, &status, WNOHANG) == 0) {{
-      if (time(NULL) - start > 30) {{
-        kill(child, SIGKILL);
-        waitpid(child, &status, 0);
-        hung = 1;
-        break;
-      }}
-      usleep(10000);
-    }}
-    const int same = {};
-    reproduced += same;
-    if (hung) printf("attempt %d: still running after 30 s (killed)", n);
-    else if (WIFSIGNALED(status)) printf("attempt %d: killed by signal %d (%s)", n, WTERMSIG(status), strsignal(WTERMSIG(status)));
-    else printf("attempt %d: exited with status %d", n, WEXITSTATUS(status));
-    printf("%s\n", same ? ": reproduced" : "");
-    char remove[4200];
-    snprintf(remove, sizeof remove, "rm -rf '%s'", dir);
-    if (system(remove) != 0) fprintf(stderr, "could not remove %s\n", dir);
-  }}
-  printf("reproduced %d of %d\n", reproduced, attempts);
-  return reproduced > 0 ? 0 : 1;
-}}
-)C",
-                      outcome.cpp);
+  text += attemptsMain(outcome, "attempt()");
   return text;
 }
 

@@ -32,6 +32,11 @@ std::size_t longestActor(const Schedule& s);
 std::string headerComment(const Schedule& s, const std::string& verdict, const ProgramParts& parts,
                           const char* prefix);
 
+// `main`, in C that is also C++: N attempts, each `attempt_call` in a
+// forked child with a fresh directory in the global `char dir[4096]` and a
+// 30 s deadline; "reproduced K of N", exit 0 if K > 0 (export_c.cc).
+std::string attemptsMain(const Conditions& outcome, const char* attempt_call);
+
 // The C layout: one pthread per actor, N attempts in forked children.
 std::string cProgram(const Schedule& s, const std::string& verdict, const ProgramParts& parts,
                      const Conditions& outcome);
