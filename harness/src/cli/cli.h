@@ -12,6 +12,7 @@
 #include "lifeguard/harness/scheduler.h"
 #include "generate/sweep_plan.h"
 #include "judge/hints.h"
+#include "judge/overlaps.h"
 
 namespace CLI {
 class App;
@@ -91,25 +92,47 @@ struct Failure {
 // A timeline's context for a run of `schedule` read from `source`.
 TimelineContext timelineContext(const Schedule& schedule, const std::string& source, const std::string& replay);
 
-// lifeguard run --report DIR: a timeline page per failure in DIR/timelines/
-// and DIR/index.html, rewritten after every failure so that a campaign
-// stopped early still leaves its report. Not thread-safe (the campaign's
-// own thread).
+// lifeguard run --report DIR: DIR/index.html, a timeline page per failure in
+// DIR/timelines/, a copy of each failure's artifact in DIR/artifacts/, and
+// DIR/campaign.json (what `lifeguard report merge` reads: the summary, the
+// seeds judged and the overlap counts), rewritten after every failure so that
+// a campaign stopped early still leaves its report. Not thread-safe (the
+// campaign's own thread); entryOf and timelineOf are pure (a job calls them).
 class CampaignReport {
  public:
   // `dir` "" disables the report.
   CampaignReport(std::string dir, CampaignSummary head) : dir_(std::move(dir)), summary_(std::move(head)) {}
-  // Writes the failure's timeline and the index. Returns "" or an error.
-  std::string addFailure(const Schedule& schedule, const RunResult& result, const std::string& artifact,
-                         const std::string& replay, const std::string& reproduced);
-  // Rewrites the index with the campaign's counts so far.
-  std::string update(std::uint64_t runs, double seconds, const std::string& exercised, bool finished);
+  // A failure's line in the index, and its timeline page.
+  static CampaignFailure entryOf(const Schedule& schedule, const RunResult& result, const std::string& artifact,
+                                 const std::string& reproduced);
+  static std::string timelineOf(const Schedule& schedule, const RunResult& result, const std::string& artifact,
+                                const std::string& replay, const std::string& reproduced);
+  // Lists the failure, and writes its timeline page and artifact. Returns "" or an error.
+  std::string addFailure(const CampaignFailure& failure, const std::string& timeline,
+                         const std::string& artifact_text);
+  // Counts a judged schedule.
+  void addSchedule(std::uint64_t seed) { seeds_.push_back(seed); }
+  // Rewrites the index and campaign.json with the campaign's counts so far.
+  std::string update(std::uint64_t runs, double seconds, const OverlapTally& overlaps, bool finished);
   const std::string& dir() const { return dir_; }
 
  private:
   std::string dir_;
   CampaignSummary summary_;
+  std::vector<std::uint64_t> seeds_;
+  OverlapTally overlaps_;
 };
+
+// A campaign's campaign.json: its summary, the seeds it judged, and what its
+// runs exercised.
+struct CampaignRecord {
+  CampaignSummary summary;
+  std::vector<std::uint64_t> seeds;
+  OverlapTally overlaps;
+};
+std::string campaignJson(const CampaignSummary& summary, const std::vector<std::uint64_t>& seeds,
+                         const OverlapTally& overlaps);
+std::optional<CampaignRecord> parseCampaignJson(const std::string& text, std::string* error);
 
 // The sweep (cli_sweep.cc; what it fires where: sweep_plan.h). `at` ("B.J")
 // picks a close point, "" the first.
@@ -138,6 +161,6 @@ struct Command {
 // run.cc: run, generate, engines; replay.cc: replay, shrink; the others in
 // the file of their name (import.cc: import-crash).
 extern const Command kRun, kGenerate, kEngines, kReplay, kShrink, kShow, kSweep, kContract, kExplore, kImportCrash,
-    kExport;
+    kExport, kReport;
 
 }  // namespace lifeguard::harness::cli

@@ -30,7 +30,7 @@ using namespace lifeguard::harness::cli;
 
 // The commands, in the order --help lists them.
 constexpr const Command* kCommands[] = {&kRun,   &kExplore, &kImportCrash, &kReplay,  &kShrink,  &kShow,
-                                        &kExport, &kSweep,  &kGenerate,    &kEngines, &kContract};
+                                        &kExport, &kSweep,  &kGenerate,    &kEngines, &kContract, &kReport};
 
 // The command nearest to a mistyped one (edit distance at most 2), or "".
 std::string nearestCommand(const std::string& typed) {

@@ -2,7 +2,8 @@
 // clean campaign can show it could have found a close-while-busy bug: how
 // often each kind of close overlapped each kind of work.
 //
-// Thread-safety: a plain value; the campaign counts on its own thread.
+// Thread-safety: a plain value; the campaign counts on its own thread (a job
+// counts a schedule's overlaps, the campaign adds them up).
 #pragma once
 
 #include <cstdint>
@@ -25,6 +26,12 @@ class OverlapTally {
   // call in flight at least once: a campaign without one tested nothing it
   // exists to test (vacuous). A close with only idle connections does not count.
   bool closeOverlappedWork() const;
+  // Each kind of overlap and how often it happened; add() sums another
+  // tally's (a job's, a shard's) into this one.
+  const std::map<std::string, std::uint64_t>& counts() const { return counts_; }
+  void add(const std::map<std::string, std::uint64_t>& counts) {
+    for (const auto& [what, n] : counts) counts_[what] += n;
+  }
 
  private:
   std::map<std::string, std::uint64_t> counts_;

@@ -58,8 +58,10 @@ std::string campaignHtml(const CampaignSummary& s) {
           "<tr><th>policy</th><td>" + escape(s.policy) + "</td></tr>"
           "<tr><th>strategy</th><td>scheduler " + escape(s.scheduler) + ", seeds from " +
           std::to_string(s.first_seed) + "</td></tr>"
-          "<tr><th>schedules</th><td>" + std::to_string(s.runs) + " in " + html::fixed(s.seconds, 1) + " s (" +
-          html::fixed(rate, 1) + "/s)" + (s.finished ? "" : " <b>still running</b>") + "</td></tr>"
+          "<tr><th>schedules</th><td>" + std::to_string(s.schedules) + ", " + std::to_string(s.runs) + " runs in " +
+          html::fixed(s.seconds, 1) + " s (" + html::fixed(rate, 1) + " runs/s)" +
+          (s.parts.empty() ? "" : ", " + escape(s.parts)) + (s.finished ? "" : " <b>still running</b>") +
+          "</td></tr>"
           "<tr><th>failures</th><td>" + std::to_string(engine_failures) + " in " +
           std::to_string(engine_groups) + " groups" +
           (engine_failures == s.failures.size()

@@ -50,7 +50,9 @@ struct CampaignFailure {
 struct CampaignSummary {
   std::string engine, engine_description, policy, scheduler;
   std::uint64_t first_seed = 0;
-  std::uint64_t runs = 0;
+  std::string parts;  // how it ran: "2 jobs", "shard 1/4, 2 jobs", "3 shards merged"
+  std::uint64_t schedules = 0;  // schedules judged
+  std::uint64_t runs = 0;       // runs of them (a sweep runs a schedule at several points)
   double seconds = 0;
   bool finished = false;  // false while the campaign still runs
   std::string exercised;  // the overlap tally's summary

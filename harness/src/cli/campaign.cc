@@ -1,0 +1,202 @@
+// lifeguard run: judging one schedule, in a job (campaign.h).
+#include <nlohmann/json.hpp>
+
+#include "cli/campaign.h"
+#include "lifeguard/harness/artifact.h"
+#include "lifeguard/harness/plugin.h"
+#include "run/dfs.h"
+
+namespace lifeguard::harness::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+std::string artifactPath(const Campaign& c, std::uint64_t seed, Verdict verdict, bool outside) {
+  return c.out + "/" + c.generator.policy + (outside ? "-outside-" : "-") + std::string(toString(verdict)) +
+         "-seed" + std::to_string(seed) + ".sched";
+}
+
+// The first step where two traces differ, or -1.
+std::int64_t firstDifference(const testing::ControlledTrace& a, const testing::ControlledTrace& b) {
+  std::size_t n = std::min(a.steps(), b.steps());
+  for (std::size_t i = 0; i < n; ++i) {
+    if (a.decisions[i] != b.decisions[i] || a.runnable[i] != b.runnable[i]) return static_cast<std::int64_t>(i);
+  }
+  return a.steps() == b.steps() ? -1 : static_cast<std::int64_t>(n);
+}
+
+// --check-determinism: the same schedule and seed must give the same run.
+void checkDeterminism(const Schedule& schedule, const RunOptions& options, RunResult* first) {
+  RunResult second = runIsolated(schedule, options);
+  std::int64_t step = firstDifference(first->trace, second.trace);
+  if (step < 0 && second.verdict == first->verdict) return;
+  first->verdict = Verdict::kDivergence;
+  first->message = "not deterministic: two runs with the same seed " +
+                   (step >= 0 ? "took different decisions from step " + std::to_string(step) + " (" +
+                                    std::to_string(first->trace.steps()) + " and " +
+                                    std::to_string(second.trace.steps()) + " steps)"
+                              : "ended with verdicts " + std::string(toString(first->verdict)) + " and " +
+                                    std::string(toString(second.verdict)));
+}
+
+// --strategy sweep: one close of the schedule fired at c.sweep_points
+// points of the operation it races (after a run that measures it, and the
+// steps at which it reached its phases) and the first steps of each phase
+// (sweepPoints), or at every point of a short one (a result's read, a
+// refused call: under kSweepWhole times that many steps), where a sample
+// would miss a one-step window past the operation's head most of the time;
+// fewer of them, evenly spread, where its runs are slow (withinBudget: how
+// many then depends on this machine's speed; a failure replays exactly all
+// the same, from its file).
+// On a failure `schedule` becomes the failing one.
+RunResult sweepSchedule(const Campaign& c, Schedule& schedule, ClosePoint point, std::uint64_t& runs) {
+  RunResult result;
+  std::vector<std::uint64_t> phases;
+  const auto start = Clock::now();
+  auto n = measureClosePoint(schedule, point, c.run, &result, &phases);
+  const auto took_us = static_cast<std::uint64_t>(secondsSince(start) * 1e6);
+  ++runs;
+  if (result.verdict != Verdict::kPass || !n) {  // the measuring run failed: that is the failure
+    schedule.actors[point.actor][point.index].await_event = AwaitEvent::kReturned;
+    return result;
+  }
+  const std::uint64_t m = *n < kSweepWhole * c.sweep_points ? *n + 1 : c.sweep_points;
+  for (std::uint64_t k : withinBudget(sweepPoints(*n, m, schedule.seed, phases), took_us)) {
+    Schedule at = atClosePoint(schedule, point, k);
+    result = runIsolated(at, c.run);
+    ++runs;
+    if (result.verdict == Verdict::kPass) continue;
+    schedule = at;
+    break;
+  }
+  return result;
+}
+
+// Runs one generated schedule (every dfs interleaving of it, within the
+// bound and --dfs-runs; each of its close points under --strategy sweep);
+// returns the first failure, or a pass.
+RunResult runSchedule(const Campaign& c, Schedule& schedule, std::uint64_t& runs) {
+  if (c.sweep_points > 0 && c.scheduler.name != "dfs") {
+    std::vector<ClosePoint> points = closePoints(schedule);
+    if (!points.empty()) return sweepSchedule(c, schedule, drawClosePoint(schedule, points), runs);
+  }
+  if (c.scheduler.name != "dfs") {
+    RunResult result = runIsolated(schedule, c.run);
+    ++runs;
+    if (c.check_determinism && result.verdict != Verdict::kHarness) checkDeterminism(schedule, c.run, &result);
+    return result;
+  }
+  DfsExplorer explorer(c.scheduler.preemptions);
+  RunOptions options = c.run;
+  options.trace_is_prefix = true;
+  RunResult result;
+  for (std::uint64_t n = 0; n < c.dfs_runs; ++n) {
+    auto prefix = explorer.next();
+    if (!prefix) break;
+    schedule.trace.decisions = *prefix;
+    result = runIsolated(schedule, options);
+    ++runs;
+    explorer.record(result.trace);
+    if (result.verdict != Verdict::kPass) break;
+  }
+  return result;
+}
+
+// A failure of `schedule`: replayed c.confirm times (with its decision
+// trace, if controlled), then its artifact, what the campaign prints of it,
+// and its report entry.
+void describeFailure(const Campaign& c, const Schedule& schedule, const RunResult& result, Outcome& o) {
+  o.outside = !result.outside_contract.empty();
+  Schedule artifact = schedule;
+  artifact.trace = decisionTrace(result.trace);
+  // A divergence of --check-determinism is two runs that differ: one replay
+  // cannot reproduce it, so it is not replayed. A replay counts if it fails
+  // the same way (the same verdict, and for a sanitizer the same engine frame).
+  o.confirm_runs = result.verdict == Verdict::kDivergence ? 0 : c.confirm;
+  const Failure failure = Failure::of(result);
+  for (std::uint64_t i = 0; i < o.confirm_runs; ++i) {
+    if (failure.matches(runIsolated(artifact, c.run))) ++o.reproduced;
+  }
+  std::string rate = o.confirm_runs == 0 ? "" : "reproduced " + std::to_string(o.reproduced) + " of " +
+                                                    std::to_string(o.confirm_runs) + " replays";
+  o.artifact_path = artifactPath(c, schedule.seed, result.verdict, o.outside);
+  o.artifact = formatArtifact(artifact, result, o.artifact_path, rate);
+  if (o.outside) o.lines += "\nOUTSIDE THE CONTRACT (" + result.outside_contract + ")";
+  o.lines += "\nFAIL " + std::string(toString(result.verdict)) + " (seed " + std::to_string(schedule.seed) +
+             (rate.empty() ? "" : ", " + rate) + "): " + result.message + "\n  replay: lifeguard replay " +
+             replayFlags(c) + o.artifact_path + "\n";
+  for (const std::string& hint : result.hints) o.lines += "  why: " + hint + "\n";
+  if (c.report.empty()) return;
+  o.entry = CampaignReport::entryOf(artifact, result, o.artifact_path, rate);
+  o.timeline = CampaignReport::timelineOf(artifact, result, o.artifact_path,
+                                          "lifeguard replay " + replayFlags(c) + o.artifact_path, rate);
+}
+
+}  // namespace
+
+// The flags a replay of an artifact of this campaign needs.
+std::string replayFlags(const Campaign& c) {
+  std::string flags;
+  for (const std::string& lib : loadedEngineLibraries()) flags += "--engine-lib " + lib + " ";
+  return flags + (c.scheduler.controlled() ? "" : "--runs 10 ");
+}
+
+Outcome judgeSchedule(const Campaign& c, std::uint64_t seed, std::uint64_t pct_steps) {
+  Schedule schedule = generateSchedule(seed, c.generator);
+  schedule.scheduler = c.scheduler;
+  schedule.scheduler.seed = seed;
+  schedule.scheduler.steps = std::max(schedule.scheduler.steps, pct_steps);
+  Outcome o;
+  o.seed = seed;
+  RunResult result = runSchedule(c, schedule, o.runs);
+  o.verdict = result.verdict;
+  OverlapTally overlaps;
+  overlaps.count(schedule, result.history);
+  o.overlaps = overlaps.counts();
+  o.steps = result.trace.steps(), o.lifecycle = result.trace.lifecycle_steps;
+  o.pct_steps = pctLength(schedule.scheduler, result.trace);
+  if (result.verdict != Verdict::kPass) describeFailure(c, schedule, result, o);
+  return o;
+}
+
+std::string formatOutcome(const Outcome& o) {
+  json out = {{"seed", o.seed}, {"runs", o.runs}, {"verdict", std::string(toString(o.verdict))},
+              {"outside", o.outside}, {"steps", o.steps}, {"lifecycle", o.lifecycle}, {"pct_steps", o.pct_steps},
+              {"overlaps", o.overlaps}};
+  if (o.verdict != Verdict::kPass) {
+    out["confirm_runs"] = o.confirm_runs, out["reproduced"] = o.reproduced, out["lines"] = o.lines;
+    out["artifact_path"] = o.artifact_path, out["artifact"] = o.artifact, out["timeline"] = o.timeline;
+    out["entry"] = {{"group", o.entry.group}, {"message", o.entry.message}, {"reproduced", o.entry.reproduced},
+                    {"timeline", o.entry.timeline}};
+  }
+  // A message may hold any byte an engine printed: replace what is not UTF-8.
+  return out.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::optional<Outcome> parseOutcome(const std::string& line, std::string* error) {
+  try {
+    json in = json::parse(line);
+    Outcome o;
+    o.seed = in.at("seed"), o.runs = in.at("runs"), o.outside = in.at("outside");
+    o.steps = in.at("steps"), o.lifecycle = in.at("lifecycle"), o.pct_steps = in.at("pct_steps");
+    o.overlaps = in.at("overlaps").get<std::map<std::string, std::uint64_t>>();
+    auto verdict = parseVerdict(in.at("verdict").get<std::string>());
+    if (!verdict) throw std::runtime_error("unknown verdict");
+    o.verdict = *verdict;
+    if (o.verdict == Verdict::kPass) return o;
+    o.confirm_runs = in.at("confirm_runs"), o.reproduced = in.at("reproduced"), o.lines = in.at("lines");
+    o.artifact_path = in.at("artifact_path"), o.artifact = in.at("artifact"), o.timeline = in.at("timeline");
+    const json& e = in.at("entry");
+    o.entry.seed = o.seed, o.entry.verdict = o.verdict, o.entry.outside = o.outside;
+    o.entry.artifact = o.artifact_path;
+    o.entry.group = e.at("group"), o.entry.message = e.at("message"), o.entry.reproduced = e.at("reproduced");
+    o.entry.timeline = e.at("timeline");
+    return o;
+  } catch (const std::exception& e) {
+    *error = std::string("a job's outcome: ") + e.what();
+    return std::nullopt;
+  }
+}
+
+}  // namespace lifeguard::harness::cli

@@ -1,0 +1,300 @@
+// lifeguard run: the campaign's jobs, and what it makes of their outcomes
+// (campaign.h).
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+
+#include "cli/campaign.h"
+#include "lifeguard/harness/artifact.h"
+#include "lifeguard/harness/plugin.h"
+
+namespace lifeguard::harness::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Counters of a campaign, for the progress line and the summary.
+struct Tally {
+  std::uint64_t schedules = 0, runs = 0, failures = 0, first_failure_at = 0, max_steps = 0;
+  std::uint64_t sum_steps = 0, sum_lifecycle = 0, max_lifecycle = 0;  // controlled runs: k per run
+  std::uint64_t outside = 0;  // failures in runs the contract makes the caller's fault
+  std::uint64_t confirm_runs = 0, reproduced = 0;  // --confirm replays, and how many failed the same way
+  double first_failure_s = -1;
+  std::map<Verdict, std::uint64_t> by_verdict;
+  OverlapTally overlaps;  // what the runs exercised
+};
+
+// A job: a process that judges the seeds it is sent (campaign.h).
+struct Job {
+  pid_t pid = -1;
+  int to = -1, from = -1;  // the campaign's ends of its pipes: seeds to it, outcomes from it
+  std::string buffer;      // what it sent of its next outcome
+  bool busy = false;
+  std::uint64_t index = 0;  // of the seed it judges
+};
+
+// The jobs' process groups, for a campaign interrupted (SIGINT, SIGTERM):
+// each job leads its own, with the runs and drivers it started.
+pid_t g_job_groups[256];
+volatile sig_atomic_t g_jobs_started = 0;
+
+void killJobsAndDie(int signal) {
+  for (sig_atomic_t j = 0; j < g_jobs_started; ++j) ::kill(-g_job_groups[j], SIGKILL);
+  ::signal(signal, SIG_DFL);
+  ::raise(signal);
+}
+
+// A job's life: read "SEED PCT_STEPS" lines, send an outcome line for each.
+[[noreturn]] void jobMain(const Campaign& c, int from_campaign, int to_campaign) {
+  ::setpgid(0, 0);
+  ::signal(SIGINT, SIG_DFL), ::signal(SIGTERM, SIG_DFL);
+  std::FILE* in = ::fdopen(from_campaign, "r");
+  std::FILE* out = ::fdopen(to_campaign, "w");
+  unsigned long long seed = 0, steps = 0;
+  char line[96];
+  while (in && out && std::fgets(line, sizeof(line), in) && std::sscanf(line, "%llu %llu", &seed, &steps) == 2) {
+    std::fputs((formatOutcome(judgeSchedule(c, seed, steps)) + "\n").c_str(), out);
+    std::fflush(out);
+  }
+  ::_exit(0);
+}
+
+// Forks c.jobs jobs; each closes the campaign's ends of the others' pipes,
+// so that a job sees the end of its seeds when the campaign closes them.
+std::vector<Job> startJobs(const Campaign& c) {
+  std::fflush(stdout), std::fflush(stderr);
+  std::vector<Job> jobs(c.jobs);
+  for (std::size_t j = 0; j < jobs.size(); ++j) {
+    int down[2], up[2];
+    if (::pipe2(down, O_CLOEXEC) != 0 || ::pipe2(up, O_CLOEXEC) != 0) {
+      std::fprintf(stderr, "lifeguard run: pipe: %s\n", std::strerror(errno));
+      std::exit(2);
+    }
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      for (std::size_t k = 0; k < j; ++k) ::close(jobs[k].to), ::close(jobs[k].from);
+      ::close(down[1]), ::close(up[0]);
+      jobMain(c, down[0], up[1]);
+    }
+    ::close(down[0]), ::close(up[1]);
+    ::setpgid(pid, pid);  // as the job does: whichever comes first
+    jobs[j].pid = pid, jobs[j].to = down[1], jobs[j].from = up[0];
+    g_job_groups[j] = pid;
+    g_jobs_started = static_cast<sig_atomic_t>(j + 1);
+  }
+  ::signal(SIGINT, killJobsAndDie), ::signal(SIGTERM, killJobsAndDie);
+  return jobs;
+}
+
+// On a terminal the line redraws itself; otherwise (CI logs) it is a line.
+void printProgress(const Campaign& c, const Tally& t, double elapsed, bool final) {
+  if (c.quiet && !final) return;
+  std::fprintf(stderr, "%s[%s %s %s] %6.1fs  %llu runs (%.1f/s)  %llu failures%s", c.tty ? "\r" : "",
+               c.generator.engine.c_str(), c.generator.policy.c_str(), c.scheduler.name.c_str(), elapsed,
+               static_cast<unsigned long long>(t.runs), elapsed > 0 ? static_cast<double>(t.runs) / elapsed : 0.0,
+               static_cast<unsigned long long>(t.failures), final || !c.tty ? "\n" : "");
+  std::fflush(stderr);
+}
+
+// How the campaign ran, if not as one job: "2 jobs", "shard 1/4, 2 jobs".
+std::string partsOf(const Campaign& c) {
+  std::string parts = c.shards > 1 ? "shard " + std::to_string(c.shard + 1) + "/" + std::to_string(c.shards) : "";
+  if (c.jobs > 1) parts += (parts.empty() ? "" : ", ") + std::to_string(c.jobs) + " jobs";
+  return parts;
+}
+
+// The head of the campaign's --report index.
+CampaignSummary reportHead(const Campaign& c) {
+  CampaignSummary head;
+  head.engine = c.generator.engine;
+  if (const EngineEntry* entry = findEngine(c.generator.engine)) head.engine_description = entry->description;
+  head.policy = c.generator.policy;
+  head.scheduler = c.scheduler.name == "pct" ? "pct, depth " + std::to_string(c.scheduler.depth) : c.scheduler.name;
+  if (c.generator.swarm) head.scheduler += ", swarm";
+  if (c.sweep_points > 0) head.scheduler += ", sweep of " + std::to_string(c.sweep_points) + " close points";
+  head.first_seed = c.seed;
+  head.parts = partsOf(c);
+  return head;
+}
+
+// Steps per controlled run, and k: the lifecycle steps among them.
+void printSteps(const Campaign& c, const Tally& t) {
+  auto mean = [&](std::uint64_t sum) { return static_cast<unsigned long long>(sum / std::max<std::uint64_t>(t.schedules, 1)); };
+  const char* pct = c.scheduler.name != "pct"      ? ""
+                    : c.scheduler.lifecycle_points ? " (PCT's change points fall among these)"
+                                                   : " (PCT's change points fall among all steps)";
+  std::printf("; steps per run: mean %llu, max %llu; lifecycle steps (k) per run: mean %llu, max %llu%s",
+              mean(t.sum_steps), static_cast<unsigned long long>(t.max_steps), mean(t.sum_lifecycle),
+              static_cast<unsigned long long>(t.max_lifecycle), pct);
+}
+
+void printSummary(const Campaign& c, const Tally& t, double elapsed) {
+  std::printf("summary: engine %s, policy %s, scheduler %s, %llu runs in %.1f s (%.1f/s), %llu failures",
+              c.generator.engine.c_str(), c.generator.policy.c_str(), c.scheduler.name.c_str(),
+              static_cast<unsigned long long>(t.runs), elapsed,
+              elapsed > 0 ? static_cast<double>(t.runs) / elapsed : 0.0, static_cast<unsigned long long>(t.failures));
+  if (t.outside > 0) {
+    std::printf(", %llu outside the contract (the caller's fault: not engine bugs)",
+                static_cast<unsigned long long>(t.outside));
+  }
+  for (const auto& [verdict, count] : t.by_verdict) {
+    if (verdict != Verdict::kPass) {
+      std::printf(", %s %llu", std::string(toString(verdict)).c_str(), static_cast<unsigned long long>(count));
+    }
+  }
+  if (t.confirm_runs > 0) {
+    std::printf("; failures reproduced in %llu of %llu replays", static_cast<unsigned long long>(t.reproduced),
+                static_cast<unsigned long long>(t.confirm_runs));
+  }
+  if (t.max_steps > 0) printSteps(c, t);
+  std::printf("; %llu schedules%s%s", static_cast<unsigned long long>(t.schedules), c.jobs > 1 || c.shards > 1 ? ", " : "",
+              partsOf(c).c_str());
+  if (t.first_failure_s >= 0) {
+    std::printf("; first failure after %.2f s, run %llu", t.first_failure_s,
+                static_cast<unsigned long long>(t.first_failure_at));
+  }
+  std::printf("\n");
+  std::string exercised = t.overlaps.summary();
+  std::printf("exercised: %s\n", exercised.empty() ? "no close overlapped any work" : exercised.c_str());
+}
+
+// Counts an outcome, in seed order; prints and saves a failure. True if the
+// campaign has found its --max-failures.
+bool take(Campaign& c, const Outcome& o, Tally& t, double elapsed, CampaignReport& report) {
+  ++t.schedules;
+  t.runs += o.runs;
+  report.addSchedule(o.seed);
+  if (!o.outside) ++t.by_verdict[o.verdict];
+  t.overlaps.add(o.overlaps);
+  // PCT spreads its change points over the longest run seen so far
+  // (counting lifecycle steps only, with points=lifecycle).
+  t.max_steps = std::max(t.max_steps, o.steps), t.max_lifecycle = std::max(t.max_lifecycle, o.lifecycle);
+  t.sum_steps += o.steps, t.sum_lifecycle += o.lifecycle;
+  c.scheduler.steps = std::max(c.scheduler.steps, o.pct_steps);
+  if (o.verdict == Verdict::kPass) return false;
+  ++(o.outside ? t.outside : t.failures);
+  if (!o.outside && t.first_failure_s < 0) t.first_failure_s = elapsed, t.first_failure_at = t.runs;
+  t.confirm_runs += o.confirm_runs, t.reproduced += o.reproduced;
+  std::fputs(o.lines.c_str(), stderr);
+  std::string error = writeFile(o.artifact_path, o.artifact);
+  if (!error.empty()) std::fprintf(stderr, "  (%s)\n", error.c_str());
+  error = report.addFailure(o.entry, o.timeline, o.artifact);
+  if (error.empty()) error = report.update(t.runs, elapsed, t.overlaps, false);
+  if (!error.empty()) std::fprintf(stderr, "  (report: %s)\n", error.c_str());
+  return c.max_failures > 0 && t.failures + t.outside >= c.max_failures;
+}
+
+// A job that ended without sending the outcome of its seed: a harness fault.
+Outcome jobDied(const Job& job, std::uint64_t seed) {
+  int status = 0;
+  ::kill(job.pid, SIGKILL);  // if it still runs, having sent what is not an outcome
+  ::waitpid(job.pid, &status, 0);
+  Outcome o;
+  o.seed = seed;
+  o.verdict = Verdict::kHarness;
+  o.lines = "\nFAIL harness (seed " + std::to_string(seed) + "): the job judging it ended (" +
+            (WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status))
+                                 : "exit " + std::to_string(WEXITSTATUS(status))) +
+            ") without its outcome\n";
+  return o;
+}
+
+}  // namespace
+
+int runCampaign(Campaign& c) {
+  const auto start = Clock::now();
+  auto last_print = start;
+  Tally t;
+  CampaignReport report(c.report, reportHead(c));
+  std::vector<Job> jobs = startJobs(c);
+  ::signal(SIGPIPE, SIG_IGN);  // a job that died: its write fails, and it is reported
+  std::uint64_t next = 0, taken = 0;  // seed indexes: the next to hand out, the next to count
+  std::map<std::uint64_t, Outcome> arrived;  // outcomes ahead of `taken`
+  bool stop = false;
+  auto seedOf = [&](std::uint64_t index) { return c.seed + c.shard + index * c.shards; };
+  auto give = [&](Job& job) {
+    stop = stop || (c.iterations > 0 ? next >= c.iterations : secondsSince(start) >= c.seconds);
+    if (stop || job.pid < 0) {
+      if (job.to >= 0) ::close(job.to), job.to = -1;
+      return;
+    }
+    std::string line = std::to_string(seedOf(next)) + " " + std::to_string(c.scheduler.steps) + "\n";
+    if (::write(job.to, line.data(), line.size()) != static_cast<ssize_t>(line.size())) return;
+    job.index = next++, job.busy = true;
+  };
+  bool enough = false;  // --max-failures found: later outcomes are not counted
+  auto takeArrived = [&]() {
+    for (auto it = arrived.find(taken); it != arrived.end() && !enough; it = arrived.find(++taken)) {
+      enough = take(c, it->second, t, secondsSince(start), report);
+      arrived.erase(it);
+    }
+    stop = stop || enough;
+  };
+  for (Job& job : jobs) give(job);
+  for (;;) {
+    std::vector<pollfd> fds;
+    std::vector<Job*> polled;
+    for (Job& job : jobs) {
+      if (job.busy) fds.push_back({job.from, POLLIN, 0}), polled.push_back(&job);
+    }
+    if (fds.empty()) break;
+    ::poll(fds.data(), fds.size(), c.tty ? 500 : 1000);
+    for (std::size_t i = 0; i < fds.size(); ++i) {
+      if (fds[i].revents == 0) continue;
+      Job& job = *polled[i];
+      char chunk[65536];
+      ssize_t n = ::read(job.from, chunk, sizeof(chunk));
+      if (n <= 0) {
+        arrived.emplace(job.index, jobDied(job, seedOf(job.index)));
+        job.busy = false, job.pid = -1;
+      } else {
+        job.buffer.append(chunk, static_cast<std::size_t>(n));
+        std::size_t eol = job.buffer.find('\n');
+        if (eol == std::string::npos) continue;
+        std::string error;
+        std::optional<Outcome> o = parseOutcome(job.buffer.substr(0, eol), &error);
+        job.buffer.erase(0, eol + 1);
+        if (!o) o = jobDied(job, seedOf(job.index)), o->lines += "  (" + error + ")\n", job.pid = -1;
+        arrived.emplace(job.index, *o);
+        job.busy = false;
+      }
+      takeArrived();
+      give(job);
+      if (enough) break;
+    }
+    if (enough) break;
+    if (secondsSince(last_print) > (c.tty ? 0.5 : 10.0)) {
+      printProgress(c, t, secondsSince(start), false);
+      last_print = Clock::now();
+    }
+  }
+  for (Job& job : jobs) {
+    // What a job still judges past --max-failures would not be counted.
+    if (job.busy && enough) ::kill(-job.pid, SIGKILL);
+    if (job.to >= 0) ::close(job.to);
+    ::close(job.from);
+    if (job.pid > 0) ::waitpid(job.pid, nullptr, 0);
+  }
+  double elapsed = secondsSince(start);
+  printProgress(c, t, elapsed, true);
+  printSummary(c, t, elapsed);
+  if (!c.report.empty()) {
+    std::string error = report.update(t.runs, elapsed, t.overlaps, true);
+    std::printf("report: %s\n", error.empty() ? (c.report + "/index.html").c_str() : error.c_str());
+  }
+  if (t.failures == 0 && t.runs > 0 && !t.overlaps.closeOverlappedWork()) {
+    std::printf("VACUOUS: in %llu runs no close overlapped a call in flight, so this campaign tested nothing it "
+                "exists to test; run it longer (--seconds), with more actors, or --strategy sweep\n",
+                static_cast<unsigned long long>(t.runs));
+    return 3;
+  }
+  return t.failures == 0 ? 0 : 1;
+}
+
+}  // namespace lifeguard::harness::cli
