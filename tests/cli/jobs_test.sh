@@ -8,7 +8,7 @@
 # usage: jobs_test.sh LIFEGUARD SOURCE_DIR WORK_DIR
 set -uo pipefail
 source "$(dirname "$0")/checks.sh"
-lifeguard=$1 work=$3
+lifeguard=$1 source=$2 work=$3
 rm -rf "$work" && mkdir -p "$work" && cd "$work" || exit 2
 
 campaign=(run --policy legacy --scheduler random --seed 7 --deadline-ms 2000 --max-failures 0 --confirm 0 --quiet)
@@ -83,5 +83,32 @@ for job in $jobs; do
   pgrep -g "$job" >/dev/null && gone=no
 done
 check "SIGTERM ends its jobs and their runs" test "$gone" = yes
+
+# 6. The workflow's own shard and merge steps (.github/workflows/campaign.yml),
+# run here as a runner would run them: 2 shards of 3 s each.
+step() {  # the run: script of the step of job $1 named $2..., for shard $3, with this lifeguard
+  python3 - "$source/.github/workflows/campaign.yml" "$1" "$2" "$3" <<'PY' | sed "s|build/dev/harness/lifeguard|$lifeguard|"
+import sys, yaml
+workflow, job, name, shard = yaml.safe_load(open(sys.argv[1])), sys.argv[2], sys.argv[3], sys.argv[4]
+run = next(s["run"] for s in workflow["jobs"][job]["steps"] if s.get("name", "").startswith(name))
+print(run.replace("${{ matrix.shard }}", shard))
+PY
+}
+mkdir -p workflow && cd workflow || exit 2
+export ENGINE=lifeguard POLICY=complete SECONDS_PER_SHARD=3 SEED=40 SHARDS=2
+for shard in 1 2; do
+  step shard Shard "$shard" >"shard$shard.sh"
+  check "the workflow has a shard step" test -s "shard$shard.sh"
+  bash -e "shard$shard.sh" >"shard$shard.out" 2>&1
+  check "the workflow's shard $shard/2 step passes" test $? -eq 0
+  mkdir -p shards && cp -r "report-$shard" shards/
+done
+step merge "lifeguard report merge" 0 >merge.sh
+check "and a merge step" test -s merge.sh
+bash -e merge.sh >merge.out 2>&1
+check "its merge step passes (no failure under complete)" test $? -eq 0
+check "and merges both shards" grep -q '^merged 2 shards: ' merge.out
+check "into campaign-report/" test -f campaign-report/index.html
+cd ..
 
 finish
