@@ -8,6 +8,9 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/checks.sh"
 lifeguard=$1 engine=$2
+# A directory of its own: the tests of several engines run at once.
+work=$(mktemp -d) && cd "$work" || exit 2
+trap 'rm -rf "$work"' EXIT
 for scheduler in pct random dfs; do
   "$lifeguard" run --engine "$engine" --scheduler "$scheduler" --iterations 1 >out.txt 2>err.txt
   status=$?

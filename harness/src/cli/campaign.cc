@@ -142,7 +142,36 @@ std::string replayFlags(const Campaign& c) {
   return flags + (c.scheduler.controlled() ? "" : "--runs 10 ");
 }
 
-Outcome judgeSchedule(const Campaign& c, std::uint64_t seed, std::uint64_t pct_steps) {
+std::vector<Strategy> portfolioFor(bool controllable) {
+  SchedulerSpec os, pct;
+  pct.name = "pct", pct.lifecycle_points = true;
+  SchedulerSpec pct_all = pct;
+  pct_all.lifecycle_points = false;
+  const bool controlled = controllable && testing::controlledCompiledIn();
+  std::vector<Strategy> portfolio{{"os", os, false, 0}};
+  if (controlled) portfolio.push_back({"pct", pct, false, 0}), portfolio.push_back({"pct-all", pct_all, false, 0});
+  portfolio.push_back({"sweep", controlled ? pct : os, false, 8});
+  portfolio.push_back({"swarm", os, true, 0});
+  return portfolio;
+}
+
+Strategy* strategyOf(Campaign& c, std::uint64_t seed) {
+  return c.portfolio.empty() ? nullptr : &c.portfolio[(seed - c.seed) % c.portfolio.size()];
+}
+
+Campaign withStrategy(const Campaign& c, std::uint64_t seed) {
+  Campaign at = c;
+  if (const Strategy* s = strategyOf(at, seed)) {
+    at.scheduler = s->scheduler, at.sweep_points = s->sweep_points, at.generator.swarm = s->swarm;
+  }
+  if (!at.confirm_given) at.confirm = at.scheduler.controlled() ? 1 : 3;
+  return at;
+}
+
+std::string schedulerName(const Campaign& c) { return c.portfolio.empty() ? c.scheduler.name : "portfolio"; }
+
+Outcome judgeSchedule(const Campaign& campaign, std::uint64_t seed, std::uint64_t pct_steps) {
+  const Campaign c = withStrategy(campaign, seed);
   Schedule schedule = generateSchedule(seed, c.generator);
   schedule.scheduler = c.scheduler;
   schedule.scheduler.seed = seed;

@@ -24,6 +24,21 @@
 
 namespace lifeguard::harness::cli {
 
+// One way to draw and run schedules: a scheduler, with swarm's drawing or a
+// sweep of close points.
+struct Strategy {
+  std::string name;  // os, pct, pct-all, sweep, swarm
+  SchedulerSpec scheduler;
+  bool swarm = false;
+  std::uint64_t sweep_points = 0;
+};
+
+// The portfolio of an engine: free-running threads (os), and where it is
+// `controllable` and the build has sync points, PCT with its change points
+// among lifecycle steps (pct) and among all steps (pct-all); a sweep of
+// close points (under pct where controllable); swarm (free-running).
+std::vector<Strategy> portfolioFor(bool controllable);
+
 struct Campaign {
   GeneratorOptions generator;
   RunOptions run;
@@ -35,9 +50,15 @@ struct Campaign {
   std::uint64_t dfs_runs = 200;  // per schedule
   bool check_determinism = false;
   std::uint64_t confirm = 0;  // replays of each failure before it is reported
+  bool confirm_given = false;  // else 1 under a controlled scheduler, 3 free-running
   std::string out = "lifeguard-failures";
   std::string report;  // --report DIR
   std::uint64_t sweep_points = 0;  // --strategy sweep: close points per schedule
+  // --strategy portfolio (the default): the I-th seed of the campaign is
+  // judged by strategy I mod size (whatever the jobs and shards), which
+  // overrides scheduler, sweep_points and generator.swarm; each keeps its
+  // own PCT length.
+  std::vector<Strategy> portfolio;
   std::uint64_t jobs = 1;
   std::uint64_t shard = 0, shards = 1;  // --shard I/N: shard = I-1
   bool quiet = false;
@@ -47,6 +68,13 @@ struct Campaign {
 // An operation shorter than this many times the sweep's points is swept at
 // every point.
 inline constexpr std::uint64_t kSweepWhole = 4;
+
+// The strategy that judges `seed` (portfolio), or nullptr.
+Strategy* strategyOf(Campaign& c, std::uint64_t seed);
+// `c` as it judges `seed`: its strategy's scheduler, sweep and swarm.
+Campaign withStrategy(const Campaign& c, std::uint64_t seed);
+// "portfolio", or the scheduler's name.
+std::string schedulerName(const Campaign& c);
 
 // What judging one schedule yields.
 struct Outcome {

@@ -27,6 +27,7 @@ struct Tally {
   std::uint64_t confirm_runs = 0, reproduced = 0;  // --confirm replays, and how many failed the same way
   double first_failure_s = -1;
   std::map<Verdict, std::uint64_t> by_verdict;
+  std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> by_strategy;  // portfolio: schedules, failures
   OverlapTally overlaps;  // what the runs exercised
 };
 
@@ -96,7 +97,7 @@ std::vector<Job> startJobs(const Campaign& c) {
 void printProgress(const Campaign& c, const Tally& t, double elapsed, bool final) {
   if (c.quiet && !final) return;
   std::fprintf(stderr, "%s[%s %s %s] %6.1fs  %llu runs (%.1f/s)  %llu failures%s", c.tty ? "\r" : "",
-               c.generator.engine.c_str(), c.generator.policy.c_str(), c.scheduler.name.c_str(), elapsed,
+               c.generator.engine.c_str(), c.generator.policy.c_str(), schedulerName(c).c_str(), elapsed,
                static_cast<unsigned long long>(t.runs), elapsed > 0 ? static_cast<double>(t.runs) / elapsed : 0.0,
                static_cast<unsigned long long>(t.failures), final || !c.tty ? "\n" : "");
   std::fflush(stderr);
@@ -116,6 +117,10 @@ CampaignSummary reportHead(const Campaign& c) {
   if (const EngineEntry* entry = findEngine(c.generator.engine)) head.engine_description = entry->description;
   head.policy = c.generator.policy;
   head.scheduler = c.scheduler.name == "pct" ? "pct, depth " + std::to_string(c.scheduler.depth) : c.scheduler.name;
+  if (!c.portfolio.empty()) {
+    head.scheduler = "portfolio:";
+    for (const Strategy& s : c.portfolio) head.scheduler += (&s == &c.portfolio.front() ? " " : ", ") + s.name;
+  }
   if (c.generator.swarm) head.scheduler += ", swarm";
   if (c.sweep_points > 0) head.scheduler += ", sweep of " + std::to_string(c.sweep_points) + " close points";
   head.first_seed = c.seed;
@@ -126,7 +131,7 @@ CampaignSummary reportHead(const Campaign& c) {
 // Steps per controlled run, and k: the lifecycle steps among them.
 void printSteps(const Campaign& c, const Tally& t) {
   auto mean = [&](std::uint64_t sum) { return static_cast<unsigned long long>(sum / std::max<std::uint64_t>(t.schedules, 1)); };
-  const char* pct = c.scheduler.name != "pct"      ? ""
+  const char* pct = c.scheduler.name != "pct" || !c.portfolio.empty() ? ""
                     : c.scheduler.lifecycle_points ? " (PCT's change points fall among these)"
                                                    : " (PCT's change points fall among all steps)";
   std::printf("; steps per run: mean %llu, max %llu; lifecycle steps (k) per run: mean %llu, max %llu%s",
@@ -136,7 +141,7 @@ void printSteps(const Campaign& c, const Tally& t) {
 
 void printSummary(const Campaign& c, const Tally& t, double elapsed) {
   std::printf("summary: engine %s, policy %s, scheduler %s, %llu runs in %.1f s (%.1f/s), %llu failures",
-              c.generator.engine.c_str(), c.generator.policy.c_str(), c.scheduler.name.c_str(),
+              c.generator.engine.c_str(), c.generator.policy.c_str(), schedulerName(c).c_str(),
               static_cast<unsigned long long>(t.runs), elapsed,
               elapsed > 0 ? static_cast<double>(t.runs) / elapsed : 0.0, static_cast<unsigned long long>(t.failures));
   if (t.outside > 0) {
@@ -153,6 +158,11 @@ void printSummary(const Campaign& c, const Tally& t, double elapsed) {
                 static_cast<unsigned long long>(t.confirm_runs));
   }
   if (t.max_steps > 0) printSteps(c, t);
+  for (const auto& [name, counts] : t.by_strategy) {
+    std::printf("%s%s %llu schedules %llu failures", name == t.by_strategy.begin()->first ? "; by strategy: " : ", ",
+                name.c_str(), static_cast<unsigned long long>(counts.first),
+                static_cast<unsigned long long>(counts.second));
+  }
   std::printf("; %llu schedules%s%s", static_cast<unsigned long long>(t.schedules), c.jobs > 1 || c.shards > 1 ? ", " : "",
               partsOf(c).c_str());
   if (t.first_failure_s >= 0) {
@@ -176,7 +186,13 @@ bool take(Campaign& c, const Outcome& o, Tally& t, double elapsed, CampaignRepor
   // (counting lifecycle steps only, with points=lifecycle).
   t.max_steps = std::max(t.max_steps, o.steps), t.max_lifecycle = std::max(t.max_lifecycle, o.lifecycle);
   t.sum_steps += o.steps, t.sum_lifecycle += o.lifecycle;
-  c.scheduler.steps = std::max(c.scheduler.steps, o.pct_steps);
+  Strategy* strategy = strategyOf(c, o.seed);
+  SchedulerSpec& spec = strategy ? strategy->scheduler : c.scheduler;
+  spec.steps = std::max(spec.steps, o.pct_steps);
+  if (strategy) {
+    ++t.by_strategy[strategy->name].first;
+    t.by_strategy[strategy->name].second += o.verdict != Verdict::kPass && !o.outside;
+  }
   if (o.verdict == Verdict::kPass) return false;
   ++(o.outside ? t.outside : t.failures);
   if (!o.outside && t.first_failure_s < 0) t.first_failure_s = elapsed, t.first_failure_at = t.runs;
@@ -224,7 +240,9 @@ int runCampaign(Campaign& c) {
       if (job.to >= 0) ::close(job.to), job.to = -1;
       return;
     }
-    std::string line = std::to_string(seedOf(next)) + " " + std::to_string(c.scheduler.steps) + "\n";
+    const Strategy* strategy = strategyOf(c, seedOf(next));
+    const SchedulerSpec& spec = strategy ? strategy->scheduler : c.scheduler;
+    std::string line = std::to_string(seedOf(next)) + " " + std::to_string(spec.steps) + "\n";
     if (::write(job.to, line.data(), line.size()) != static_cast<ssize_t>(line.size())) return;
     job.index = next++, job.busy = true;
   };

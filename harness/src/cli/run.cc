@@ -61,10 +61,11 @@ void runOptions(Options& o) {
   o.flag("outside-contract", "also draw overlaps the engine's contract makes the caller's fault; failures in them "
                              "are reported apart, and do not fail the campaign");
   o.text("report", "write an HTML index of the campaign to DIR, failures grouped, each with its timeline");
-  o.choice("strategy", "plain; swarm (each schedule draws a random subset of the operation kinds); sweep (one of "
+  o.choice("strategy", "portfolio (the default without --scheduler): the seeds shared in turn among the strategies "
+                       "the engine supports (os; pct and pct-all where it is controllable; sweep; swarm); plain; swarm (each schedule draws a random subset of the operation kinds); sweep (one of "
                        "each schedule's closes, drawn, fired at --sweep-points points of the operation it races and "
                        "the first 2 steps of each of its phases, or at every point of a short one; fewer, evenly "
-                       "spread, where the schedule's runs would take over 5 s in all)", {"plain", "swarm", "sweep"});
+                       "spread, where the schedule's runs would take over 5 s in all)", {"portfolio", "plain", "swarm", "sweep"});
   o.count("sweep-points", "sweep: points per schedule (default 8)");
   o.flag("quiet", "no progress line");
 }
@@ -89,15 +90,17 @@ int run(const Args& args) {
   if (auto spec = schedulerFrom(args, "os", &error)) c.scheduler = *spec;
   c.check_determinism = args.has("check-determinism");
   c.generator.outside_contract = args.has("outside-contract");
-  const std::string strategy = args.get("strategy", "plain");
+  // Without --strategy and --scheduler: every strategy the engine supports.
+  const std::string strategy = args.get("strategy", args.has("scheduler") ? "plain" : "portfolio");
   c.generator.swarm = strategy == "swarm";
   if (strategy == "sweep") c.sweep_points = args.number("sweep-points", 8, &error);
-  if (strategy != "plain" && strategy != "swarm" && strategy != "sweep") {
-    error = "--strategy takes plain, swarm or sweep";
+  if (strategy == "portfolio" && args.has("scheduler")) {
+    error = "--strategy portfolio chooses its own schedulers: drop --scheduler, or pick another --strategy";
   }
   // Free-running threads may not fail again: replay each failure a few times
   // and say how often it reproduced. A controlled run replays exactly: once.
   c.confirm = args.number("confirm", c.scheduler.controlled() ? 1 : 3, &error);
+  c.confirm_given = args.has("confirm");
   c.out = args.get("out", "lifeguard-failures");
   c.report = args.get("report", "");
   c.quiet = args.has("quiet");
@@ -122,11 +125,17 @@ int run(const Args& args) {
                                 "turns, and no close would overlap work; use --scheduler os\n",
                         c.generator.engine.c_str(), c.scheduler.name.c_str()), 2;
   }
+  if (strategy == "portfolio") c.portfolio = portfolioFor(c.generator.capabilities.controllable);
+  std::string portfolio;
+  for (const Strategy& s : c.portfolio) portfolio += (portfolio.empty() ? "" : ", ") + s.name;
   std::printf("lifeguard run: engine %s, policy %s, scheduler %s, %d actors, seeds from %llu, %s%s\n",
               c.generator.engine.c_str(), c.generator.policy.c_str(),
-              (c.scheduler.name == "random" || c.scheduler.name == "pct" ? c.scheduler.name + " (seed = schedule seed)"
-               + (c.scheduler.name == "pct" ? ", depth " + std::to_string(c.scheduler.depth) : "")
-                                                                         : formatSchedulerSpec(c.scheduler)).c_str(),
+              (!c.portfolio.empty() ? "portfolio (" + portfolio + ": the campaign's I-th seed takes strategy I mod " +
+                                          std::to_string(c.portfolio.size()) + ")"
+               : c.scheduler.name == "random" || c.scheduler.name == "pct"
+                   ? c.scheduler.name + " (seed = schedule seed)" +
+                         (c.scheduler.name == "pct" ? ", depth " + std::to_string(c.scheduler.depth) : "")
+                   : formatSchedulerSpec(c.scheduler)).c_str(),
               c.generator.actors, static_cast<unsigned long long>(c.seed),
               c.iterations > 0 ? (std::to_string(c.iterations) + " schedules").c_str()
                                : (std::to_string(static_cast<int>(c.seconds)) + " s").c_str(),
