@@ -161,6 +161,6 @@ struct Command {
 // run.cc: run, generate, engines; replay.cc: replay, shrink; the others in
 // the file of their name (import.cc: import-crash).
 extern const Command kRun, kGenerate, kEngines, kReplay, kShrink, kShow, kSweep, kContract, kExplore, kImportCrash,
-    kExport, kReport;
+    kExport, kReport, kProfile;
 
 }  // namespace lifeguard::harness::cli

@@ -30,7 +30,8 @@ using namespace lifeguard::harness::cli;
 
 // The commands, in the order --help lists them.
 constexpr const Command* kCommands[] = {&kRun,   &kExplore, &kImportCrash, &kReplay,  &kShrink,  &kShow,
-                                        &kExport, &kSweep,  &kGenerate,    &kEngines, &kContract, &kReport};
+                                        &kExport, &kSweep,  &kGenerate,    &kEngines, &kContract, &kReport,
+                                        &kProfile};
 
 // The command nearest to a mistyped one (edit distance at most 2), or "".
 std::string nearestCommand(const std::string& typed) {

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <sstream>
 
@@ -19,6 +20,7 @@ namespace {
 
 constexpr std::string_view kVerdictPrefix = "VERDICT ";
 constexpr std::string_view kTracePrefix = "TRACE ";
+constexpr std::string_view kPhasePrefix = "PHASE ";
 
 // The child's trace on the events pipe, one line: per step
 // "DECISION.RUNNABLE(hex).CURRENT", after "k=LIFECYCLE_STEPS", then "|" and
@@ -79,10 +81,18 @@ extern "C" int __lsan_do_recoverable_leak_check() __attribute__((weak));
     std::lock_guard<std::mutex> lock(write_mu);
     writeAll(events_fd, formatEvent(event) + "\n");
   });
+  const auto leak_check = std::chrono::steady_clock::now();
   if (__lsan_do_recoverable_leak_check != nullptr && __lsan_do_recoverable_leak_check() != 0 &&
       result.verdict == Verdict::kPass) {
     result.verdict = Verdict::kSanitizer;
     result.message = "LeakSanitizer reported leaks (see the report)";
+  }
+  if (__lsan_do_recoverable_leak_check != nullptr) {
+    result.phases.emplace_back(
+        "leak check", std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - leak_check).count());
+  }
+  for (const auto& [name, ms] : result.phases) {
+    writeAll(events_fd, std::string(kPhasePrefix) + std::to_string(ms) + " " + name + "\n");
   }
   std::string message = result.message;
   std::replace(message.begin(), message.end(), '\n', ' ');
@@ -179,6 +189,7 @@ void classify(int status, const std::string& errors, bool got_verdict, RunResult
 }  // namespace
 
 RunResult runIsolated(const Schedule& schedule, const RunOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
   RunResult result;
   int events[2], errors[2];
   if (::pipe(events) != 0 || ::pipe(errors) != 0) {
@@ -225,6 +236,10 @@ RunResult runIsolated(const Schedule& schedule, const RunOptions& options) {
       got_verdict = true;
     } else if (line.rfind(kTracePrefix, 0) == 0) {
       result.trace = parsePipeTrace(line);
+    } else if (line.rfind(kPhasePrefix, 0) == 0) {
+      char* end = nullptr;
+      double ms = std::strtod(line.c_str() + kPhasePrefix.size(), &end);
+      result.phases.emplace_back(*end == ' ' ? end + 1 : end, ms);
     } else if (Event event; parseEvent(line, &event)) {
       result.history.push_back(event);
     }
@@ -237,6 +252,9 @@ RunResult runIsolated(const Schedule& schedule, const RunOptions& options) {
     result.outside_contract = callerFaultIn(schedule, engine->contract(schedule.policy), result);
   }
   result.hints = causeHints(schedule, result);
+  double rest = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  for (const auto& phase : result.phases) rest -= phase.second;
+  result.phases.emplace_back("fork and exit", rest);
   return result;
 }
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <set>
 #include <thread>
@@ -248,8 +249,16 @@ RunResult runInProcess(const Schedule& schedule, const RunOptions& options,
   if (error.empty() && schedule.scheduler.controlled() && !testing::controlledCompiledIn()) {
     error = "scheduler " + schedule.scheduler.name + " needs a build with sync points (dev, tsan or fuzz preset)";
   }
+  using Clock = std::chrono::steady_clock;
+  auto mark = Clock::now();
+  auto phase = [&](const char* name) {
+    const auto now = Clock::now();
+    result.phases.emplace_back(name, std::chrono::duration<double, std::milli>(now - mark).count());
+    mark = now;
+  };
   std::unique_ptr<EngineAdapter> adapter;
   if (error.empty()) adapter = makeAdapter(schedule.engine, schedule.policy, &error);
+  phase("engine start");
   if (adapter != nullptr && schedule.scheduler.controlled() && !adapter->capabilities().controllable) {
     error = "engine " + adapter->name() + " cannot run under scheduler " + schedule.scheduler.name +
             ": its threads and locks (in another process, or a prebuilt library's own) are out of a controlled scheduler's "
@@ -275,8 +284,10 @@ RunResult runInProcess(const Schedule& schedule, const RunOptions& options,
     };
   }
   run.execute(adapter, control ? &*control : nullptr);  // also releases the adapter, under the watchdog
+  phase("run");
   result.history = history.events();
   judge(schedule, contract, run.finalState(), &result, durable);
+  phase("judge");
   return result;
 }
 

@@ -65,6 +65,12 @@ struct RunResult {
   std::vector<std::string> hints;
   std::vector<Event> history;
   testing::ControlledTrace trace;  // controlled runs: the decisions taken
+  // Where the run's wall time went, in ms, in order (lifeguard profile):
+  // "engine start" (the adapter made: a library's first use, a driver
+  // process started and its module loaded), "run" (the schedule's
+  // operations, teardown included), "judge"; runIsolated adds "fork and
+  // exit" (the rest of its wall time: fork, the child's exit, the wait).
+  std::vector<std::pair<std::string, double>> phases;
 };
 
 // What a .sched file keeps of a controlled run: its decisions and checksums.
