@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "lifeguard/harness/generator.h"
 #include "lifeguard/harness/report.h"
 #include "lifeguard/harness/runner.h"
 #include "lifeguard/harness/scheduler.h"
@@ -62,6 +63,8 @@ class Options {
   void scheduler(const std::string& fallback);
   // --deadline-ms: an operation running longer is a hang.
   void deadline();
+  // --sizes calibrated|fixed: how generated work is sized (sizeWork).
+  void sizes();
 
  private:
   // An option NAMES ("-o,--out") whose value lands in args_ as `name`.
@@ -75,6 +78,14 @@ class Options {
 // nullopt with `error` on a bad value.
 std::optional<SchedulerSpec> schedulerFrom(const Args& args, const std::string& fallback, std::string* error);
 double secondsSince(std::chrono::steady_clock::time_point start);
+
+// --sizes: "calibrated" sizes the generator's work for its engine on this
+// machine (calibration.h; the rates kept in $LIFEGUARD_CALIBRATION_DIR, or
+// calibration/ beside the lifeguard program), "fixed" keeps the row counts
+// chosen for this project's engine. `note` gets a line for the campaign's
+// header ("" for fixed). False and `error` if calibrating failed.
+bool sizeWork(const std::string& sizes, const RunOptions& run, GeneratorOptions* options, std::string* note,
+              std::string* error);
 
 
 // A failure to find again (shrink, a campaign's confirmation replays): its

@@ -86,6 +86,12 @@ void Options::deadline() {
   count("deadline-ms", "an operation running longer than this is a hang (default 10000)", 1);
 }
 
+void Options::sizes() {
+  choice("sizes", "calibrated (default): long, failing and COPY queries sized to run for drawn durations on this "
+                  "engine here, measured once per engine and build; fixed: row counts chosen for this project's engine",
+         {"calibrated", "fixed"});
+}
+
 std::string Args::get(const std::string& name, const std::string& fallback) const {
   auto it = values_.find(name);
   return it == values_.end() ? fallback : it->second;

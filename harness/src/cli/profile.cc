@@ -61,6 +61,7 @@ void profileOptions(Options& o) {
   o.count("seed", "the first schedule's seed (default 1)");
   o.count("actors", "threads per schedule (default 3)", 1, 8);
   o.deadline();
+  o.sizes();
 }
 
 int profile(const Args& args) {
@@ -78,6 +79,10 @@ int profile(const Args& args) {
   generator.capabilities = adapter->capabilities();
   generator.caller_faults = adapter->contract().callerFaults();
   adapter.reset();
+  std::string sized;
+  if (!sizeWork(args.get("sizes", "calibrated"), run, &generator, &sized, &error)) {
+    return std::fprintf(stderr, "lifeguard profile: %s\n", error.c_str()), 2;
+  }
   std::vector<std::pair<std::string, double>> phases;  // summed, in order
   std::map<std::string, OpTime> ops;
   double wall = 0;
@@ -101,6 +106,7 @@ int profile(const Args& args) {
               generator.engine.c_str(), generator.policy.c_str(), static_cast<unsigned long long>(n),
               static_cast<unsigned long long>(seed), static_cast<unsigned long long>(seed + n - 1), generator.actors,
               "wall", wall / k);
+  if (!sized.empty()) std::printf("(%s)\n", sized.substr(2, sized.size() - 3).c_str());
   for (const auto& [name, ms] : phases) std::printf("  %-22s %9.1f ms %4.0f%%\n", name.c_str(), ms / k, 100 * ms / wall);
   std::printf("what the operations took, mean per schedule (actors run at once: these overlap; the run's "
               "teardown is in \"run\" too):\n");

@@ -3,10 +3,13 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <random>
 #include <thread>
 
 #include "cli/campaign.h"
+#include "lifeguard/harness/calibration.h"
 #include "lifeguard/harness/engine_adapter.h"
 #include "lifeguard/harness/generator.h"
 #include "lifeguard/harness/plugin.h"
@@ -25,6 +28,29 @@ bool drawFor(GeneratorOptions* options, std::string* error) {
   options->caller_faults = adapter->contract().callerFaults();
   return true;
 }
+
+}  // namespace
+
+bool sizeWork(const std::string& sizes, const RunOptions& run, GeneratorOptions* options, std::string* note,
+              std::string* error) {
+  if (sizes == "fixed") return true;
+  if (sizes != "calibrated") return *error = "--sizes takes calibrated or fixed, not '" + sizes + "'", false;
+  const char* dir = std::getenv("LIFEGUARD_CALIBRATION_DIR");
+  std::error_code ec;
+  std::filesystem::path cache = dir != nullptr ? std::filesystem::path(dir)
+                                               : std::filesystem::read_symlink("/proc/self/exe", ec).parent_path() /
+                                                     "calibration";
+  std::string how;
+  std::optional<WorkRates> rates =
+      calibratedRates(options->engine, options->policy, options->capabilities, run, cache, &how, error);
+  if (!rates) return false;
+  options->rates = *rates;
+  *note = "  work sized for this engine on this machine (" + formatRates(*rates) + "; " + how +
+          "): long queries run 0.3-3, 3-30 or 30-300 ms, failing ones 0.3-3 or 3-30 ms, COPY 0.2-20 ms\n";
+  return true;
+}
+
+namespace {
 
 // --shard I/N: `shard` is I-1.
 bool parseShard(const std::string& text, std::uint64_t* shard, std::uint64_t* shards) {
@@ -68,6 +94,7 @@ void runOptions(Options& o) {
                        "spread, where the schedule's runs would take over 5 s in all)", {"portfolio", "plain", "swarm", "sweep"});
   o.count("sweep-points", "sweep: points per schedule (default 8)");
   o.flag("quiet", "no progress line");
+  o.sizes();
 }
 
 int run(const Args& args) {
@@ -119,6 +146,11 @@ int run(const Args& args) {
                                 "(random, pct or dfs); free-running threads are not deterministic\n"), 2;
   }
   if (!drawFor(&c.generator, &error)) return std::fprintf(stderr, "lifeguard run: %s\n", error.c_str()), 2;
+  std::string sized;
+  if (!sizeWork(args.get("sizes", "calibrated"), c.run, &c.generator, &sized, &error)) {
+    return std::fprintf(stderr, "lifeguard run: %s (--sizes fixed: the row counts of this project's engine)\n",
+                        error.c_str()), 2;
+  }
   if (c.scheduler.controlled() && !c.generator.capabilities.controllable) {
     return std::fprintf(stderr, "lifeguard run: engine %s runs threads and locks that --scheduler %s cannot reach "
                                 "(in another process, or a prebuilt library's own): its actors would only take "
@@ -140,6 +172,7 @@ int run(const Args& args) {
               c.iterations > 0 ? (std::to_string(c.iterations) + " schedules").c_str()
                                : (std::to_string(static_cast<int>(c.seconds)) + " s").c_str(),
               c.check_determinism ? ", each run twice (determinism check)" : "");
+  std::fputs(sized.c_str(), stdout);
   if (c.jobs > 1 || c.shards > 1) {
     std::string shard = c.shards == 1 ? "" : "shard " + std::to_string(c.shard + 1) + "/" +
                                                  std::to_string(c.shards) + " (seeds from+" +
@@ -183,6 +216,7 @@ void generateOptions(Options& o) {
   o.text("engine", "the engine it is for (default lifeguard)");
   o.text("policy", "its teardown policy (default: the engine's first)");
   o.choice("strategy", "plain, or swarm (a random subset of the operation kinds)", {"plain", "swarm"});
+  o.sizes();
 }
 
 int generate(const Args& args) {
@@ -199,7 +233,10 @@ int generate(const Args& args) {
   if (options.actors < 1 || options.actors > 8) {
     return std::fprintf(stderr, "lifeguard generate: --actors takes 1 to 8\n"), 2;
   }
-  if (!drawFor(&options, &error)) return std::fprintf(stderr, "lifeguard generate: %s\n", error.c_str()), 2;
+  std::string sized;
+  if (!drawFor(&options, &error) || !sizeWork(args.get("sizes", "calibrated"), RunOptions{}, &options, &sized, &error)) {
+    return std::fprintf(stderr, "lifeguard generate: %s\n", error.c_str()), 2;
+  }
   std::fputs(formatSchedule(generateSchedule(seed, options)).c_str(), stdout);
   return 0;
 }

@@ -1,6 +1,7 @@
 #include "lifeguard/harness/generator.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <random>
 #include <utility>
@@ -148,6 +149,27 @@ class Builder {
     return q;
   }
 
+  bool calibrated() const { return !options_.small_data && options_.rates.known(); }
+
+  // Work that runs for a duration drawn in one of the first `bands` bands
+  // (0.3-3 ms, 3-30 ms, 30-300 ms: on the dev build, what the fixed row
+  // counts take on this project's engine) at `per_ms` of it per millisecond.
+  std::int64_t sized(double per_ms, int bands) {
+    static constexpr int kBandTenthsMs[] = {3, 30, 300, 3000};
+    const int band = uniform(0, bands - 1);
+    const double ms = uniform(kBandTenthsMs[band], kBandTenthsMs[band + 1]) / 10.0;
+    return std::max<std::int64_t>(1, std::llround(ms * per_ms));
+  }
+
+  std::int64_t copyRows() {
+    if (options_.small_data) return uniform(5, 60);
+    // 0.2-20 ms of rows (the fixed 50-4000 rows on this project's engine),
+    // at least a row and at most a million.
+    return calibrated() ? std::clamp<std::int64_t>(std::llround(uniform(2, 200) / 10.0 * options_.rates.copy_per_ms), 1,
+                                                   1'000'000)
+                        : uniform(50, 4000);
+  }
+
   QuerySpec drawSpec(bool allow_transactions) {
     QuerySpec q;
     if (rarely(0.08)) {  // a query that fails on purpose: each path an error takes
@@ -155,6 +177,7 @@ class Builder {
       q.kind = roll == 0 ? QueryKind::kBadParse : roll == 1 ? QueryKind::kBadBind : QueryKind::kBadExec;
       if (q.kind == QueryKind::kBadExec) {
         q.count = options_.small_data ? pick(std::vector<std::int64_t>{1'000, 70'000})
+                  : calibrated()      ? sized(options_.rates.bad_exec_per_ms, 2)
                                       : pick(std::vector<std::int64_t>{100'000, 3'000'000});
       }
       return q;
@@ -164,15 +187,16 @@ class Builder {
     if (roll < 20) {
       q.kind = QueryKind::kLong;
       q.count = options_.small_data ? pick(std::vector<std::int64_t>{1'000, 70'000, 200'000})
+                : calibrated()      ? sized(options_.rates.long_per_ms, 3)
                                     : pick(std::vector<std::int64_t>{100'000, 3'000'000, 30'000'000});
     } else if (roll < 30) {
       q.kind = QueryKind::kCount, q.table = table;
     } else if (roll < 50) {
       q.kind = QueryKind::kInsert, q.table = table, q.count = uniform(1, 40);
     } else if (roll < 65) {
-      q.kind = QueryKind::kCopy, q.table = table, q.count = options_.small_data ? uniform(5, 60) : uniform(50, 4000);
+      q.kind = QueryKind::kCopy, q.table = table, q.count = copyRows();
     } else if (roll < 75) {
-      q.kind = QueryKind::kCopyBad, q.table = table, q.count = options_.small_data ? uniform(5, 60) : uniform(50, 4000);
+      q.kind = QueryKind::kCopyBad, q.table = table, q.count = copyRows();
       q.bad_line = uniform(1, static_cast<int>(q.count));
     } else if (roll < 85) {
       q.kind = QueryKind::kBegin;

@@ -23,6 +23,16 @@
 
 namespace lifeguard::harness {
 
+// How fast an engine runs each kind of sized work on this machine, in
+// units of a query's count (rows) per millisecond (calibration.h); 0:
+// unknown.
+struct WorkRates {
+  double long_per_ms = 0;      // long N
+  double bad_exec_per_ms = 0;  // bad_exec N: until it fails
+  double copy_per_ms = 0;      // copy TABLE N (and copy_bad)
+  bool known() const { return long_per_ms > 0 && bad_exec_per_ms > 0 && copy_per_ms > 0; }
+};
+
 struct GeneratorOptions {
   std::string engine = "lifeguard";
   std::string policy = "complete";
@@ -30,6 +40,14 @@ struct GeneratorOptions {
   int min_ops = 3;   // per actor, besides its connect
   int max_ops = 9;
   bool small_data = false;  // short queries and small COPYs (fuzzing: many runs per second)
+  // Known (and not small_data): a long query is drawn as a duration in one
+  // of three bands, 0.3-3 ms, 3-30 ms and 30-300 ms, a failing one in one
+  // of the first two, a COPY in 0.2-20 ms, and each is sized to run that
+  // long on this engine here (the bands are what the fixed row counts take
+  // on this project's engine, dev build); the count is written into the
+  // schedule, so a replay asks for the same work. Unknown: the fixed row
+  // counts, whatever the engine.
+  WorkRates rates;
   // What the engine can do: a capability it lacks is never drawn.
   Capabilities capabilities;
   // Overlaps the engine's contract makes the caller's fault: a race the
