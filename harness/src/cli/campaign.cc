@@ -185,7 +185,9 @@ Outcome judgeSchedule(const Campaign& campaign, std::uint64_t seed, std::uint64_
   o.overlaps = overlaps.counts();
   o.steps = result.trace.steps(), o.lifecycle = result.trace.lifecycle_steps;
   o.pct_steps = pctLength(schedule.scheduler, result.trace);
-  if (result.verdict != Verdict::kPass) describeFailure(c, schedule, result, o);
+  if (result.verdict == Verdict::kPass) return o;
+  o.found_at = std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
+  describeFailure(c, schedule, result, o);
   return o;
 }
 
@@ -195,6 +197,7 @@ std::string formatOutcome(const Outcome& o) {
               {"overlaps", o.overlaps}};
   if (o.verdict != Verdict::kPass) {
     out["confirm_runs"] = o.confirm_runs, out["reproduced"] = o.reproduced, out["lines"] = o.lines;
+    out["found_at"] = o.found_at;
     out["artifact_path"] = o.artifact_path, out["artifact"] = o.artifact, out["timeline"] = o.timeline;
     out["entry"] = {{"group", o.entry.group}, {"message", o.entry.message}, {"reproduced", o.entry.reproduced},
                     {"timeline", o.entry.timeline}};
@@ -215,6 +218,7 @@ std::optional<Outcome> parseOutcome(const std::string& line, std::string* error)
     o.verdict = *verdict;
     if (o.verdict == Verdict::kPass) return o;
     o.confirm_runs = in.at("confirm_runs"), o.reproduced = in.at("reproduced"), o.lines = in.at("lines");
+    o.found_at = in.at("found_at");
     o.artifact_path = in.at("artifact_path"), o.artifact = in.at("artifact"), o.timeline = in.at("timeline");
     const json& e = in.at("entry");
     o.entry.seed = o.seed, o.entry.verdict = o.verdict, o.entry.outside = o.outside;

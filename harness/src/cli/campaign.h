@@ -86,6 +86,9 @@ struct Outcome {
   std::uint64_t pct_steps = 0;  // the length PCT should spread over, from that run
   std::map<std::string, std::uint64_t> overlaps;  // what it exercised (OverlapTally)
   std::uint64_t confirm_runs = 0, reproduced = 0;
+  // A failure: when its run ended, before the confirming replays, in seconds
+  // of std::chrono::steady_clock (one clock for every process here).
+  double found_at = 0;
   // A failure: what the campaign prints (FAIL, replay, why lines), its
   // artifact's path and text, and for --report its index entry and timeline.
   std::string lines, artifact_path, artifact;

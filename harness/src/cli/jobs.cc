@@ -176,7 +176,8 @@ void printSummary(const Campaign& c, const Tally& t, double elapsed) {
 
 // Counts an outcome, in seed order; prints and saves a failure. True if the
 // campaign has found its --max-failures.
-bool take(Campaign& c, const Outcome& o, Tally& t, double elapsed, CampaignReport& report) {
+bool take(Campaign& c, const Outcome& o, Tally& t, Clock::time_point start, CampaignReport& report) {
+  const double elapsed = secondsSince(start);
   ++t.schedules;
   t.runs += o.runs;
   report.addSchedule(o.seed);
@@ -195,7 +196,11 @@ bool take(Campaign& c, const Outcome& o, Tally& t, double elapsed, CampaignRepor
   }
   if (o.verdict == Verdict::kPass) return false;
   ++(o.outside ? t.outside : t.failures);
-  if (!o.outside && t.first_failure_s < 0) t.first_failure_s = elapsed, t.first_failure_at = t.runs;
+  if (!o.outside && t.first_failure_s < 0) {
+    // When its run ended, not when its replays did (a job died: when that was seen).
+    const double since_start = o.found_at - std::chrono::duration<double>(start.time_since_epoch()).count();
+    t.first_failure_s = o.found_at > 0 ? std::min(since_start, elapsed) : elapsed, t.first_failure_at = t.runs;
+  }
   t.confirm_runs += o.confirm_runs, t.reproduced += o.reproduced;
   std::fputs(o.lines.c_str(), stderr);
   std::string error = writeFile(o.artifact_path, o.artifact);
@@ -249,7 +254,7 @@ int runCampaign(Campaign& c) {
   bool enough = false;  // --max-failures found: later outcomes are not counted
   auto takeArrived = [&]() {
     for (auto it = arrived.find(taken); it != arrived.end() && !enough; it = arrived.find(++taken)) {
-      enough = take(c, it->second, t, secondsSince(start), report);
+      enough = take(c, it->second, t, start, report);
       arrived.erase(it);
     }
     stop = stop || enough;
