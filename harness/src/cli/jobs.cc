@@ -226,83 +226,116 @@ Outcome jobDied(const Job& job, std::uint64_t seed) {
   return o;
 }
 
-}  // namespace
+// The campaign's side of its jobs: hands out seeds, reads outcomes, and
+// takes them in seed order.
+class Dispatcher {
+ public:
+  Dispatcher(Campaign& c, Tally& t, CampaignReport& report)
+      : c_(c), t_(t), report_(report), start_(Clock::now()), jobs_(startJobs(c)) {
+    ::signal(SIGPIPE, SIG_IGN);  // a job that died: its write fails, and it is reported
+  }
 
-int runCampaign(Campaign& c) {
-  const auto start = Clock::now();
-  auto last_print = start;
-  Tally t;
-  CampaignReport report(c.report, reportHead(c));
-  std::vector<Job> jobs = startJobs(c);
-  ::signal(SIGPIPE, SIG_IGN);  // a job that died: its write fails, and it is reported
-  std::uint64_t next = 0, taken = 0;  // seed indexes: the next to hand out, the next to count
-  std::map<std::uint64_t, Outcome> arrived;  // outcomes ahead of `taken`
-  bool stop = false;
-  auto seedOf = [&](std::uint64_t index) { return c.seed + c.shard + index * c.shards; };
-  auto give = [&](Job& job) {
-    stop = stop || (c.iterations > 0 ? next >= c.iterations : secondsSince(start) >= c.seconds);
-    if (stop || job.pid < 0) {
+  // Until every job is idle or --max-failures is found.
+  void run() {
+    for (Job& job : jobs_) give(job);
+    auto last_print = start_;
+    while (!enough_) {
+      std::vector<pollfd> fds;
+      std::vector<Job*> polled;
+      for (Job& job : jobs_) {
+        if (job.busy) fds.push_back({job.from, POLLIN, 0}), polled.push_back(&job);
+      }
+      if (fds.empty()) break;
+      ::poll(fds.data(), fds.size(), c_.tty ? 500 : 1000);
+      for (std::size_t i = 0; i < fds.size() && !enough_; ++i) {
+        if (fds[i].revents != 0 && receive(*polled[i])) takeArrived(), give(*polled[i]);
+      }
+      if (secondsSince(last_print) > (c_.tty ? 0.5 : 10.0)) {
+        printProgress(c_, t_, secondsSince(start_), false);
+        last_print = Clock::now();
+      }
+    }
+  }
+
+  ~Dispatcher() {
+    for (Job& job : jobs_) {
+      // What a job still judges past --max-failures would not be counted.
+      if (job.busy && enough_) ::kill(-job.pid, SIGKILL);
+      if (job.to >= 0) ::close(job.to);
+      ::close(job.from);
+      if (job.pid > 0) ::waitpid(job.pid, nullptr, 0);
+    }
+  }
+
+  Clock::time_point start() const { return start_; }
+
+ private:
+  std::uint64_t seedOf(std::uint64_t index) const { return c_.seed + c_.shard + index * c_.shards; }
+
+  // Sends the job the next seed, or ends its input once the campaign is done.
+  void give(Job& job) {
+    stop_ = stop_ || (c_.iterations > 0 ? next_ >= c_.iterations : secondsSince(start_) >= c_.seconds);
+    if (stop_ || job.pid < 0) {
       if (job.to >= 0) ::close(job.to), job.to = -1;
       return;
     }
-    const Strategy* strategy = strategyOf(c, seedOf(next));
-    const SchedulerSpec& spec = strategy ? strategy->scheduler : c.scheduler;
-    std::string line = std::to_string(seedOf(next)) + " " + std::to_string(spec.steps) + "\n";
+    const Strategy* strategy = strategyOf(c_, seedOf(next_));
+    const SchedulerSpec& spec = strategy ? strategy->scheduler : c_.scheduler;
+    std::string line = std::to_string(seedOf(next_)) + " " + std::to_string(spec.steps) + "\n";
     if (::write(job.to, line.data(), line.size()) != static_cast<ssize_t>(line.size())) return;
-    job.index = next++, job.busy = true;
-  };
-  bool enough = false;  // --max-failures found: later outcomes are not counted
-  auto takeArrived = [&]() {
-    for (auto it = arrived.find(taken); it != arrived.end() && !enough; it = arrived.find(++taken)) {
-      enough = take(c, it->second, t, start, report);
-      arrived.erase(it);
-    }
-    stop = stop || enough;
-  };
-  for (Job& job : jobs) give(job);
-  for (;;) {
-    std::vector<pollfd> fds;
-    std::vector<Job*> polled;
-    for (Job& job : jobs) {
-      if (job.busy) fds.push_back({job.from, POLLIN, 0}), polled.push_back(&job);
-    }
-    if (fds.empty()) break;
-    ::poll(fds.data(), fds.size(), c.tty ? 500 : 1000);
-    for (std::size_t i = 0; i < fds.size(); ++i) {
-      if (fds[i].revents == 0) continue;
-      Job& job = *polled[i];
-      char chunk[65536];
-      ssize_t n = ::read(job.from, chunk, sizeof(chunk));
-      if (n <= 0) {
-        arrived.emplace(job.index, jobDied(job, seedOf(job.index)));
-        job.busy = false, job.pid = -1;
-      } else {
-        job.buffer.append(chunk, static_cast<std::size_t>(n));
-        std::size_t eol = job.buffer.find('\n');
-        if (eol == std::string::npos) continue;
-        std::string error;
-        std::optional<Outcome> o = parseOutcome(job.buffer.substr(0, eol), &error);
-        job.buffer.erase(0, eol + 1);
-        if (!o) o = jobDied(job, seedOf(job.index)), o->lines += "  (" + error + ")\n", job.pid = -1;
-        arrived.emplace(job.index, *o);
-        job.busy = false;
-      }
-      takeArrived();
-      give(job);
-      if (enough) break;
-    }
-    if (enough) break;
-    if (secondsSince(last_print) > (c.tty ? 0.5 : 10.0)) {
-      printProgress(c, t, secondsSince(start), false);
-      last_print = Clock::now();
-    }
+    job.index = next_++, job.busy = true;
   }
-  for (Job& job : jobs) {
-    // What a job still judges past --max-failures would not be counted.
-    if (job.busy && enough) ::kill(-job.pid, SIGKILL);
-    if (job.to >= 0) ::close(job.to);
-    ::close(job.from);
-    if (job.pid > 0) ::waitpid(job.pid, nullptr, 0);
+
+  // Reads what the job sent; true once its outcome (or its end) is in.
+  bool receive(Job& job) {
+    char chunk[65536];
+    ssize_t n = ::read(job.from, chunk, sizeof(chunk));
+    if (n <= 0) {
+      arrived_.emplace(job.index, jobDied(job, seedOf(job.index)));
+      job.busy = false, job.pid = -1;
+      return true;
+    }
+    job.buffer.append(chunk, static_cast<std::size_t>(n));
+    std::size_t eol = job.buffer.find('\n');
+    if (eol == std::string::npos) return false;
+    std::string error;
+    std::optional<Outcome> o = parseOutcome(job.buffer.substr(0, eol), &error);
+    job.buffer.erase(0, eol + 1);
+    if (!o) o = jobDied(job, seedOf(job.index)), o->lines += "  (" + error + ")\n", job.pid = -1;
+    arrived_.emplace(job.index, *o);
+    job.busy = false;
+    return true;
+  }
+
+  void takeArrived() {
+    for (auto it = arrived_.find(taken_); it != arrived_.end() && !enough_; it = arrived_.find(++taken_)) {
+      enough_ = take(c_, it->second, t_, start_, report_);
+      arrived_.erase(it);
+    }
+    stop_ = stop_ || enough_;
+  }
+
+  Campaign& c_;
+  Tally& t_;
+  CampaignReport& report_;
+  const Clock::time_point start_;
+  std::vector<Job> jobs_;
+  std::uint64_t next_ = 0, taken_ = 0;  // seed indexes: the next to hand out, the next to count
+  std::map<std::uint64_t, Outcome> arrived_;  // outcomes ahead of taken_
+  bool stop_ = false;    // no more seeds are handed out
+  bool enough_ = false;  // --max-failures found: later outcomes are not counted
+};
+
+}  // namespace
+
+int runCampaign(Campaign& c) {
+  Tally t;
+  CampaignReport report(c.report, reportHead(c));
+  Clock::time_point start;
+  {
+    Dispatcher dispatcher(c, t, report);
+    start = dispatcher.start();
+    dispatcher.run();
   }
   double elapsed = secondsSince(start);
   printProgress(c, t, elapsed, true);
