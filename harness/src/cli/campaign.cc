@@ -155,14 +155,11 @@ std::vector<Strategy> portfolioFor(bool controllable) {
   return portfolio;
 }
 
-Strategy* strategyOf(Campaign& c, std::uint64_t seed) {
-  return c.portfolio.empty() ? nullptr : &c.portfolio[(seed - c.seed) % c.portfolio.size()];
-}
-
-Campaign withStrategy(const Campaign& c, std::uint64_t seed) {
+Campaign withStrategy(const Campaign& c, int strategy) {
   Campaign at = c;
-  if (const Strategy* s = strategyOf(at, seed)) {
-    at.scheduler = s->scheduler, at.sweep_points = s->sweep_points, at.generator.swarm = s->swarm;
+  if (strategy >= 0 && static_cast<std::size_t>(strategy) < c.portfolio.size()) {
+    const Strategy& s = c.portfolio[static_cast<std::size_t>(strategy)];
+    at.scheduler = s.scheduler, at.sweep_points = s.sweep_points, at.generator.swarm = s.swarm;
   }
   if (!at.confirm_given) at.confirm = at.scheduler.controlled() ? 1 : 3;
   return at;
@@ -170,14 +167,15 @@ Campaign withStrategy(const Campaign& c, std::uint64_t seed) {
 
 std::string schedulerName(const Campaign& c) { return c.portfolio.empty() ? c.scheduler.name : "portfolio"; }
 
-Outcome judgeSchedule(const Campaign& campaign, std::uint64_t seed, std::uint64_t pct_steps) {
-  const Campaign c = withStrategy(campaign, seed);
+Outcome judgeSchedule(const Campaign& campaign, std::uint64_t seed, std::uint64_t pct_steps, int strategy) {
+  const auto start = Clock::now();
+  const Campaign c = withStrategy(campaign, strategy);
   Schedule schedule = generateSchedule(seed, c.generator);
   schedule.scheduler = c.scheduler;
   schedule.scheduler.seed = seed;
   schedule.scheduler.steps = std::max(schedule.scheduler.steps, pct_steps);
   Outcome o;
-  o.seed = seed;
+  o.seed = seed, o.strategy = strategy;
   RunResult result = runSchedule(c, schedule, o.runs);
   o.verdict = result.verdict;
   OverlapTally overlaps;
@@ -185,14 +183,16 @@ Outcome judgeSchedule(const Campaign& campaign, std::uint64_t seed, std::uint64_
   o.overlaps = overlaps.counts();
   o.steps = result.trace.steps(), o.lifecycle = result.trace.lifecycle_steps;
   o.pct_steps = pctLength(schedule.scheduler, result.trace);
-  if (result.verdict == Verdict::kPass) return o;
-  o.found_at = std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
-  describeFailure(c, schedule, result, o);
+  if (result.verdict != Verdict::kPass) {
+    o.found_at = std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
+    describeFailure(c, schedule, result, o);
+  }
+  o.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return o;
 }
 
 std::string formatOutcome(const Outcome& o) {
-  json out = {{"seed", o.seed}, {"runs", o.runs}, {"verdict", std::string(toString(o.verdict))},
+  json out = {{"seed", o.seed}, {"strategy", o.strategy}, {"seconds", o.seconds}, {"runs", o.runs}, {"verdict", std::string(toString(o.verdict))},
               {"outside", o.outside}, {"steps", o.steps}, {"lifecycle", o.lifecycle}, {"pct_steps", o.pct_steps},
               {"overlaps", o.overlaps}};
   if (o.verdict != Verdict::kPass) {
@@ -211,6 +211,7 @@ std::optional<Outcome> parseOutcome(const std::string& line, std::string* error)
     json in = json::parse(line);
     Outcome o;
     o.seed = in.at("seed"), o.runs = in.at("runs"), o.outside = in.at("outside");
+    o.strategy = in.at("strategy"), o.seconds = in.at("seconds");
     o.steps = in.at("steps"), o.lifecycle = in.at("lifecycle"), o.pct_steps = in.at("pct_steps");
     o.overlaps = in.at("overlaps").get<std::map<std::string, std::uint64_t>>();
     auto verdict = parseVerdict(in.at("verdict").get<std::string>());

@@ -3,13 +3,15 @@
 //
 // The campaign's process forks --jobs job processes before it starts any
 // thread. It hands each job a seed at a time (the I-th of a --shard I/N
-// campaign: seeds first+I-1, first+I-1+N, ...); a job generates that seed's
+// campaign: seeds first+I-1, first+I-1+N, ...), with the portfolio's
+// strategy for it; a job generates that seed's
 // schedule, runs it by the campaign's strategy (each run in a child of its
 // own: runIsolated), replays a failure --confirm times, and sends back an
 // Outcome as one line of JSON. The campaign takes outcomes in seed order, so
 // the schedules judged, the failures reported and where --max-failures stops
-// do not depend on how many jobs ran them; it alone prints, counts, and
-// writes artifacts and the report.
+// do not depend on how many jobs ran them (under the portfolio, which
+// strategy judged a seed does: it goes by the time each has had); it alone
+// prints, counts, and writes artifacts and the report.
 //
 // Thread-safety: single-threaded; each job is a process.
 #pragma once
@@ -54,10 +56,10 @@ struct Campaign {
   std::string out = "lifeguard-failures";
   std::string report;  // --report DIR
   std::uint64_t sweep_points = 0;  // --strategy sweep: close points per schedule
-  // --strategy portfolio (the default): the I-th seed of the campaign is
-  // judged by strategy I mod size (whatever the jobs and shards), which
-  // overrides scheduler, sweep_points and generator.swarm; each keeps its
-  // own PCT length.
+  // --strategy portfolio (the default): each schedule is judged by one of
+  // these, the one that has had the least of the campaign's time so far
+  // (Dispatcher, jobs.cc); it overrides scheduler, sweep_points and
+  // generator.swarm, and each keeps its own PCT length.
   std::vector<Strategy> portfolio;
   std::uint64_t jobs = 1;
   std::uint64_t shard = 0, shards = 1;  // --shard I/N: shard = I-1
@@ -69,16 +71,17 @@ struct Campaign {
 // every point.
 inline constexpr std::uint64_t kSweepWhole = 4;
 
-// The strategy that judges `seed` (portfolio), or nullptr.
-Strategy* strategyOf(Campaign& c, std::uint64_t seed);
-// `c` as it judges `seed`: its strategy's scheduler, sweep and swarm.
-Campaign withStrategy(const Campaign& c, std::uint64_t seed);
+// `c` as its portfolio's `strategy` (-1: none) judges a schedule: that
+// strategy's scheduler, sweep and swarm, and its --confirm default.
+Campaign withStrategy(const Campaign& c, int strategy);
 // "portfolio", or the scheduler's name.
 std::string schedulerName(const Campaign& c);
 
 // What judging one schedule yields.
 struct Outcome {
   std::uint64_t seed = 0;
+  int strategy = -1;       // of the portfolio, or -1
+  double seconds = 0;      // how long the job took to judge it, replays included
   std::uint64_t runs = 0;  // a sweep or dfs runs a schedule several times
   Verdict verdict = Verdict::kPass;
   bool outside = false;  // a failure the contract makes the caller's fault
@@ -99,9 +102,10 @@ struct Outcome {
 std::string formatOutcome(const Outcome& outcome);  // one line of JSON, no newline
 std::optional<Outcome> parseOutcome(const std::string& line, std::string* error);
 
-// Generates the schedule of `seed` and judges it; `pct_steps` is the length
-// PCT spreads its change points over (the longest run the campaign has seen).
-Outcome judgeSchedule(const Campaign& c, std::uint64_t seed, std::uint64_t pct_steps);
+// Generates the schedule of `seed` and judges it by the portfolio's
+// `strategy` (-1: the campaign's own); `pct_steps` is the length PCT spreads
+// its change points over (the longest run that strategy has seen).
+Outcome judgeSchedule(const Campaign& c, std::uint64_t seed, std::uint64_t pct_steps, int strategy);
 
 // The flags a replay of an artifact of this campaign needs.
 std::string replayFlags(const Campaign& c);

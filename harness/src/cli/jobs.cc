@@ -38,6 +38,7 @@ struct Job {
   std::string buffer;      // what it sent of its next outcome
   bool busy = false;
   std::uint64_t index = 0;  // of the seed it judges
+  int strategy = -1;        // and the portfolio's strategy that judges it
 };
 
 // The jobs' process groups, for a campaign interrupted (SIGINT, SIGTERM):
@@ -51,16 +52,18 @@ void killJobsAndDie(int signal) {
   ::raise(signal);
 }
 
-// A job's life: read "SEED PCT_STEPS" lines, send an outcome line for each.
+// A job's life: read "SEED PCT_STEPS STRATEGY" lines, send an outcome line for each.
 [[noreturn]] void jobMain(const Campaign& c, int from_campaign, int to_campaign) {
   ::setpgid(0, 0);
   ::signal(SIGINT, SIG_DFL), ::signal(SIGTERM, SIG_DFL);
   std::FILE* in = ::fdopen(from_campaign, "r");
   std::FILE* out = ::fdopen(to_campaign, "w");
   unsigned long long seed = 0, steps = 0;
+  int strategy = -1;
   char line[96];
-  while (in && out && std::fgets(line, sizeof(line), in) && std::sscanf(line, "%llu %llu", &seed, &steps) == 2) {
-    std::fputs((formatOutcome(judgeSchedule(c, seed, steps)) + "\n").c_str(), out);
+  while (in && out && std::fgets(line, sizeof(line), in) &&
+         std::sscanf(line, "%llu %llu %d", &seed, &steps, &strategy) == 3) {
+    std::fputs((formatOutcome(judgeSchedule(c, seed, steps, strategy)) + "\n").c_str(), out);
     std::fflush(out);
   }
   ::_exit(0);
@@ -187,7 +190,7 @@ bool take(Campaign& c, const Outcome& o, Tally& t, Clock::time_point start, Camp
   // (counting lifecycle steps only, with points=lifecycle).
   t.max_steps = std::max(t.max_steps, o.steps), t.max_lifecycle = std::max(t.max_lifecycle, o.lifecycle);
   t.sum_steps += o.steps, t.sum_lifecycle += o.lifecycle;
-  Strategy* strategy = strategyOf(c, o.seed);
+  Strategy* strategy = o.strategy >= 0 ? &c.portfolio.at(static_cast<std::size_t>(o.strategy)) : nullptr;
   SchedulerSpec& spec = strategy ? strategy->scheduler : c.scheduler;
   spec.steps = std::max(spec.steps, o.pct_steps);
   if (strategy) {
@@ -217,7 +220,7 @@ Outcome jobDied(const Job& job, std::uint64_t seed) {
   ::kill(job.pid, SIGKILL);  // if it still runs, having sent what is not an outcome
   ::waitpid(job.pid, &status, 0);
   Outcome o;
-  o.seed = seed;
+  o.seed = seed, o.strategy = job.strategy;
   o.verdict = Verdict::kHarness;
   o.lines = "\nFAIL harness (seed " + std::to_string(seed) + "): the job judging it ended (" +
             (WIFSIGNALED(status) ? "signal " + std::to_string(WTERMSIG(status))
@@ -279,11 +282,36 @@ class Dispatcher {
       if (job.to >= 0) ::close(job.to), job.to = -1;
       return;
     }
-    const Strategy* strategy = strategyOf(c_, seedOf(next_));
-    const SchedulerSpec& spec = strategy ? strategy->scheduler : c_.scheduler;
-    std::string line = std::to_string(seedOf(next_)) + " " + std::to_string(spec.steps) + "\n";
+    const int strategy = pickStrategy();
+    const SchedulerSpec& spec = strategy >= 0 ? c_.portfolio[strategy].scheduler : c_.scheduler;
+    std::string line = std::to_string(seedOf(next_)) + " " + std::to_string(spec.steps) + " " +
+                       std::to_string(strategy) + "\n";
     if (::write(job.to, line.data(), line.size()) != static_cast<ssize_t>(line.size())) return;
-    job.index = next_++, job.busy = true;
+    job.index = next_++, job.busy = true, job.strategy = strategy;
+    if (strategy >= 0) ++share_[strategy].running;
+  }
+
+  // The portfolio's strategy that has had the least time: what its judged
+  // schedules took, and for those it is judging, their mean (ties: the one
+  // started least, then the first).
+  int pickStrategy() {
+    if (c_.portfolio.empty()) return -1;
+    share_.resize(c_.portfolio.size());
+    int best = 0;
+    auto key = [&](const Share& s) {
+      const double mean = s.done > 0 ? s.seconds / static_cast<double>(s.done) : 0;
+      return std::make_pair(s.seconds + mean * static_cast<double>(s.running), s.done + s.running);
+    };
+    for (std::size_t k = 1; k < share_.size(); ++k) {
+      if (key(share_[k]) < key(share_[static_cast<std::size_t>(best)])) best = static_cast<int>(k);
+    }
+    return best;
+  }
+
+  void judged(const Job& job, double seconds) {
+    if (job.strategy < 0) return;
+    Share& s = share_[static_cast<std::size_t>(job.strategy)];
+    --s.running, ++s.done, s.seconds += seconds;
   }
 
   // Reads what the job sent; true once its outcome (or its end) is in.
@@ -292,6 +320,7 @@ class Dispatcher {
     ssize_t n = ::read(job.from, chunk, sizeof(chunk));
     if (n <= 0) {
       arrived_.emplace(job.index, jobDied(job, seedOf(job.index)));
+      judged(job, 0);
       job.busy = false, job.pid = -1;
       return true;
     }
@@ -302,6 +331,7 @@ class Dispatcher {
     std::optional<Outcome> o = parseOutcome(job.buffer.substr(0, eol), &error);
     job.buffer.erase(0, eol + 1);
     if (!o) o = jobDied(job, seedOf(job.index)), o->lines += "  (" + error + ")\n", job.pid = -1;
+    judged(job, o->seconds);
     arrived_.emplace(job.index, *o);
     job.busy = false;
     return true;
@@ -322,6 +352,11 @@ class Dispatcher {
   std::vector<Job> jobs_;
   std::uint64_t next_ = 0, taken_ = 0;  // seed indexes: the next to hand out, the next to count
   std::map<std::uint64_t, Outcome> arrived_;  // outcomes ahead of taken_
+  struct Share {
+    double seconds = 0;  // the judged schedules' time
+    std::uint64_t done = 0, running = 0;
+  };
+  std::vector<Share> share_;  // per strategy of the portfolio
   bool stop_ = false;    // no more seeds are handed out
   bool enough_ = false;  // --max-failures found: later outcomes are not counted
 };

@@ -87,8 +87,9 @@ void runOptions(Options& o) {
   o.flag("outside-contract", "also draw overlaps the engine's contract makes the caller's fault; failures in them "
                              "are reported apart, and do not fail the campaign");
   o.text("report", "write an HTML index of the campaign to DIR, failures grouped, each with its timeline");
-  o.choice("strategy", "portfolio (the default without --scheduler): the seeds shared in turn among the strategies "
-                       "the engine supports (os; pct and pct-all where it is controllable; sweep; swarm); plain; swarm (each schedule draws a random subset of the operation kinds); sweep (one of "
+  o.choice("strategy", "portfolio (the default without --scheduler): the campaign's time shared evenly among the "
+                       "strategies the engine supports (os; pct and pct-all where it is controllable; sweep; swarm), "
+                       "each schedule going to the one that has had the least so far; plain; swarm (each schedule draws a random subset of the operation kinds); sweep (one of "
                        "each schedule's closes, drawn, fired at --sweep-points points of the operation it races and "
                        "the first 2 steps of each of its phases, or at every point of a short one; fewer, evenly "
                        "spread, where the schedule's runs would take over 5 s in all)", {"portfolio", "plain", "swarm", "sweep"});
@@ -162,8 +163,8 @@ int run(const Args& args) {
   for (const Strategy& s : c.portfolio) portfolio += (portfolio.empty() ? "" : ", ") + s.name;
   std::printf("lifeguard run: engine %s, policy %s, scheduler %s, %d actors, seeds from %llu, %s%s\n",
               c.generator.engine.c_str(), c.generator.policy.c_str(),
-              (!c.portfolio.empty() ? "portfolio (" + portfolio + ": the campaign's I-th seed takes strategy I mod " +
-                                          std::to_string(c.portfolio.size()) + ")"
+              (!c.portfolio.empty() ? "portfolio (" + portfolio + ": each schedule goes to the one that has had the least "
+                                                       "time so far)"
                : c.scheduler.name == "random" || c.scheduler.name == "pct"
                    ? c.scheduler.name + " (seed = schedule seed)" +
                          (c.scheduler.name == "pct" ? ", depth " + std::to_string(c.scheduler.depth) : "")
