@@ -84,7 +84,18 @@ for job in $jobs; do
 done
 check "SIGTERM ends its jobs and their runs" test "$gone" = yes
 
-# 6. The workflow's own shard and merge steps (.github/workflows/campaign.yml),
+# 6. The default is the portfolio: every strategy gets schedules.
+"$lifeguard" run --policy complete --iterations 15 --seed 3 --quiet --out portfolio >portfolio.out 2>&1
+check "the portfolio campaign passes under complete (exit 0)" test $? -eq 0
+check "it says it is the portfolio" grep -q 'scheduler portfolio (os, pct, pct-all, sweep, swarm' portfolio.out
+for strategy in os pct pct-all sweep swarm; do
+  check "and judged schedules by $strategy" grep -Eq "(: |, )$strategy [1-9][0-9]* schedules" portfolio.out
+done
+"$lifeguard" run --strategy portfolio --scheduler pct --iterations 1 >both.out 2>&1
+check "--strategy portfolio with --scheduler is a usage error (exit 2)" test $? -eq 2
+check "that says why" grep -q 'portfolio chooses its own schedulers' both.out
+
+# 7. The workflow's own shard and merge steps (.github/workflows/campaign.yml),
 # run here as a runner would run them: 2 shards of 3 s each.
 step() {  # the run: script of the step of job $1 named $2..., for shard $3, with this lifeguard
   python3 - "$source/.github/workflows/campaign.yml" "$1" "$2" "$3" <<'PY' | sed "s|build/dev/harness/lifeguard|$lifeguard|"
