@@ -106,7 +106,8 @@ RunResult runSchedule(const Campaign& c, Schedule& schedule, std::uint64_t& runs
 // A failure of `schedule`: replayed c.confirm times (with its decision
 // trace, if controlled), then its artifact, what the campaign prints of it,
 // and its report entry.
-void describeFailure(const Campaign& c, const Schedule& schedule, const RunResult& result, Outcome& o) {
+void describeFailure(const Campaign& c, const std::string& strategy, const Schedule& schedule,
+                     const RunResult& result, Outcome& o) {
   o.outside = !result.outside_contract.empty();
   Schedule artifact = schedule;
   artifact.trace = decisionTrace(result.trace);
@@ -124,7 +125,7 @@ void describeFailure(const Campaign& c, const Schedule& schedule, const RunResul
   o.artifact = formatArtifact(artifact, result, o.artifact_path, rate);
   if (o.outside) o.lines += "\nOUTSIDE THE CONTRACT (" + result.outside_contract + ")";
   o.lines += "\nFAIL " + std::string(toString(result.verdict)) + " (seed " + std::to_string(schedule.seed) +
-             (rate.empty() ? "" : ", " + rate) + "): " + result.message + "\n  replay: lifeguard replay " +
+             (strategy.empty() ? "" : ", strategy " + strategy) + (rate.empty() ? "" : ", " + rate) + "): " + result.message + "\n  replay: lifeguard replay " +
              replayFlags(c) + o.artifact_path + "\n";
   for (const std::string& hint : result.hints) o.lines += "  why: " + hint + "\n";
   if (c.report.empty()) return;
@@ -185,7 +186,8 @@ Outcome judgeSchedule(const Campaign& campaign, std::uint64_t seed, std::uint64_
   o.pct_steps = pctLength(schedule.scheduler, result.trace);
   if (result.verdict != Verdict::kPass) {
     o.found_at = std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
-    describeFailure(c, schedule, result, o);
+    describeFailure(c, strategy >= 0 ? campaign.portfolio[static_cast<std::size_t>(strategy)].name : "", schedule,
+                    result, o);
   }
   o.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return o;
