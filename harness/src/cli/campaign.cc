@@ -103,24 +103,52 @@ RunResult runSchedule(const Campaign& c, Schedule& schedule, std::uint64_t& runs
   return result;
 }
 
-// A failure of `schedule`: replayed c.confirm times (with its decision
-// trace, if controlled), then its artifact, what the campaign prints of it,
-// and its report entry.
+// The failures this job replayed, by group (verdict and engine frame, or
+// message shape: CampaignReport::entryOf): once a group's failures were
+// replayed kConfirmedPerGroup times, later ones of the group are not (a real
+// engine with a real bug fails most schedules the same way, and a replay of
+// a crash costs seconds); their line says whose replays vouch for them.
+struct Confirmed {
+  std::uint64_t failures = 0, seed = 0, runs = 0, reproduced = 0;
+};
+constexpr std::uint64_t kConfirmedPerGroup = 2;
+std::map<std::string, Confirmed>& confirmedGroups() {
+  static std::map<std::string, Confirmed> groups;  // a job is one thread
+  return groups;
+}
+
+// Replays the failure c.confirm times (with its decision trace, if
+// controlled), unless its group has been replayed enough; returns how often
+// it reproduced, as its line says it.
+std::string confirm(const Campaign& c, const Schedule& artifact, const RunResult& result, Outcome& o) {
+  // A divergence of --check-determinism is two runs that differ: one replay
+  // cannot reproduce it, so it is not replayed. A replay counts if it fails
+  // the same way (the same verdict, and for a sanitizer the same engine frame).
+  if (result.verdict == Verdict::kDivergence || c.confirm == 0) return "";
+  Confirmed& group = confirmedGroups()[std::string(toString(result.verdict)) + "\n" +
+                                       CampaignReport::entryOf(artifact, result, "", "").group];
+  if (group.failures >= kConfirmedPerGroup) {
+    return "not replayed: failed as seed " + std::to_string(group.seed) + " did (its group reproduced " +
+           std::to_string(group.reproduced) + " of " + std::to_string(group.runs) + " replays)";
+  }
+  const Failure failure = Failure::of(result);
+  o.confirm_runs = c.confirm;
+  for (std::uint64_t i = 0; i < o.confirm_runs; ++i) {
+    if (failure.matches(runIsolated(artifact, c.run))) ++o.reproduced;
+  }
+  if (group.failures++ == 0) group.seed = artifact.seed;
+  group.runs += o.confirm_runs, group.reproduced += o.reproduced;
+  return "reproduced " + std::to_string(o.reproduced) + " of " + std::to_string(o.confirm_runs) + " replays";
+}
+
+// A failure of `schedule`: confirmed, then its artifact, what the campaign
+// prints of it, and its report entry.
 void describeFailure(const Campaign& c, const std::string& strategy, const Schedule& schedule,
                      const RunResult& result, Outcome& o) {
   o.outside = !result.outside_contract.empty();
   Schedule artifact = schedule;
   artifact.trace = decisionTrace(result.trace);
-  // A divergence of --check-determinism is two runs that differ: one replay
-  // cannot reproduce it, so it is not replayed. A replay counts if it fails
-  // the same way (the same verdict, and for a sanitizer the same engine frame).
-  o.confirm_runs = result.verdict == Verdict::kDivergence ? 0 : c.confirm;
-  const Failure failure = Failure::of(result);
-  for (std::uint64_t i = 0; i < o.confirm_runs; ++i) {
-    if (failure.matches(runIsolated(artifact, c.run))) ++o.reproduced;
-  }
-  std::string rate = o.confirm_runs == 0 ? "" : "reproduced " + std::to_string(o.reproduced) + " of " +
-                                                    std::to_string(o.confirm_runs) + " replays";
+  const std::string rate = confirm(c, artifact, result, o);
   o.artifact_path = artifactPath(c, schedule.seed, result.verdict, o.outside);
   o.artifact = formatArtifact(artifact, result, o.artifact_path, rate);
   if (o.outside) o.lines += "\nOUTSIDE THE CONTRACT (" + result.outside_contract + ")";

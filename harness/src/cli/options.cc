@@ -83,7 +83,8 @@ void Options::scheduler(const std::string& fallback) {
 }
 
 void Options::deadline() {
-  count("deadline-ms", "an operation running longer than this is a hang (default 10000)", 1);
+  count("deadline-ms", "an operation running longer than this is a hang (default 10000; lifeguard run: 5000, or "
+                      "10000 with --sizes fixed)", 1);
 }
 
 void Options::sizes() {
