@@ -72,7 +72,8 @@ int profile(const Args& args) {
   generator.actors = static_cast<int>(args.number("actors", 3, &error));
   const std::uint64_t n = args.number("schedules", 10, &error), seed = args.number("seed", 1, &error);
   RunOptions run;
-  run.op_deadline = std::chrono::milliseconds(args.number("deadline-ms", 10'000, &error));
+  const bool calibrated = args.get("sizes", "calibrated") == "calibrated";  // as lifeguard run
+  run.op_deadline = std::chrono::milliseconds(args.number("deadline-ms", calibrated ? 5'000 : 10'000, &error));
   auto adapter = error.empty() ? makeAdapter(generator.engine, generator.policy, &error) : nullptr;
   if (adapter == nullptr) return std::fprintf(stderr, "lifeguard profile: %s\n", error.c_str()), 2;
   generator.engine = adapter->name();
