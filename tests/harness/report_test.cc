@@ -123,8 +123,10 @@ TEST(CampaignPageTest, CountsEachGroupOnceAndListsTheOtherSeeds) {
   s.engine = "duckdb@1.5.6-r.1";
   s.policy = "binding";
   s.scheduler = "os";
+  s.schedules = 30;
   s.runs = 40;
   s.seconds = 10;
+  s.parts = "shard 1/2, 2 jobs";
   s.finished = true;
   auto failure = [](std::uint64_t seed, Verdict v, const std::string& group, bool outside) {
     CampaignFailure f;
@@ -141,7 +143,7 @@ TEST(CampaignPageTest, CountsEachGroupOnceAndListsTheOtherSeeds) {
   EXPECT_NE(page.find("<td class=\"count\">2</td>"), std::string::npos);
   EXPECT_NE(page.find("also seeds <a href=\"timelines/11.html\">11</a>"), std::string::npos);
   EXPECT_NE(page.find("3 in 2 groups, and 1 outside the contract"), std::string::npos);
-  EXPECT_NE(page.find("40 in 10.0 s (4.0/s)"), std::string::npos);
+  EXPECT_NE(page.find("30, 40 runs in 10.0 s (4.0 runs/s), shard 1/2, 2 jobs"), std::string::npos);
   EXPECT_LT(page.find("engine::Other"), page.find("actor N op #N")) << "engine failures first";
 }
 
