@@ -79,6 +79,11 @@ class Options {
 std::optional<SchedulerSpec> schedulerFrom(const Args& args, const std::string& fallback, std::string* error);
 double secondsSince(std::chrono::steady_clock::time_point start);
 
+// Fits the generator to its engine: the engine's exact version (written into
+// every schedule), its capabilities and its caller faults. False and `error`
+// for an unknown engine or policy.
+bool drawFor(GeneratorOptions* options, std::string* error);
+
 // --sizes: "calibrated" sizes the generator's work for its engine on this
 // machine (calibration.h; the rates kept in $LIFEGUARD_CALIBRATION_DIR, or
 // calibration/ beside the lifeguard program), "fixed" keeps the row counts

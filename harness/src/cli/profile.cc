@@ -74,14 +74,9 @@ int profile(const Args& args) {
   RunOptions run;
   const bool calibrated = args.get("sizes", "calibrated") == "calibrated";  // as lifeguard run
   run.op_deadline = std::chrono::milliseconds(args.number("deadline-ms", calibrated ? 5'000 : 10'000, &error));
-  auto adapter = error.empty() ? makeAdapter(generator.engine, generator.policy, &error) : nullptr;
-  if (adapter == nullptr) return std::fprintf(stderr, "lifeguard profile: %s\n", error.c_str()), 2;
-  generator.engine = adapter->name();
-  generator.capabilities = adapter->capabilities();
-  generator.caller_faults = adapter->contract().callerFaults();
-  adapter.reset();
   std::string sized;
-  if (!sizeWork(args.get("sizes", "calibrated"), run, &generator, &sized, &error)) {
+  if (!error.empty() || !drawFor(&generator, &error) ||
+      !sizeWork(args.get("sizes", "calibrated"), run, &generator, &sized, &error)) {
     return std::fprintf(stderr, "lifeguard profile: %s\n", error.c_str()), 2;
   }
   std::vector<std::pair<std::string, double>> phases;  // summed, in order

@@ -15,11 +15,7 @@
 #include "lifeguard/harness/plugin.h"
 
 namespace lifeguard::harness::cli {
-namespace {
 
-// Fits the generator to its engine: the engine's exact version (written into
-// every schedule), its capabilities and its caller faults. False and `error`
-// for an unknown engine or policy.
 bool drawFor(GeneratorOptions* options, std::string* error) {
   auto adapter = makeAdapter(options->engine, options->policy, error);
   if (adapter == nullptr) return false;
@@ -28,8 +24,6 @@ bool drawFor(GeneratorOptions* options, std::string* error) {
   options->caller_faults = adapter->contract().callerFaults();
   return true;
 }
-
-}  // namespace
 
 bool sizeWork(const std::string& sizes, const RunOptions& run, GeneratorOptions* options, std::string* note,
               std::string* error) {
