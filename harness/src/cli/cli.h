@@ -79,6 +79,8 @@ class Options {
 std::optional<SchedulerSpec> schedulerFrom(const Args& args, const std::string& fallback, std::string* error);
 double secondsSince(std::chrono::steady_clock::time_point start);
 
+// --engine, --policy and --actors (default lifeguard, its first policy, 3).
+GeneratorOptions generatorFrom(const Args& args, std::string* error);
 // Fits the generator to its engine: the engine's exact version (written into
 // every schedule), its capabilities and its caller faults. False and `error`
 // for an unknown engine or policy.

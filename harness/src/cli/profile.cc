@@ -66,10 +66,7 @@ void profileOptions(Options& o) {
 
 int profile(const Args& args) {
   std::string error;
-  GeneratorOptions generator;
-  generator.engine = args.get("engine", "lifeguard");
-  generator.policy = args.get("policy", defaultPolicy(generator.engine));
-  generator.actors = static_cast<int>(args.number("actors", 3, &error));
+  GeneratorOptions generator = generatorFrom(args, &error);
   const std::uint64_t n = args.number("schedules", 10, &error), seed = args.number("seed", 1, &error);
   RunOptions run;
   const bool calibrated = args.get("sizes", "calibrated") == "calibrated";  // as lifeguard run

@@ -16,6 +16,14 @@
 
 namespace lifeguard::harness::cli {
 
+GeneratorOptions generatorFrom(const Args& args, std::string* error) {
+  GeneratorOptions options;
+  options.engine = args.get("engine", "lifeguard");
+  options.policy = args.get("policy", defaultPolicy(options.engine));
+  options.actors = static_cast<int>(args.number("actors", 3, error));
+  return options;
+}
+
 bool drawFor(GeneratorOptions* options, std::string* error) {
   auto adapter = makeAdapter(options->engine, options->policy, error);
   if (adapter == nullptr) return false;
@@ -95,9 +103,7 @@ void runOptions(Options& o) {
 int run(const Args& args) {
   std::string error;
   Campaign c;
-  c.generator.engine = args.get("engine", "lifeguard");
-  c.generator.policy = args.get("policy", defaultPolicy(c.generator.engine));
-  c.generator.actors = static_cast<int>(args.number("actors", 3, &error));
+  c.generator = generatorFrom(args, &error);
   c.seconds = static_cast<double>(args.number("seconds", 60, &error));
   c.iterations = args.number("iterations", 0, &error);
   c.seed = args.number("seed", std::random_device{}(), &error);
@@ -218,10 +224,7 @@ void generateOptions(Options& o) {
 
 int generate(const Args& args) {
   std::string error;
-  GeneratorOptions options;
-  options.engine = args.get("engine", "lifeguard");
-  options.policy = args.get("policy", defaultPolicy(options.engine));
-  options.actors = static_cast<int>(args.number("actors", 3, &error));
+  GeneratorOptions options = generatorFrom(args, &error);
   const std::string strategy = args.get("strategy", "plain");
   options.swarm = strategy == "swarm";
   if (strategy != "plain" && strategy != "swarm") error = "generate takes --strategy plain or swarm";
