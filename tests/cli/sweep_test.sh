@@ -37,14 +37,14 @@ check "the broken adapter fails at them" grep -Eq '^summary: 4 close points swep
 # hand-written one. The published fix's window is found (here by a
 # measuring run already: it is wide), and replays; complete survives the
 # same schedules, at every point the sweep fires at.
-"$lifeguard" run --policy execute_drain --strategy sweep --scheduler pct --iterations 60 --seed 5000 \
+"$lifeguard" run --policy execute_drain --strategy sweep --scheduler pct --iterations 8 --seed 5000 \
   --max-failures 1 --out campaign >drain.out 2>&1
 check "a sweep campaign finds execute_drain's window (exit 1)" test $? -eq 1
 check "and says how the close points were chosen" grep -q '^  strategy sweep: one close of each schedule' drain.out
 artifact=$(ls campaign/*.sched | head -n 1)
 "$lifeguard" replay --runs 2 "$artifact" >campaign-replay.out 2>&1
 check "and replays exactly" grep -q 'reproduced 2 of 2' campaign-replay.out
-"$lifeguard" run --policy complete --strategy sweep --scheduler pct --iterations 60 --seed 5000 --quiet \
+"$lifeguard" run --policy complete --strategy sweep --scheduler pct --iterations 8 --seed 5000 --quiet \
   >complete-campaign.out 2>&1
 check "complete survives the same schedules (exit 0)" test $? -eq 0
 
