@@ -86,6 +86,10 @@ GeneratorOptions generatorFrom(const Args& args, std::string* error);
 // for an unknown engine or policy.
 bool drawFor(GeneratorOptions* options, std::string* error);
 
+// --deadline-ms, whose default follows --sizes: 5 s for calibrated work
+// (0.3 s at most), 10 s for the fixed row counts.
+std::chrono::milliseconds sizedDeadline(const Args& args, std::string* error);
+
 // --sizes: "calibrated" sizes the generator's work for its engine on this
 // machine (calibration.h; the rates kept in $LIFEGUARD_CALIBRATION_DIR, or
 // calibration/ beside the lifeguard program), "fixed" keeps the row counts

@@ -234,7 +234,7 @@ Outcome jobDied(const Job& job, std::uint64_t seed) {
 class Dispatcher {
  public:
   Dispatcher(Campaign& c, Tally& t, CampaignReport& report)
-      : c_(c), t_(t), report_(report), start_(Clock::now()), jobs_(startJobs(c)) {
+      : c_(c), t_(t), report_(report), start_(Clock::now()), jobs_(startJobs(c)), share_(c.portfolio.size()) {
     ::signal(SIGPIPE, SIG_IGN);  // a job that died: its write fails, and it is reported
   }
 
@@ -296,7 +296,6 @@ class Dispatcher {
   // started least, then the first).
   int pickStrategy() {
     if (c_.portfolio.empty()) return -1;
-    share_.resize(c_.portfolio.size());
     int best = 0;
     auto key = [&](const Share& s) {
       const double mean = s.done > 0 ? s.seconds / static_cast<double>(s.done) : 0;

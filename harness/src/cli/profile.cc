@@ -69,8 +69,7 @@ int profile(const Args& args) {
   GeneratorOptions generator = generatorFrom(args, &error);
   const std::uint64_t n = args.number("schedules", 10, &error), seed = args.number("seed", 1, &error);
   RunOptions run;
-  const bool calibrated = args.get("sizes", "calibrated") == "calibrated";  // as lifeguard run
-  run.op_deadline = std::chrono::milliseconds(args.number("deadline-ms", calibrated ? 5'000 : 10'000, &error));
+  run.op_deadline = sizedDeadline(args, &error);  // as lifeguard run
   std::string sized;
   if (!error.empty() || !drawFor(&generator, &error) ||
       !sizeWork(args.get("sizes", "calibrated"), run, &generator, &sized, &error)) {

@@ -33,6 +33,12 @@ bool drawFor(GeneratorOptions* options, std::string* error) {
   return true;
 }
 
+std::chrono::milliseconds sizedDeadline(const Args& args, std::string* error) {
+  // Work sized for the engine runs 0.3 s at most: a hang is called sooner.
+  const bool calibrated = args.get("sizes", "calibrated") == "calibrated";
+  return std::chrono::milliseconds(args.number("deadline-ms", calibrated ? 5'000 : 10'000, error));
+}
+
 bool sizeWork(const std::string& sizes, const RunOptions& run, GeneratorOptions* options, std::string* note,
               std::string* error) {
   if (sizes == "fixed") return true;
@@ -112,9 +118,7 @@ int run(const Args& args) {
     error = "--shard takes I/N with 1 <= I <= N, not '" + args.get("shard", "") + "'";
   }
   c.max_failures = args.number("max-failures", 10, &error);
-  // Work sized for the engine runs 0.3 s at most: a hang is called sooner.
-  const bool calibrated = args.get("sizes", "calibrated") == "calibrated";
-  c.run.op_deadline = std::chrono::milliseconds(args.number("deadline-ms", calibrated ? 5'000 : 10'000, &error));
+  c.run.op_deadline = sizedDeadline(args, &error);
   c.run.max_steps = args.number("max-steps", c.run.max_steps, &error);
   c.dfs_runs = args.number("dfs-runs", 200, &error);
   if (auto spec = schedulerFrom(args, "os", &error)) c.scheduler = *spec;
