@@ -33,6 +33,10 @@ struct ConnectionState {
   std::vector<std::size_t> pending;  // indices into the writes
 };
 
+// A query or an execute: both run statements on their connection, and a
+// failed one ends its manual transaction.
+bool runsStatements(const Op& op) { return op.kind == OpKind::kQuery || op.kind == OpKind::kExecute; }
+
 bool writesRows(const QuerySpec& part) {
   return (part.kind == QueryKind::kInsert || part.kind == QueryKind::kCopy || part.kind == QueryKind::kCopyBad) &&
          part.count > 0;
@@ -45,7 +49,7 @@ std::set<std::string> sharedConnections(const Schedule& s, const HistoryIndex& i
   std::map<std::string, std::vector<std::pair<int, int>>> queries;
   for (int a = 0; a < static_cast<int>(s.actors.size()); ++a) {
     for (int i = 0; i < static_cast<int>(s.actors[a].size()); ++i) {
-      if (s.actors[a][i].kind == OpKind::kQuery) queries[s.actors[a][i].handle].push_back({a, i});
+      if (runsStatements(s.actors[a][i])) queries[s.actors[a][i].handle].push_back({a, i});
     }
   }
   std::set<std::string> shared;
@@ -59,7 +63,7 @@ std::set<std::string> sharedConnections(const Schedule& s, const HistoryIndex& i
   return shared;
 }
 
-// Replays the queries, in the order they returned, through the transaction
+// Replays the queries and executes, in the order they returned, through the transaction
 // rules of the contract. Every write is prepared when its query runs; it is
 // committed by its own answer (auto-commit) or by the COMMIT of its
 // transaction, else rolled back.
@@ -69,7 +73,7 @@ void modelQueries(const Schedule& s, const HistoryIndex& index, std::vector<Writ
   std::map<std::uint64_t, std::pair<int, int>> by_return;
   for (int a = 0; a < static_cast<int>(s.actors.size()); ++a) {
     for (int i = 0; i < static_cast<int>(s.actors[a].size()); ++i) {
-      if (s.actors[a][i].kind == OpKind::kQuery && index.returnEvent(a, i) != nullptr) {
+      if (runsStatements(s.actors[a][i]) && index.returnEvent(a, i) != nullptr) {
         by_return[index.returned(a, i)] = {a, i};
       }
     }
