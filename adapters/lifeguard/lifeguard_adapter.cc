@@ -3,6 +3,13 @@
 // only. Its contract is drain (close interrupts, then waits): the engine's
 // `complete` policy; `legacy` and `execute_drain` are judged by the same
 // contract and fail it, which is what they are for.
+//
+// Who holds the objects: by default, as a garbage-collected binding, where a
+// call keeps its object alive and a close leaves it for a drop to destroy.
+// With the suffix `_embedder` on the policy (complete_embedder, ...), as a
+// C++ embedder: a close destroys the object as soon as it returns, and a
+// drop at once, even while another thread is inside a call on it; the
+// contract makes that overlap the caller's fault (lifeguard_contract.cc).
 #include <algorithm>
 #include <filesystem>
 #include <map>
@@ -17,6 +24,7 @@
 #include "lifeguard/lifeguard.h"
 #include "lifeguard/sync/sync.h"
 #include "lifeguard/testing/hooks.h"
+#include "lifeguard_contract.h"
 
 // Built as a plug-in too (adapters/CMakeLists.txt), under names of its own.
 #ifndef LIFEGUARD_ENGINE_PREFIX
@@ -66,8 +74,8 @@ class Instances {
   std::vector<Entry> open_;
 };
 
-Contract lifeguardContract(const std::string& policy);
-Contract lifeguardDiskContract(const std::string& policy);
+using lifeguard_engine::inMemoryContract;
+using lifeguard_engine::onDiskContract;
 
 Answer fromStatus(const Status& status) {
   static const std::map<ErrorCode, AnswerKind> kKinds = {
@@ -106,8 +114,13 @@ class LifeguardAdapter : public EngineAdapter {
   // `scratch`: an existing, empty directory (scratch_dir.h) the adapter owns
   // and removes. `on_disk`: the database lives in a directory under it and
   // survives close and reopen (engine "lifeguard-disk").
-  LifeguardAdapter(TeardownPolicy policy, std::filesystem::path scratch, bool on_disk)
-      : policy_(policy), scratch_(std::move(scratch)), on_disk_(on_disk), contract_(on_disk ? lifeguardDiskContract("") : lifeguardContract("")) {
+  // `embedder`: hold the objects as a C++ embedder does (see above).
+  LifeguardAdapter(TeardownPolicy policy, bool embedder, std::filesystem::path scratch, bool on_disk)
+      : policy_(policy),
+        embedder_(embedder),
+        scratch_(std::move(scratch)),
+        on_disk_(on_disk),
+        contract_(on_disk ? onDiskContract(policy_name()) : inMemoryContract(policy_name())) {
     options_.policy = policy;
     options_.checkpoint_wait_ms = 200;
     if (testing::syncPointsCompiledIn()) {
@@ -134,7 +147,7 @@ class LifeguardAdapter : public EngineAdapter {
   std::string name() const override {
     return on_disk_ ? LIFEGUARD_ENGINE_PREFIX "lifeguard-disk" : LIFEGUARD_ENGINE_PREFIX "lifeguard";
   }
-  std::string policy() const override { return std::string(toString(policy_)); }
+  std::string policy() const override { return policy_name(); }
   Capabilities capabilities() const override {
     Capabilities capabilities;
     capabilities.running_event = testing::syncPointsCompiledIn();
@@ -158,14 +171,14 @@ class LifeguardAdapter : public EngineAdapter {
     return openInstance();
   }
   Answer closeDatabase() override {
-    auto db = databases_.get("db");
+    auto db = closing(databases_, "db");
     if (db == nullptr) return Answer::gone();
     return closeInstance(db);
   }
   Answer reopenDatabase() override {
     if (!on_disk_) return reopenInstance();
     sync::MutexLock opening(open_mu_);
-    auto db = databases_.get("db");
+    auto db = databases_.use("db", owning());
     if (Answer busy = refuseSecondInstance(db.get()); !busy.isOk()) return busy;
     return reopenInstance();
   }
@@ -185,7 +198,7 @@ class LifeguardAdapter : public EngineAdapter {
     return closed;
   }
   Answer reopenInstance() {
-    if (auto db = databases_.get("db")) {
+    if (auto db = closing(databases_, "db")) {
       Answer closed = closeInstance(db);
       if (!closed.isOk()) return closed;
     }
@@ -212,7 +225,7 @@ class LifeguardAdapter : public EngineAdapter {
  public:
 
   Answer connect(const std::string& name) override {
-    auto db = databases_.get("db");
+    auto db = databases_.use("db", owning());
     if (db == nullptr) return Answer::gone();
     return answering([&] {
       connections_.put(name, std::make_shared<Connection>(db.get()));
@@ -220,7 +233,7 @@ class LifeguardAdapter : public EngineAdapter {
     });
   }
   Answer disconnect(const std::string& name) override {
-    auto conn = connections_.get(name);
+    auto conn = closing(connections_, name);
     if (conn == nullptr) return Answer::gone();
     return answering([&] { return fromStatus(conn->close()); });
   }
@@ -230,7 +243,7 @@ class LifeguardAdapter : public EngineAdapter {
 
   Answer query(const std::string& name, const std::string& result_name, const QuerySpec& spec,
                std::int64_t tag) override {
-    auto conn = connections_.get(name);
+    auto conn = connections_.use(name, owning());
     if (conn == nullptr) return Answer::gone();
     std::string sql = sqlFor(spec, tag);
     return answering([&] {
@@ -241,7 +254,7 @@ class LifeguardAdapter : public EngineAdapter {
     });
   }
   Answer iterate(const std::string& name, int part, std::int64_t rows) override {
-    auto result = results_.get(name);
+    auto result = results_.use(name, owning());
     if (result == nullptr) return Answer::gone();
     return answering([&] {
       std::int64_t read = 0;
@@ -259,7 +272,7 @@ class LifeguardAdapter : public EngineAdapter {
     });
   }
   Answer closeResult(const std::string& name) override {
-    auto result = results_.get(name);
+    auto result = closing(results_, name);
     if (result == nullptr) return Answer::gone();
     return answering([&] {
       for (QueryResult* r = result.get(); r != nullptr; r = r->getNextQueryResult()) r->close();
@@ -268,7 +281,7 @@ class LifeguardAdapter : public EngineAdapter {
   }
   Answer dropResult(const std::string& name) override { return results_.take(name) ? Answer::ok() : Answer::gone(); }
   Answer interrupt(const std::string& name) override {
-    auto conn = connections_.get(name);
+    auto conn = connections_.use(name, owning());
     if (conn == nullptr) return Answer::gone();
     return answering([&] {
       conn->interrupt();
@@ -277,7 +290,7 @@ class LifeguardAdapter : public EngineAdapter {
   }
   Answer prepare(const std::string& name, const std::string& statement, const QuerySpec& spec,
                  std::int64_t tag) override {
-    auto conn = connections_.get(name);
+    auto conn = connections_.use(name, owning());
     if (conn == nullptr) return Answer::gone();
     std::string sql = sqlFor(spec, tag);
     return answering([&] {
@@ -288,8 +301,8 @@ class LifeguardAdapter : public EngineAdapter {
     });
   }
   Answer execute(const std::string& name, const std::string& statement, const std::string& result_name) override {
-    auto conn = connections_.get(name);
-    auto prepared = statements_.get(statement);
+    auto conn = connections_.use(name, owning());
+    auto prepared = statements_.use(statement, owning());
     if (conn == nullptr || prepared == nullptr) return Answer::gone();
     return answering([&] {
       std::shared_ptr<QueryResult> result(conn->execute(prepared.get()).release());
@@ -302,7 +315,7 @@ class LifeguardAdapter : public EngineAdapter {
     return statements_.take(statement) ? Answer::ok() : Answer::gone();
   }
   Answer setTimeout(const std::string& name, std::int64_t ms) override {
-    auto conn = connections_.get(name);
+    auto conn = connections_.use(name, owning());
     if (conn == nullptr) return Answer::gone();
     return answering([&] {
       conn->setQueryTimeout(static_cast<std::uint64_t>(ms));
@@ -311,7 +324,7 @@ class LifeguardAdapter : public EngineAdapter {
   }
 
   Answer readTables(std::vector<TableRows>* tables_out) override {
-    auto db = databases_.get("db");
+    auto db = databases_.use("db", owning());
     if (db == nullptr) return Answer::gone();
     return answering([&] {
       Connection reader(db.get());
@@ -346,6 +359,17 @@ class LifeguardAdapter : public EngineAdapter {
   }
 
  private:
+  std::string policy_name() const { return std::string(toString(policy_)) + (embedder_ ? "_embedder" : ""); }
+  // A call's own reference to its object: a binding's way, not an embedder's.
+  bool owning() const { return !embedder_; }
+  // The object a close works on. An embedder takes it from where the other
+  // threads find it first, and destroys it as soon as the close returned
+  // (when the pointer returned goes); a binding leaves it for a drop.
+  template <typename T>
+  std::shared_ptr<T> closing(Slots<T>& slots, const std::string& name) {
+    return embedder_ ? slots.take(name) : slots.get(name);
+  }
+
   void report(QueryPoint point) {
     QueryPointCallback callback = query_point_callback_.load();
     if (callback != nullptr) callback(query_point_context_.load(), point);
@@ -394,6 +418,7 @@ class LifeguardAdapter : public EngineAdapter {
   }
 
   const TeardownPolicy policy_;
+  const bool embedder_;
   const std::filesystem::path scratch_;
   const bool on_disk_;
   const Contract contract_;
@@ -409,44 +434,22 @@ class LifeguardAdapter : public EngineAdapter {
 };
 
 std::unique_ptr<EngineAdapter> makeLifeguardAdapter(const std::string& policy, bool on_disk, std::string* error) {
-  auto parsed = parseTeardownPolicy(policy);
+  bool embedder = false;
+  auto parsed = parseTeardownPolicy(lifeguard_engine::teardownPolicyOf(policy, &embedder));
   if (!parsed) {
-    *error = "unknown policy '" + policy + "' (complete, legacy, execute_drain)";
+    *error = "unknown policy '" + policy + "' (complete, legacy, execute_drain, each with or without _embedder)";
     return nullptr;
   }
-  return std::make_unique<LifeguardAdapter>(*parsed, makeScratchDirectory(), on_disk);
-}
-
-// engine/README.md: under `complete` a close interrupts, then drains.
-Contract lifeguardContract(const std::string&) {
-  Contract contract = drainingEngineContract();
-  contract.setStyle(CloseStyle::kDrain, "engine/README.md, Teardown policies: complete");
-  contract.setInterruptNeverLost("engine/README.md: an interrupt during parse/bind is kept (H10)");
-  return contract;
-}
-
-// On disk, as above; and an open or reopen may be refused (Busy, nothing
-// changed) while an earlier instance of the directory is still open: one
-// Database per directory at a time is the caller's job (engine/README.md,
-// Durability).
-Contract lifeguardDiskContract(const std::string& policy) {
-  Contract contract = lifeguardContract(policy);
-  contract.setSecondInstance("the caller's fault; the adapter's open answers Busy, and changes nothing, until a "
-                             "close of the earlier instance returned or its destructor finished",
-                             "engine/README.md, Durability: one Database per directory at a time");
-  for (HandleState state : kHandleStates) {
-    contract.allow({OpKind::kOpenDb, QueryKind::kLong, state}, {AnswerKind::kBusy});
-    contract.allow({OpKind::kReopen, QueryKind::kLong, state}, {AnswerKind::kBusy});
-  }
-  return contract;
+  return std::make_unique<LifeguardAdapter>(*parsed, embedder, makeScratchDirectory(), on_disk);
 }
 
 bool registerLifeguard(const std::string& name, const std::string& description, bool on_disk) {
   EngineEntry entry;
   entry.name = name;
   entry.description = description;
-  entry.policies = {"complete", "legacy", "execute_drain"};
-  entry.contract = on_disk ? lifeguardDiskContract : lifeguardContract;
+  entry.policies = {"complete", "legacy", "execute_drain", "complete_embedder", "legacy_embedder",
+                    "execute_drain_embedder"};
+  entry.contract = on_disk ? onDiskContract : inMemoryContract;
   entry.make = [on_disk](const std::string& policy, std::string* error) {
     return makeLifeguardAdapter(policy, on_disk, error);
   };

@@ -395,5 +395,18 @@ TEST(CallerFaultTest, AFailureInACallerFaultOverlapIsNamedWithItsRuleAndSource) 
   EXPECT_EQ(callerFaultIn(s, deferredCloseContract(), plain), "");
 }
 
+// An execute uses its connection and its statement: destroying either under
+// it matches a same-handle fault; destroying another statement does not.
+TEST(CallerFaultTest, AnExecuteIsOnItsConnectionAndItsStatement) {
+  Schedule s = test::parseInline("actor 0\n  open_db\n  connect c1\n  prepare c1 s1 long 10\n  prepare c1 s2 long 10\n"
+                                 "  execute c1 s1 -\nactor 1\n  drop s1\n  drop s2\n  drop c1\n  drop c2\n");
+  CallerFault fault{{OpKind::kDrop}, {OpKind::kExecute}, true, "destroying what an execute uses", "a test"};
+  const Op& execute = s.actors[0][4];
+  EXPECT_TRUE(fault.matches(s.actors[1][0], execute));
+  EXPECT_FALSE(fault.matches(s.actors[1][1], execute));
+  EXPECT_TRUE(fault.matches(s.actors[1][2], execute));
+  EXPECT_FALSE(fault.matches(s.actors[1][3], execute));
+}
+
 }  // namespace
 }  // namespace lifeguard::harness

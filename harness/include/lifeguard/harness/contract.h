@@ -86,9 +86,12 @@ struct CallerFault {
   std::string rule;    // what the caller must not do
   std::string source;  // where the engine's documentation says so
 
-  // Whether `closer` overlapping `victim` is this fault.
+  // Whether `closer` overlapping `victim` is this fault. An execute uses two
+  // handles: its connection and its statement.
   bool matches(const Op& closer, const Op& victim) const {
-    return closers.count(closer.kind) && victims.count(victim.kind) && (!same_handle || closer.handle == victim.handle);
+    return closers.count(closer.kind) && victims.count(victim.kind) &&
+           (!same_handle || closer.handle == victim.handle ||
+            (victim.kind == OpKind::kExecute && closer.handle == victim.statement));
   }
 };
 
