@@ -171,18 +171,22 @@ class LifeguardAdapter : public EngineAdapter {
     return openInstance();
   }
   Answer closeDatabase() override {
-    auto db = closing(databases_, "db");
-    if (db == nullptr) return Answer::gone();
-    return closeInstance(db);
+    return inTurn([&] {
+      auto db = closing(databases_, "db");
+      if (db == nullptr) return Answer::gone();
+      return closeInstance(db);
+    });
   }
   Answer reopenDatabase() override {
-    if (!on_disk_) return reopenInstance();
+    if (!on_disk_) return inTurn([&] { return reopenInstance(); });
     sync::MutexLock opening(open_mu_);
     auto db = databases_.use("db", owning());
     if (Answer busy = refuseSecondInstance(db.get()); !busy.isOk()) return busy;
-    return reopenInstance();
+    return inTurn([&] { return reopenInstance(); });
   }
-  Answer dropDatabase() override { return databases_.take("db") ? Answer::ok() : Answer::gone(); }
+  Answer dropDatabase() override {
+    return inTurn([&] { return databases_.take("db") ? Answer::ok() : Answer::gone(); });
+  }
 
  private:
   Answer refuseSecondInstance(const Database* replaced) {
@@ -362,6 +366,16 @@ class LifeguardAdapter : public EngineAdapter {
   std::string policy_name() const { return std::string(toString(policy_)) + (embedder_ ? "_embedder" : ""); }
   // A call's own reference to its object: a binding's way, not an embedder's.
   bool owning() const { return !embedder_; }
+  // An embedder's database closes, reopens and drops take turns. Each takes
+  // the object before closing it, so a reopen racing a close would find none
+  // and open a second database while the first still ran its queries (a
+  // program with one owner of its Database does not do that).
+  template <typename F>
+  Answer inTurn(F&& body) {
+    if (!embedder_) return body();
+    sync::MutexLock turn(close_mu_);
+    return body();
+  }
   // The object a close works on. An embedder takes it from where the other
   // threads find it first, and destroys it as soon as the close returned
   // (when the pointer returned goes); a binding leaves it for a drop.
@@ -424,6 +438,7 @@ class LifeguardAdapter : public EngineAdapter {
   const Contract contract_;
   Options options_;
   sync::Mutex open_mu_;  // lifeguard-disk: one open or reopen at a time
+  sync::Mutex close_mu_;  // _embedder: one database close, reopen or drop at a time (taken after open_mu_)
   Instances instances_;  // lifeguard-disk: the instances of the directory; outlives them
   Slots<Database> databases_;
   Slots<Connection> connections_;
