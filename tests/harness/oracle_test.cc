@@ -145,5 +145,44 @@ TEST(DataOracleTest, ForeignRowsAreReported) {
             std::string::npos);
 }
 
+// Responsiveness: a read executing alone on c1 must return within the
+// contract's bound once an interrupt of c1 returned; a read that began after
+// the interrupt was sent, or shared c1, or a run without a bound, is not held to it.
+TEST(ResponsivenessTest, AReadThatOutlivesAnInterruptByMoreThanTheBoundFails) {
+  Schedule s = parse("actor 0\n  open_db\n  connect c1\n  query c1 - long 100000\nactor 1\n  interrupt c1\n");
+  Contract contract = drainingEngineContract();
+  contract.setResponsiveness(100, "a test");
+  auto judged = [&](const Contract& c, double late_ms, bool running_first) {
+    HistoryBuilder h;
+    h.call(0, 0, Answer::ok()).call(0, 1, Answer::ok()).invoke(0, 2);
+    if (running_first) h.running(0, 2);
+    h.invoke(1, 0);
+    if (!running_first) h.running(0, 2);
+    h.ret(1, 0, Answer::ok()).after(late_ms).ret(0, 2, Answer::ok(1));
+    RunResult result;
+    result.history = h.events();
+    judge(s, c, {}, &result);
+    return result;
+  };
+  RunResult slow = judged(contract, 400, true);
+  EXPECT_EQ(slow.verdict, Verdict::kContract);
+  EXPECT_EQ(slow.message,
+            "actor 0 op #2 'query c1 - long 100000' returned 400 ms after actor 1 op #0 'interrupt c1' returned, while "
+            "it ran alone on c1; the contract bounds that at 100 ms (a test)");
+  EXPECT_EQ(judged(contract, 60, true).verdict, Verdict::kPass);
+  EXPECT_EQ(judged(contract, 400, false).verdict, Verdict::kPass);  // it began executing after the interrupt came
+  EXPECT_EQ(judged(drainingEngineContract(), 400, true).verdict, Verdict::kPass);  // no bound
+
+  // Another query on c1 overlapped it: it may have waited for that one.
+  Schedule shared = parse("actor 0\n  open_db\n  connect c1\n  query c1 - long 100000\nactor 1\n  interrupt c1\n"
+                          "actor 2\n  query c1 - count t1\n");
+  RunResult result;
+  result.history = HistoryBuilder().call(0, 0, Answer::ok()).call(0, 1, Answer::ok()).invoke(0, 2).invoke(2, 0)
+                       .running(0, 2).invoke(1, 0).ret(1, 0, Answer::ok()).after(400).ret(0, 2, Answer::ok(1))
+                       .ret(2, 0, Answer::ok(1)).events();
+  judge(shared, contract, {}, &result);
+  EXPECT_EQ(result.verdict, Verdict::kPass) << result.message;
+}
+
 }  // namespace
 }  // namespace lifeguard::harness

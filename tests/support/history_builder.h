@@ -23,6 +23,13 @@ class HistoryBuilder {
   HistoryBuilder& call(int actor, int index, Answer answer, std::vector<std::vector<std::string>> tables = {}) {
     return invoke(actor, index).ret(actor, index, std::move(answer), std::move(tables));
   }
+  // The query of (actor, index) began executing (Capabilities::running_event).
+  HistoryBuilder& running(int actor, int index) { return add(actor, index, EventType::kRunning, {}); }
+  // The events after this come `ms` later (Event::at_ms; free-running).
+  HistoryBuilder& after(double ms) {
+    now_ms_ += ms;
+    return *this;
+  }
   std::vector<Event> events() const { return events_; }
 
  private:
@@ -32,11 +39,13 @@ class HistoryBuilder {
     e.actor = actor;
     e.index = index;
     e.type = type;
+    e.at_ms = now_ms_;
     e.answer = std::move(answer);
     events_.push_back(e);
     return *this;
   }
   std::vector<Event> events_;
+  double now_ms_ = 0;
 };
 
 }  // namespace lifeguard::harness::test

@@ -80,6 +80,12 @@ int contract(const Args& args) {
     std::printf("an interrupt sent while a query is planned (after it started, before it runs) is never lost: "
                 "such a query does not answer Ok\n  source: %s\n", c.interruptNeverLost().c_str());
   }
+  if (c.responsivenessMs() > 0) {
+    std::printf("responsive: a read running alone on a connection returns within %.0f ms of an interrupt of it "
+                "returning%s (free-running runs only)\n  source: %s\n",
+                c.responsivenessMs(), c.style() == CloseStyle::kDrain ? " (or of a close of it or its database)" : "",
+                c.responsivenessSource().c_str());
+  }
   if (prepared && !c.foreignStatement().empty()) {
     std::printf("a prepared statement run on another connection (H11): %s\n  source: %s\n",
                 answers(c.foreignStatement()).c_str(), c.foreignStatementSource().c_str());

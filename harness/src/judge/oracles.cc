@@ -72,6 +72,63 @@ bool checkContract(const Schedule& s, const Contract& contract, const HistoryInd
   return true;
 }
 
+// A read of one statement (query or execute), which waits for no lock.
+bool isRead(const Op& op) {
+  if (op.kind != OpKind::kQuery && op.kind != OpKind::kExecute) return false;
+  QueryKind kind = op.query.kind;
+  return kind == QueryKind::kLong || kind == QueryKind::kCount || kind == QueryKind::kBadExec;
+}
+
+bool endsQueriesOf(const Contract& contract, const Op& closer, const Op& query) {
+  if (closer.kind == OpKind::kInterrupt) return closer.handle == query.handle;
+  if (contract.style() != CloseStyle::kDrain) return false;
+  return closer.kind == OpKind::kCloseDb || closer.kind == OpKind::kReopen ||
+         (closer.kind == OpKind::kDisconnect && closer.handle == query.handle);
+}
+
+// Oracle 1b, responsiveness (free-running runs only): once an interrupt (or
+// a drain-style close) returned, a read that was already executing alone on
+// its connection returns within the contract's bound. A read that began
+// later, or shared its connection, may rightly run its whole length.
+std::string checkResponsive(const Schedule& s, const Contract& contract, const HistoryIndex& index,
+                            const std::vector<Event>& history) {
+  const double bound = contract.responsivenessMs();
+  const int actors = static_cast<int>(s.actors.size());
+  if (bound <= 0) return "";
+  auto alone = [&](int a, int i) {
+    for (int b = 0; b < actors; ++b) {
+      for (int j = 0; j < static_cast<int>(s.actors[b].size()); ++j) {
+        const Op& other = s.actors[b][j];
+        bool on_conn = other.kind == OpKind::kQuery || other.kind == OpKind::kExecute || other.kind == OpKind::kPrepare;
+        if ((b != a || j != i) && on_conn && other.handle == s.actors[a][i].handle && index.overlap(a, i, b, j)) {
+          return false;
+        }
+      }
+    }
+    return true;
+  };
+  for (const Event& e : history) {
+    if (e.type != EventType::kReturn || e.step != 0 || e.actor >= actors || !e.answer.isOk()) continue;
+    const Op& closer = s.actors[e.actor][e.index];
+    const std::uint64_t sent = index.invoked(e.actor, e.index);
+    for (int a = 0; a < actors; ++a) {
+      for (int i = 0; a != e.actor && i < static_cast<int>(s.actors[a].size()); ++i) {
+        const Op& query = s.actors[a][i];
+        if (!isRead(query) || !endsQueriesOf(contract, closer, query)) continue;
+        const std::uint64_t running = index.running(a, i);
+        if (running == 0 || running > sent || index.returned(a, i) == kNever || index.returned(a, i) < e.seq) continue;
+        const double late = index.returnEvent(a, i)->at_ms - e.at_ms;
+        if (late <= bound || !alone(a, i)) continue;
+        auto ms = [](double value) { return std::to_string(static_cast<long long>(value + 0.5)) + " ms"; };
+        return describe(s, a, i) + " returned " + ms(late) + " after " + describe(s, e.actor, e.index) +
+               " returned, while it ran alone on " + query.handle + "; the contract bounds that at " + ms(bound) +
+               " (" + contract.responsivenessSource() + ")";
+      }
+    }
+  }
+  return "";
+}
+
 // Oracle 4: after teardown the engine is quiet.
 bool checkInvariants(const EngineState& state, RunResult* result) {
   if (!state.available) return true;
@@ -102,6 +159,11 @@ void judge(const Schedule& schedule, const Contract& contract, const EngineState
            bool durable) {
   HistoryIndex index(schedule, result->history);
   if (!checkContract(schedule, contract, index, result)) return;
+  if (std::string late = checkResponsive(schedule, contract, index, result->history); !late.empty()) {
+    result->verdict = Verdict::kContract;
+    result->message = late;
+    return;
+  }
   std::string data = checkData(schedule, index, result->history, durable);
   if (!data.empty()) {
     result->verdict = Verdict::kData;

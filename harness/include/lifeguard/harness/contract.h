@@ -138,6 +138,13 @@ class Contract {
   void setInterruptNeverLost(std::string source) { interrupt_never_lost_ = std::move(source); }
   const std::string& interruptNeverLost() const { return interrupt_never_lost_; }
   const std::string& interruptPersists() const { return interrupt_persists_; }
+  // Responsiveness: once an interrupt of a connection returned (or, closing
+  // in the drain style, a close of it or of its database) while a read ran
+  // there alone, the read returns within `ms` (free-running: on wall-clock
+  // time; 0: no bound). `source` is where the engine documents or implies it.
+  void setResponsiveness(double ms, std::string source) { responsive_ms_ = ms, responsive_source_ = std::move(source); }
+  double responsivenessMs() const { return responsive_ms_; }
+  const std::string& responsivenessSource() const { return responsive_source_; }
 
   bool allows(const Op& op, const OpContext& context, AnswerKind answer) const;
   // The allowed set, for failure messages.
@@ -158,6 +165,8 @@ class Contract {
   std::string interrupt_never_lost_;
   std::string foreign_statement_source_;
   std::string interrupt_persists_;  // "" if it does not
+  double responsive_ms_ = 0;
+  std::string responsive_source_;
 };
 
 // The contract of a drain-style engine (close waits, after interrupting):

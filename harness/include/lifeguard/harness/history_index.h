@@ -28,6 +28,8 @@ class HistoryIndex {
   std::uint64_t invoked(int actor, int index) const;   // 0 if never invoked
   std::uint64_t returned(int actor, int index) const;  // kNever if it did not return
   const Event* returnEvent(int actor, int index) const;
+  // The seq of its first "running" event: its query began executing (0: none seen).
+  std::uint64_t running(int actor, int index) const { return times(actor, index).running; }
   // Whether both operations were invoked and their [invoke, return] overlap.
   bool overlap(int actor, int index, int other_actor, int other_index) const;
 
