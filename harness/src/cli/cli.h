@@ -180,6 +180,10 @@ struct Command {
   void (*options)(Options& o);
   int (*run)(const Args& args);
 };
+// coverage.cc: `generate --coverage N FILE...`'s table; exit 0, 1 if a
+// shape is never generated, 2 on a bad file.
+int printCoverage(const GeneratorOptions& options, std::uint64_t n, const std::vector<std::string>& paths);
+
 // run.cc: run, generate, engines; replay.cc: replay, shrink; the others in
 // the file of their name (import.cc: import-crash).
 extern const Command kRun, kGenerate, kEngines, kReplay, kShrink, kShow, kSweep, kContract, kExplore, kImportCrash,

@@ -224,6 +224,9 @@ void generateOptions(Options& o) {
   o.text("policy", "its teardown policy (default: the engine's first)");
   o.choice("strategy", "plain, or swarm (a random subset of the operation kinds)", {"plain", "swarm"});
   o.sizes();
+  o.count("coverage", "instead, count how many of N schedules (plain, and swarm; each for the FILE's own engine) "
+          "contain each FILE's shape", 1);
+  o.files("FILE", "with --coverage: the .sched files whose shapes to count (those of tests/regressions/)", 0, -1);
 }
 
 int generate(const Args& args) {
@@ -238,9 +241,15 @@ int generate(const Args& args) {
     return std::fprintf(stderr, "lifeguard generate: --actors takes 1 to 8\n"), 2;
   }
   std::string sized;
-  if (!drawFor(&options, &error) || !sizeWork(args.get("sizes", "calibrated"), RunOptions{}, &options, &sized, &error)) {
+  const bool coverage = args.has("coverage");
+  if (coverage == args.positional().empty()) error = "--coverage N takes the FILEs whose shapes to count";
+  std::uint64_t n = args.number("coverage", 0, &error);
+  // Shapes do not depend on sizes: coverage keeps the fixed ones, never calibrating.
+  if (!error.empty() || !drawFor(&options, &error) ||
+      !sizeWork(coverage ? "fixed" : args.get("sizes", "calibrated"), RunOptions{}, &options, &sized, &error)) {
     return std::fprintf(stderr, "lifeguard generate: %s\n", error.c_str()), 2;
   }
+  if (coverage) return printCoverage(options, n, args.positional());
   std::fputs(formatSchedule(generateSchedule(seed, options)).c_str(), stdout);
   return 0;
 }
