@@ -53,6 +53,7 @@ class Builder {
       add(a, op(OpKind::kConnect, own_conn_[a]));
       int ops = uniform(options_.min_ops, options_.max_ops);
       for (int i = 0; i < ops; ++i) step(a);
+      finish(a);
     }
     return schedule_;
   }
@@ -122,8 +123,20 @@ class Builder {
       add(a, closer);
       return destroyAfterClose(a, closer, nullptr);
     }
-    if (on(kOwnReopen)) return add(a, op(OpKind::kReopen, "db")), void();
+    // Or a program's shutdown: its own database closed under its own
+    // results (and whatever else still runs).
+    if (on(kOwnReopen)) return add(a, op(rarely(0.4) ? OpKind::kCloseDb : OpKind::kReopen, "db")), void();
     query(a);
+  }
+
+  // Sometimes a program's orderly end: it closes the last result it kept
+  // and its connection, and its first thread the database, while the other
+  // threads may still run.
+  void finish(int a) {
+    if (!rarely(0.3)) return;
+    if (!own_results_[a].empty() && on(kUseResult)) add(a, op(OpKind::kCloseResult, own_results_[a].back()));
+    if (on(kOwnDisconnect)) add(a, op(OpKind::kDisconnect, own_conn_[a]));
+    if (a == 0 && on(kOwnReopen) && chance(0.5)) add(a, op(OpKind::kCloseDb, "db"));
   }
 
   const Capabilities& caps() const { return options_.capabilities; }
@@ -170,17 +183,23 @@ class Builder {
                         : uniform(50, 4000);
   }
 
+  // A query of a kind that fails on purpose (bad_parse, bad_bind, bad_exec).
+  QuerySpec failing(QueryKind kind) {
+    QuerySpec q;
+    q.kind = kind;
+    if (kind == QueryKind::kBadExec) {
+      q.count = options_.small_data ? pick(std::vector<std::int64_t>{1'000, 70'000})
+                : calibrated()      ? sized(options_.rates.bad_exec_per_ms, 2)
+                                    : pick(std::vector<std::int64_t>{100'000, 3'000'000});
+    }
+    return q;
+  }
+
   QuerySpec drawSpec(bool allow_transactions) {
     QuerySpec q;
     if (rarely(0.08)) {  // a query that fails on purpose: each path an error takes
       int roll = uniform(0, 2);
-      q.kind = roll == 0 ? QueryKind::kBadParse : roll == 1 ? QueryKind::kBadBind : QueryKind::kBadExec;
-      if (q.kind == QueryKind::kBadExec) {
-        q.count = options_.small_data ? pick(std::vector<std::int64_t>{1'000, 70'000})
-                  : calibrated()      ? sized(options_.rates.bad_exec_per_ms, 2)
-                                      : pick(std::vector<std::int64_t>{100'000, 3'000'000});
-      }
-      return q;
+      return failing(roll == 0 ? QueryKind::kBadParse : roll == 1 ? QueryKind::kBadBind : QueryKind::kBadExec);
     }
     std::string table = chance(0.5) ? "t1" : "t2";
     int roll = uniform(0, allow_transactions ? 99 : 74);
@@ -210,7 +229,7 @@ class Builder {
 
   // A query on the actor's own connection, or on `conn` (another actor's).
   void query(int a, const std::string& conn = "") {
-    if (conn.empty() && caps().prepared && on(kPrepared) && rarely(0.12)) return statementStep(a);
+    if (conn.empty() && caps().prepared && on(kPrepared) && rarely(0.2)) return statementStep(a);
     Op o = op(OpKind::kQuery, conn.empty() ? own_conn_[a] : conn);
     if (chance(0.15) && caps().multi_statement && on(kMultiQuery)) {
       o.query.kind = QueryKind::kMulti;
@@ -253,6 +272,10 @@ class Builder {
       if (o.query.isWrite() || o.query.kind == QueryKind::kCommit || o.query.kind == QueryKind::kRollback) {
         o.query = shortQuery();
       }
+      // Errors on every path, prepared ones too: a bind or execution error
+      // surfaces at execute, where it must end its transaction as a query's does.
+      const QueryKind bad = chance(0.5) ? QueryKind::kBadBind : QueryKind::kBadExec;
+      if (rarely(0.2) && has(bad)) o.query = failing(bad);
       statements_.push_back({a, add(a, o), o.handle, o.result, false});
       return;
     }
@@ -359,6 +382,9 @@ class Builder {
     if (callerFault(closer, target)) event = AwaitEvent::kReturned;
     awaitOp(a, target.actor, target.index, event);
     add(a, closer);
+    // The closer sometimes goes on using the connection it closed, as a
+    // thread that shut a shared connection down would: a clean error.
+    if (closer.kind == OpKind::kDisconnect && rarely(0.15) && !sameHandleFault(OpKind::kQuery)) query(a, closer.handle);
     if (closer.kind == OpKind::kDisconnect || closer.kind == OpKind::kCloseDb) destroyAfterClose(a, closer, &target);
   }
 
