@@ -199,13 +199,14 @@ bool take(Campaign& c, const Outcome& o, Tally& t, Clock::time_point start, Camp
   }
   if (o.verdict == Verdict::kPass) return false;
   ++(o.outside ? t.outside : t.failures);
-  if (!o.outside && t.first_failure_s < 0) {
-    // When its run ended, not when its replays did (a job died: when that was seen).
-    const double since_start = o.found_at - std::chrono::duration<double>(start.time_since_epoch()).count();
-    t.first_failure_s = o.found_at > 0 ? std::min(since_start, elapsed) : elapsed, t.first_failure_at = t.runs;
-  }
+  // When its run ended, not when its replays did (a job died: when that was seen).
+  const double since_start = o.found_at - std::chrono::duration<double>(start.time_since_epoch()).count();
+  const double found_s = o.found_at > 0 ? std::min(since_start, elapsed) : elapsed;
+  if (!o.outside && t.first_failure_s < 0) t.first_failure_s = found_s, t.first_failure_at = t.runs;
   t.confirm_runs += o.confirm_runs, t.reproduced += o.reproduced;
   std::fputs(o.lines.c_str(), stderr);
+  std::fprintf(stderr, "  found: after %.2f s, %llu runs into the campaign\n", found_s,
+               static_cast<unsigned long long>(t.runs));
   std::string error = writeFile(o.artifact_path, o.artifact);
   if (!error.empty()) std::fprintf(stderr, "  (%s)\n", error.c_str());
   error = report.addFailure(o.entry, o.timeline, o.artifact);
