@@ -33,22 +33,17 @@ TEST(ShapesTest, AScheduleContainsAShapeOnOneHandleWithDistinctActorsInOrder) {
   Schedule h1 = test::parseInline(
       "actor 0\n  open_db\n  connect c1\n  query c1 r1 long 1000\nactor 1\n  disconnect c1\n");
   Shape shape = shapeOf(h1);
+  auto contains = [&](const std::string& text) { return containsShape(test::parseInline(text), shape); };
   // Other operations between, other names, more actors: contained.
-  EXPECT_TRUE(containsShape(test::parseInline("actor 0\n  open_db\nactor 1\n  connect c2\n  interrupt c2\n"
-                                              "  query c2 - count t1\nactor 2\n  check\n  disconnect c2\n"),
-                            shape));
+  EXPECT_TRUE(contains("actor 0\n  open_db\nactor 1\n  connect c2\n  interrupt c2\n  query c2 - count t1\n"
+                       "actor 2\n  check\n  disconnect c2\n"));
   // The close on another connection than the query's: not contained.
-  EXPECT_FALSE(containsShape(test::parseInline("actor 0\n  open_db\n  connect c1\n  query c1 - long 10\n"
-                                               "actor 1\n  connect c2\n  disconnect c2\n"),
-                             shape));
+  EXPECT_FALSE(contains("actor 0\n  open_db\n  connect c1\n  query c1 - long 10\nactor 1\n  connect c2\n"
+                        "  disconnect c2\n"));
   // Both on one actor: not contained (the shape needs two).
-  EXPECT_FALSE(containsShape(test::parseInline("actor 0\n  open_db\n  connect c1\n  query c1 - long 10\n"
-                                               "  disconnect c1\n"),
-                             shape));
+  EXPECT_FALSE(contains("actor 0\n  open_db\n  connect c1\n  query c1 - long 10\n  disconnect c1\n"));
   // Out of order: not contained.
-  EXPECT_FALSE(containsShape(test::parseInline("actor 0\n  open_db\n  query c1 - long 10\n  connect c1\n"
-                                               "actor 1\n  disconnect c1\n"),
-                             shape));
+  EXPECT_FALSE(contains("actor 0\n  open_db\n  query c1 - long 10\n  connect c1\nactor 1\n  disconnect c1\n"));
 }
 
 }  // namespace
