@@ -16,6 +16,7 @@ check "the public headers" test -f prefix/include/lifeguard/harness/plugin.h
 check "and the package" test -f prefix/lib/cmake/lifeguard/lifeguardConfig.cmake
 
 cp "$source/tests/install/plugin/CMakeLists.txt" "$source/adapters/lifeguard/lifeguard_adapter.cc" \
+  "$source/adapters/lifeguard/lifeguard_contract.cc" "$source/adapters/lifeguard/lifeguard_contract.h" \
   "$source/adapters/lifeguard/plugin.cc" project/
 cmake -S project -B project/build -G Ninja -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=Debug \
   -DCMAKE_PREFIX_PATH="$work/prefix" >configure.out 2>&1
