@@ -41,14 +41,9 @@ std::string label(const Op& op) {
   }
 }
 
-bool onDatabase(OpKind kind) {
-  return kind == OpKind::kOpenDb || kind == OpKind::kCloseDb || kind == OpKind::kReopen || kind == OpKind::kDropDb ||
-         kind == OpKind::kCheck;
-}
-
 // The handles `op` counts on: its own, the ones it makes, and their parents.
 std::vector<std::string> handlesOf(const Op& op, const std::map<std::string, std::string>& parent) {
-  if (onDatabase(op.kind)) return {"db"};
+  if (op.handle == "db") return {"db"};  // open_db, close_db, reopen, drop db, check
   std::vector<std::string> direct = {op.handle};
   if (op.kind == OpKind::kExecute) direct.push_back(op.statement);
   if ((op.kind == OpKind::kQuery || op.kind == OpKind::kExecute || op.kind == OpKind::kPrepare) && op.result != "-") {
