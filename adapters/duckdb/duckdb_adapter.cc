@@ -39,6 +39,7 @@
 #include "lifeguard/harness/handle_slots.h"
 #include "lifeguard/harness/scratch_dir.h"
 #include "lifeguard/harness/workload.h"
+#include "lifeguard/sync/controlled.h"
 
 namespace lifeguard::harness {
 namespace {
@@ -105,10 +106,10 @@ class DuckDbAdapter : public EngineAdapter {
     capabilities.timeout = false;
     capabilities.durable = true;
     capabilities.result_chains = false;  // a multi keeps its last statement's result
-    // A prebuilt library: its own threads and locks do not go through sync/,
-    // so a controlled scheduler would only make the actors take turns, and
-    // no close would ever overlap a running call (issue 33).
-    capabilities.controllable = false;
+    // A prebuilt library: its own threads and locks reach the controlled
+    // scheduler through the interposition layer, if this program has it.
+    capabilities.interposed = true;
+    capabilities.controllable = testing::interpositionAvailable();
     return capabilities;
   }
   const Contract& contract() const override { return contract_; }

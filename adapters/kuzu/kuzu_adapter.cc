@@ -45,6 +45,7 @@
 // commits before it checkpoints; docs.kuzudb.com/cypher/transaction: "once you
 // commit a transaction successfully, all your changes will persist even if
 // there is an error *after* committing"): that answer is Indeterminate.
+#include <atomic>
 #include <cmath>
 #include <mutex>
 #include <filesystem>
@@ -55,6 +56,7 @@
 #include "lifeguard/harness/handle_slots.h"
 #include "lifeguard/harness/scratch_dir.h"
 #include "lifeguard/harness/workload.h"
+#include "lifeguard/sync/controlled.h"
 #include "cypher.h"
 #include "main/kuzu.h"
 
@@ -118,10 +120,10 @@ class KuzuAdapter : public EngineAdapter {
   Capabilities capabilities() const override {
     Capabilities capabilities;
     capabilities.durable = true;
-    // A prebuilt library: its own threads and locks do not go through sync/,
-    // so a controlled scheduler would only make the actors take turns, and
-    // no close would ever overlap a running call (issue 33).
-    capabilities.controllable = false;
+    // A prebuilt library: its own threads and locks reach the controlled
+    // scheduler through the interposition layer, if this program has it.
+    capabilities.interposed = true;
+    capabilities.controllable = testing::interpositionAvailable();
     return capabilities;
   }
   const Contract& contract() const override { return contract_; }
@@ -144,9 +146,22 @@ class KuzuAdapter : public EngineAdapter {
         auto created = setup.query("CREATE NODE TABLE " + table + "(a INT64, b STRING, PRIMARY KEY(a))");
         if (!created->isSuccess()) return fromMessage(created->getErrorMessage(), nullptr);
       }
+      warmParser(setup);
       databases_.put("db", std::move(db));
       return Answer::ok();
     });
+  }
+  // Kuzu's parser (ANTLR) caches its lexer's automaton for the whole
+  // process, under a read-write lock: a character it meets for the first
+  // time takes the write lock, one it met before the read lock. A COPY names
+  // a file under the run's scratch directory, whose name is random, so
+  // without this the locks a run takes would depend on that name, and a
+  // controlled run would not replay. Once per process, every character a
+  // scratch path may hold, in a string.
+  static void warmParser(Connection& connection) {
+    static std::atomic<bool> warmed{false};
+    if (warmed.exchange(true)) return;
+    connection.query("RETURN 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-'");
   }
   Answer closeDatabase() override { return databases_.take("db") ? Answer::ok() : Answer::gone(); }
   // The old database is destroyed here, or when its last call returns.

@@ -5,6 +5,7 @@
 // one thread allowed to execute. At a scheduling point the running thread
 // asks the strategy for the next thread, hands `running_` over and sleeps on
 // its own condition variable until it is picked again.
+#include <dlfcn.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,9 +24,14 @@
 
 extern "C" void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
 
+namespace lifeguard::sync::interpose {
+bool bound(std::string* why) __attribute__((weak));  // interpose.cc, if linked
+}  // namespace lifeguard::sync::interpose
+
 namespace lifeguard::sync::control {
 
 thread_local bool tl_active = false;
+thread_local bool tl_interposed = false;
 
 namespace {
 
@@ -49,6 +55,11 @@ struct ThreadCtl {
   const void* object = nullptr;  // the mutex, condition variable, atomic or thread of the point, if any
   Where spawned_at{"", 0};
   bool actor = false;  // runControlled's root thread, or one of the actors it spawned (not the engine's)
+  bool shadow = false;  // blocked on a primitive the scheduler does not own (acquireShadow, waitShadow)
+  bool polite = false;  // its last point was a yield or a sleep: another thread goes first
+  std::uint32_t looping_steps = 0;  // its steps in a row at places it passed recently (interpose only)
+  const void* code = nullptr;  // the engine code of its last pointAt, acquireShadow or waitShadow
+  unsigned long os_thread = 0;  // its pthread_t, if the engine created it (bindOsThread)
   std::condition_variable turn;
   // The places of its last kLoopWindow scheduling points (rings): without
   // and with the object.
@@ -75,11 +86,22 @@ const char* baseName(const char* file) {
   return slash == nullptr ? file : slash + 1;
 }
 
+// Engine code, as its library and offset ("libduckdb.so+0x1a2b3c").
+std::string codePlace(const void* code) {
+  Dl_info info{};
+  if (dladdr(code, &info) == 0 || info.dli_fname == nullptr) return "an unknown library";
+  char offset[32];
+  std::snprintf(offset, sizeof offset, "+0x%zx",
+                static_cast<std::size_t>(static_cast<const char*>(code) - static_cast<const char*>(info.dli_fbase)));
+  return baseName(info.dli_fname) + std::string(offset);
+}
+
 std::string position(const ThreadCtl& t) {
   static constexpr const char* kStates[] = {"runnable", "waiting for a mutex", "waiting on a condition variable",
                                             "waiting to join a thread", "waiting for another actor", "finished"};
   std::string text = std::string(kStates[static_cast<int>(t.state)]) + ", last at " + t.what;
-  if (t.where.line > 0) text += " (" + std::string(baseName(t.where.file)) + ":" + std::to_string(t.where.line) + ")";
+  if (t.code != nullptr && t.where.file[0] == '\0') text += " (" + codePlace(t.code) + ")";
+  else if (t.where.line > 0) text += " (" + std::string(baseName(t.where.file)) + ":" + std::to_string(t.where.line) + ")";
   if (t.state == State::kJoin) text += ", joining thread " + std::to_string(static_cast<const ThreadCtl*>(t.on)->id);
   if (t.state == State::kCondVar && t.deadline != kNever) text += ", with a timeout";
   return text;
@@ -88,7 +110,8 @@ std::string position(const ThreadCtl& t) {
 class Controller {
  public:
   explicit Controller(const testing::ControlledOptions& options)
-      : options_(options), strategy_(makeStrategy(options)), start_(std::chrono::steady_clock::now()) {}
+      : options_(options), strategy_(makeStrategy(options)), start_(std::chrono::steady_clock::now()),
+        system_start_(std::chrono::system_clock::now()) {}
 
   ThreadCtl* spawn(std::function<void()> body, Where where, const ThreadCtl* parent) {
     std::unique_lock<std::mutex> lock(mu_);
@@ -178,11 +201,12 @@ class Controller {
       if (t->state != State::kCondVar || t->on != cv) continue;
       if (all) {
         unblock(*t);
+        outside_polls_in_a_row_ = 0;
       } else if (first == nullptr || t->wait_seq < first->wait_seq) {
         first = t.get();
       }
     }
-    if (first != nullptr) unblock(*first);
+    if (first != nullptr) unblock(*first), outside_polls_in_a_row_ = 0;
   }
 
   void join(ThreadCtl* self, ThreadCtl* target, Where where) {
@@ -206,6 +230,68 @@ class Controller {
     self->ready = nullptr;
   }
 
+  void pointAt(ThreadCtl* self, const char* what, const void* code, const void* object, bool polite) {
+    std::unique_lock<std::mutex> lock(mu_);
+    at(self, what, code, object);
+    self->polite = polite;
+    yield(self, lock);
+  }
+
+  bool acquireShadow(ThreadCtl* self, const char* what, const void* object, const void* code, TryFn try_acquire,
+                     void* ctx, TimePoint deadline) {
+    std::unique_lock<std::mutex> lock(mu_);
+    at(self, what, code, object);
+    yield(self, lock);
+    return awaitShadow(self, object, try_acquire, ctx, lock, deadline);
+  }
+
+  void bindOsThread(ThreadCtl* thread, unsigned long os_thread) {
+    std::lock_guard<std::mutex> lock(mu_);
+    thread->os_thread = os_thread;
+  }
+
+  ThreadCtl* threadOf(unsigned long os_thread) {
+    std::lock_guard<std::mutex> lock(mu_);
+    // The newest first: a finished thread's pthread_t is reused.
+    for (auto t = threads_.rbegin(); t != threads_.rend(); ++t) {
+      if ((*t)->os_thread == os_thread) return t->get();
+    }
+    return nullptr;
+  }
+
+  void releaseShadow(const void* object) {
+    std::lock_guard<std::mutex> lock(mu_);
+    release(object);
+  }
+
+  bool waitShadow(ThreadCtl* self, const void* cv, const void* mu, TimePoint deadline, const void* code, TryFn unlock,
+                  TryFn relock, void* ctx) {
+    std::unique_lock<std::mutex> lock(mu_);
+    at(self, "before condition wait", code, cv);
+    yield(self, lock);  // as in wait(): a notify may land between the caller's last step and the wait
+    self->what = "condition wait";
+    if (mu != nullptr) {
+      unlock(ctx);
+      release(mu);
+    }
+    block(self, State::kCondVar, cv);
+    self->deadline = deadline;
+    self->timed_out = false;
+    self->wait_seq = ++wait_seq_;
+    self->shadow = true;  // a wake-up from outside the run is lost to the scheduler: poll
+    yield(self, lock);
+    self->shadow = false;
+    bool notified = !self->timed_out;
+    self->deadline = kNever;
+    if (mu != nullptr) awaitShadow(self, mu, relock, ctx, lock);
+    return notified;
+  }
+
+  std::uint64_t outsideWaits() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return trace_.outside_waits;
+  }
+
   void exit(ThreadCtl* self) {
     std::unique_lock<std::mutex> lock(mu_);
     self->state = State::kFinished;
@@ -220,6 +306,11 @@ class Controller {
   TimePoint now() {
     std::lock_guard<std::mutex> lock(mu_);
     return start_ + virtual_elapsed_;
+  }
+
+  std::chrono::system_clock::time_point systemNow() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return system_start_ + std::chrono::duration_cast<std::chrono::system_clock::duration>(virtual_elapsed_);
   }
 
   // Blocks the (uncontrolled) caller until every controlled thread ended.
@@ -252,6 +343,47 @@ class Controller {
     t.on = nullptr;
   }
 
+  void at(ThreadCtl* self, const char* what, const void* code, const void* object) {
+    // The place is the code address: distinct call sites are distinct places.
+    self->what = what, self->object = object, self->code = code;
+    self->where = {"", static_cast<int>(reinterpret_cast<std::uintptr_t>(code) & 0x7fffffff)};
+  }
+
+  // Tries until `try_acquire` holds, not runnable between tries; false once
+  // the deadline passed.
+  bool awaitShadow(ThreadCtl* self, const void* object, TryFn try_acquire, void* ctx,
+                   std::unique_lock<std::mutex>& lock, TimePoint deadline = kNever) {
+    while (!try_acquire(ctx)) {
+      block(self, State::kMutex, object);
+      self->shadow = true;
+      self->deadline = deadline;
+      self->timed_out = false;
+      yield(self, lock);
+      self->shadow = false;
+      self->deadline = kNever;
+      if (self->timed_out) return try_acquire(ctx);
+    }
+    return true;
+  }
+
+  // Nobody can run, but some wait on a primitive the scheduler does not own:
+  // a thread outside the run may hold or signal it. They try again (a
+  // condition variable's wake-up is then spurious, which POSIX allows), up to
+  // a bound of polls in a row.
+  bool pollShadow() {
+    if (outside_polls_in_a_row_ >= kOutsidePollBound) return false;
+    bool any = false;
+    for (auto& t : threads_) {
+      if (t->shadow && (t->state == State::kMutex || t->state == State::kCondVar)) unblock(*t), any = true;
+    }
+    if (!any) return false;
+    if (log_steps_ != nullptr) std::fprintf(log_steps_, "poll\n");
+    ++outside_polls_in_a_row_;
+    ++trace_.outside_waits;
+    std::this_thread::yield();  // the scheduler's own call: not interposed
+    return true;
+  }
+
   void acquire(ThreadCtl* self, const void* mu, std::unique_lock<std::mutex>& lock) {
     while (std::find(owned_.begin(), owned_.end(), mu) != owned_.end()) {
       block(self, State::kMutex, mu);
@@ -263,7 +395,7 @@ class Controller {
   void release(const void* mu) {
     owned_.erase(std::remove(owned_.begin(), owned_.end(), mu), owned_.end());
     for (auto& t : threads_) {
-      if (t->state == State::kMutex && t->on == mu) unblock(*t);
+      if (t->state == State::kMutex && t->on == mu) unblock(*t), outside_polls_in_a_row_ = 0;
     }
   }
 
@@ -288,10 +420,12 @@ class Controller {
     if (distinct) distinct_steps_.fetch_add(1, std::memory_order_relaxed);
     if (distinct && !self->actor) engine_distinct_steps_.fetch_add(1, std::memory_order_relaxed);
     own_steps_[self->id].fetch_add(1, std::memory_order_relaxed);
+    if (options_.interpose) countLoop(self, distinct);
     while (true) {
       std::uint64_t runnable = runnableMask();
       if (runnable == 0) {
         if (expireTimedWait()) continue;
+        if (pollShadow()) continue;
         if (allFinished()) return endRun(lock);
         fail(lock, testing::kControlledHangExit, "HANG: deadlock: no controlled thread can run" + threadReport());
       }
@@ -302,11 +436,17 @@ class Controller {
                  threadReport());
       }
       int current = self->state == State::kRunnable ? self->id : -1;
+      std::uint64_t others = runnable & ~(std::uint64_t{1} << self->id);
+      if (self->polite && others != 0) runnable = others, current = -1;
+      self->polite = false;
+      if ((runnable & ~spinning_) != 0) runnable &= ~spinning_;
+      if (current >= 0 && ((runnable >> current) & 1) == 0) current = -1;
       if (lifecycle) ++trace_.lifecycle_steps;
       runnable = urgentOnly(runnable);
       std::string why;
       int chosen = strategy_->pick(runnable, current, step, lifecycle, &why);
       if (chosen < 0) diverge(lock, step, why);
+      if (log_steps_) logStep(self, chosen, runnable);
       record(static_cast<std::uint8_t>(chosen), runnable, current, lock);
       return chosen;
     }
@@ -314,6 +454,7 @@ class Controller {
 
   std::uint64_t runnableMask() {
     std::uint64_t mask = 0;
+    if (options_.interpose) expireDue();
     for (auto& t : threads_) {
       if (t->state == State::kPredicate && t->ready()) {
         unblock(*t);
@@ -335,16 +476,50 @@ class Controller {
     return std::uint64_t{1} << urgent_;
   }
 
+  // Under interpose time also passes with the steps, kStepTime each, so an
+  // engine's own timer (a query timeout it reads off its clock) fires after
+  // as many steps every time; a timed wait whose deadline passed ends.
+  static constexpr std::chrono::microseconds kStepTime{10};
+  void expireDue() {
+    virtual_elapsed_ += kStepTime;
+    const TimePoint now = start_ + virtual_elapsed_;
+    for (auto& t : threads_) {
+      if ((t->state == State::kCondVar || t->state == State::kMutex) && t->deadline <= now) {
+        if (log_steps_ != nullptr) std::fprintf(log_steps_, "deadline: thread %d\n", t->id);
+        unblock(*t);
+        t->timed_out = true;
+      }
+    }
+  }
+
+  // Fairness for spin loops (interpose only): a thread that takes
+  // kSpinSteps steps in a row at places it passed recently is spinning, and
+  // does not run while another thread can, until some thread reaches a place
+  // it did not pass recently (progress). Without it a strategy that favours
+  // the spinner (PCT) would never run the thread it waits for: an engine's
+  // query thread that polls for its workers' tasks, say.
+  static constexpr std::uint32_t kSpinSteps = 64;
+  void countLoop(ThreadCtl* self, bool distinct) {
+    if (distinct) {
+      self->looping_steps = 0;
+      spinning_ = 0;
+    } else if (++self->looping_steps >= kSpinSteps) {
+      spinning_ |= std::uint64_t{1} << self->id;
+    }
+  }
+
   // Nobody can run: virtual time jumps to the earliest deadline.
   bool expireTimedWait() {
     TimePoint earliest = kNever;
+    auto timed = [](const ThreadCtl& t) { return t.state == State::kCondVar || t.state == State::kMutex; };
     for (auto& t : threads_) {
-      if (t->state == State::kCondVar) earliest = std::min(earliest, t->deadline);
+      if (timed(*t)) earliest = std::min(earliest, t->deadline);
     }
     if (earliest == kNever) return false;
+    if (log_steps_ != nullptr) std::fprintf(log_steps_, "time jumps\n");
     virtual_elapsed_ = std::max(virtual_elapsed_, earliest - start_);
     for (auto& t : threads_) {
-      if (t->state == State::kCondVar && t->deadline <= earliest) {
+      if (timed(*t) && t->deadline <= earliest) {
         unblock(*t);
         t->timed_out = true;
       }
@@ -360,8 +535,30 @@ class Controller {
     std::string why;
     if (!strategy_->finish(trace_.decisions.size(), &why)) diverge(lock, trace_.decisions.size(), why);
     done_ = true;
+    if (log_steps_ != nullptr) std::fflush(log_steps_);
     done_cv_.notify_all();
     return -1;
+  }
+
+  // LIFEGUARD_LOG_STEPS=DIR: one line per step in DIR/steps-PID.log (the
+  // thread that reached it, where, the thread chosen), to diff two runs that
+  // diverge.
+  static std::FILE* openStepLog() {
+    const char* dir = std::getenv("LIFEGUARD_LOG_STEPS");
+    if (dir == nullptr) return nullptr;
+    std::string path = std::string(dir) + "/steps-" + std::to_string(::getpid()) + ".log";
+    std::FILE* log = std::fopen(path.c_str(), "w");  // flushed when the run ends or fails
+    std::FILE* maps = std::fopen("/proc/self/maps", "r");  // where each library is, for the addresses
+    char line[512];
+    while (log != nullptr && maps != nullptr && std::fgets(line, sizeof line, maps) != nullptr) std::fputs(line, log);
+    if (maps != nullptr) std::fclose(maps);
+    return log;
+  }
+  void logStep(const ThreadCtl* self, int chosen, std::uint64_t runnable) const {
+    // Raw code addresses: cheap, and equal across runs forked from one process.
+    std::fprintf(log_steps_, "step %zu: thread %d at %s %s:%d %p, runnable %llx, runs %d\n", trace_.decisions.size(),
+                 self->id, self->what, baseName(self->where.file), self->where.line, self->code,
+                 static_cast<unsigned long long>(runnable), chosen);
   }
 
   void record(std::uint8_t chosen, std::uint64_t runnable, int current, std::unique_lock<std::mutex>& lock) {
@@ -403,6 +600,7 @@ class Controller {
   // Ends the process: the stuck threads cannot be unwound or joined.
   [[noreturn]] void fail(std::unique_lock<std::mutex>&, int code, const std::string& report) {
     if (options_.on_end) options_.on_end(trace_);
+    if (log_steps_ != nullptr) std::fflush(log_steps_);
     std::fprintf(stderr, "%s\n", report.c_str());
     std::fflush(stderr);
     if (options_.abort_on_failure) std::abort();
@@ -412,6 +610,7 @@ class Controller {
   const testing::ControlledOptions options_;
   std::unique_ptr<Strategy> strategy_;
   const TimePoint start_;
+  const std::chrono::system_clock::time_point system_start_;
   std::mutex mu_;
   std::vector<std::unique_ptr<ThreadCtl>> threads_;
   int running_ = -1;
@@ -423,9 +622,13 @@ class Controller {
   std::atomic<std::uint64_t> distinct_steps_{0};  // for distinctSteps()
   std::atomic<std::uint64_t> engine_distinct_steps_{0};  // the distinct steps of threads not actors, for stepsOf()
   std::array<std::atomic<std::uint64_t>, testing::kMaxControlledThreads> own_steps_{};  // every step, by thread
+  std::uint64_t spinning_ = 0;  // the threads countLoop() found spinning
   int urgent_ = -1;                 // the thread that runs ahead (controlledWaitUntil's run_ahead), or -1
   std::uint64_t urgent_steps_ = 0;  // the steps it ran ahead so far
   static constexpr std::uint64_t kUrgentStepBound = 100'000;
+  std::FILE* const log_steps_ = openStepLog();
+  std::uint64_t outside_polls_in_a_row_ = 0;  // pollShadow() since the last release or notify
+  static constexpr std::uint64_t kOutsidePollBound = 100'000;
   bool done_ = false;
   std::condition_variable done_cv_;
 };
@@ -440,33 +643,96 @@ void onSanitizerDeath() {
 
 }  // namespace
 
-void point(const char* what, Where where, const void* object) { g_controller->point(tl_self, what, where, object); }
-void lock(const void* mu, Where where) { g_controller->lock(tl_self, mu, where); }
-void unlock(const void* mu) { g_controller->unlock(mu); }
+// Each entry is Outside: the scheduler's own locks are not interposed.
+void point(const char* what, Where where, const void* object) {
+  Outside outside;
+  g_controller->point(tl_self, what, where, object);
+}
+void lock(const void* mu, Where where) {
+  Outside outside;
+  g_controller->lock(tl_self, mu, where);
+}
+void unlock(const void* mu) {
+  Outside outside;
+  g_controller->unlock(mu);
+}
 bool wait(const void* cv, const void* mu, TimePoint deadline, Where where) {
+  Outside outside;
   return g_controller->wait(tl_self, cv, mu, deadline, where);
 }
-void notify(const void* cv, bool all) { g_controller->notify(tl_self, cv, all); }
-TimePoint now() { return g_controller->now(); }
+void notify(const void* cv, bool all) {
+  Outside outside;
+  g_controller->notify(tl_self, cv, all);
+}
+TimePoint now() {
+  Outside outside;
+  return g_controller->now();
+}
+std::chrono::system_clock::time_point systemNow() {
+  Outside outside;
+  return g_controller->systemNow();
+}
 
 void* spawn(std::function<void()> body) {
+  Outside outside;
   return g_controller->spawn(std::move(body), tl_self != nullptr ? tl_self->where : Where{"", 0}, tl_self);
 }
 
-void threadMain(void* handle) {
+void pointAt(const char* what, const void* code, const void* object, bool polite) {
+  Outside outside;
+  g_controller->pointAt(tl_self, what, code, object, polite);
+}
+bool acquireShadow(const char* what, const void* object, const void* code, TryFn try_acquire, void* ctx,
+                   TimePoint deadline) {
+  Outside outside;
+  return g_controller->acquireShadow(tl_self, what, object, code, try_acquire, ctx, deadline);
+}
+void bindOsThread(void* handle, unsigned long os_thread) {
+  Outside outside;
+  g_controller->bindOsThread(static_cast<ThreadCtl*>(handle), os_thread);
+}
+void* controlledThreadOf(unsigned long os_thread) {
+  Outside outside;
+  return g_controller->threadOf(os_thread);
+}
+void releaseShadow(const void* object) {
+  Outside outside;
+  g_controller->releaseShadow(object);
+}
+bool waitShadow(const void* cv, const void* mu, TimePoint deadline, const void* code, TryFn unlock, TryFn relock,
+                void* ctx) {
+  Outside outside;
+  return g_controller->waitShadow(tl_self, cv, mu, deadline, code, unlock, relock, ctx);
+}
+
+void threadBegin(void* handle) {
   auto* self = static_cast<ThreadCtl*>(handle);
   Controller* controller = g_controller;
   tl_self = self;
   tl_active = true;
   controller->awaitTurn(self);
-  self->body();
-  self->body = nullptr;  // its captures are destroyed while still controlled
-  tl_active = false;
-  tl_self = nullptr;
-  controller->exit(self);
+  tl_interposed = controller->options().interpose;
 }
 
-void join(void* handle) { g_controller->join(tl_self, static_cast<ThreadCtl*>(handle), tl_self->where); }
+void threadEnd() {
+  ThreadCtl* self = tl_self;
+  self->body = nullptr;  // its captures are destroyed while still controlled
+  tl_interposed = false;
+  tl_active = false;
+  tl_self = nullptr;
+  g_controller->exit(self);
+}
+
+void threadMain(void* handle) {
+  threadBegin(handle);
+  static_cast<ThreadCtl*>(handle)->body();
+  threadEnd();
+}
+
+void join(void* handle) {
+  Outside outside;
+  g_controller->join(tl_self, static_cast<ThreadCtl*>(handle), tl_self->where);
+}
 
 }  // namespace lifeguard::sync::control
 
@@ -474,9 +740,18 @@ namespace lifeguard::testing {
 
 bool controlledCompiledIn() { return true; }
 
+bool interpositionAvailable(std::string* why) {
+  if (sync::interpose::bound == nullptr) {
+    if (why != nullptr) *why = "this program does not link lifeguard::interpose (sync/interpose.h)";
+    return false;
+  }
+  return sync::interpose::bound(why);
+}
+
 bool isControlledThread() { return sync::control::active(); }
 
 std::uint64_t controlledStep() {
+  sync::control::Outside outside;
   return sync::control::active() ? sync::control::g_controller->steps() : 0;
 }
 
@@ -486,6 +761,7 @@ bool controlledSnapshot(std::string* report, ControlledTrace* trace) {
 }
 
 void controlledWaitUntil(const std::function<bool()>& ready, bool then_run_ahead) {
+  sync::control::Outside outside;
   sync::control::g_controller->waitUntil(sync::control::tl_self, ready, then_run_ahead);
 }
 

@@ -35,6 +35,10 @@ bool syncPointsCompiledIn() { return false; }
 
 // Release builds have no controlled mode (src/controller.cc is not built).
 bool controlledCompiledIn() { return false; }
+bool interpositionAvailable(std::string* why) {
+  if (why != nullptr) *why = "this build has no controlled scheduler (release)";
+  return false;
+}
 bool isControlledThread() { return false; }
 std::uint64_t controlledStep() { return 0; }
 bool controlledSnapshot(std::string*, ControlledTrace*) { return false; }

@@ -260,9 +260,10 @@ RunResult runInProcess(const Schedule& schedule, const RunOptions& options,
   if (error.empty()) adapter = makeAdapter(schedule.engine, schedule.policy, &error);
   phase("engine start");
   if (adapter != nullptr && schedule.scheduler.controlled() && !adapter->capabilities().controllable) {
+    std::string why = "they are in another process";
+    if (adapter->capabilities().interposed) testing::interpositionAvailable(&why);
     error = "engine " + adapter->name() + " cannot run under scheduler " + schedule.scheduler.name +
-            ": its threads and locks (in another process, or a prebuilt library's own) are out of a controlled scheduler's "
-            "reach; use --scheduler os";
+            ": its threads and locks are out of a controlled scheduler's reach (" + why + "); use --scheduler os";
     adapter.reset();
   }
   if (adapter == nullptr) {
@@ -278,6 +279,7 @@ RunResult runInProcess(const Schedule& schedule, const RunOptions& options,
   std::optional<testing::ControlledOptions> control;
   if (schedule.scheduler.controlled()) {
     control = controlledOptions(schedule, options);
+    control->interpose = adapter->capabilities().interposed;
     control->on_end = [&](const testing::ControlledTrace& trace) {
       result.trace = trace;
       if (options.on_trace) options.on_trace(trace);

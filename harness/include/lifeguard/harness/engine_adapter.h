@@ -47,10 +47,15 @@ struct Capabilities {
   // A controlled scheduler (random, pct, dfs) can run its calls: false for an
   // engine in another process, whose calls wait on a socket the scheduler
   // cannot see, and for a prebuilt library whose threads and locks do not go
-  // through sync/ (Kuzu, DuckDB): a call would block its actor until it
-  // returned, so the actors would only take turns and no close would overlap
-  // work. Such an engine is run with --scheduler os only.
+  // through sync/ when the program cannot interpose them (below): a call
+  // would block its actor until it returned, so the actors would only take
+  // turns and no close would overlap work. Such an engine is run with
+  // --scheduler os only.
   bool controllable = true;
+  // The engine is an unmodified library: under a controlled scheduler its
+  // pthread calls are scheduling points through the interposition layer
+  // (lifeguard/sync/interpose.h, ControlledOptions::interpose).
+  bool interposed = false;
 };
 
 // What an adapter without result_chains answers to `iterate rN COUNT part P`

@@ -21,6 +21,25 @@ extern thread_local bool tl_active;
 // Whether the calling thread runs under the controlled scheduler.
 inline bool active() { return tl_active; }
 
+// Whether the calling thread's pthread, semaphore, guard and sleep calls are
+// scheduling points (sync/src/interpose.cc): a controlled thread of a run
+// with ControlledOptions::interpose, while it is not inside the scheduler or
+// an Outside scope.
+extern thread_local bool tl_interposed;
+// For its scope the calling thread's pthread calls go straight to the real
+// functions: the scheduler's own locks, and OS threads that sync::Thread
+// starts for a thread the scheduler already knows.
+class Outside {
+ public:
+  Outside() : saved_(tl_interposed) { tl_interposed = false; }
+  ~Outside() { tl_interposed = saved_; }
+  Outside(const Outside&) = delete;
+  Outside& operator=(const Outside&) = delete;
+
+ private:
+  const bool saved_;
+};
+
 // A scheduling point: the caller may be preempted here. `object` (an
 // atomic's address, say) tells apart steps at one source line on different
 // objects (testing::controlledDistinctSteps).
@@ -39,12 +58,47 @@ void notify(const void* cv, bool all);
 // Virtual time: starts at the run's start and jumps to the next deadline when
 // no thread can run.
 std::chrono::steady_clock::time_point now();
+// The same virtual time as a system_clock reading (the run's real start plus
+// the virtual time elapsed).
+std::chrono::system_clock::time_point systemNow();
 
 // Registers a new controlled thread that will run `body`; the OS thread must
 // run threadMain(handle).
 void* spawn(std::function<void()> body);
 void threadMain(void* handle);
+// threadMain in two halves, for an OS thread that runs more than the body
+// under control (interpose.cc: the engine thread's thread-local destructors):
+// threadBegin waits for the thread's first turn, threadEnd is its last step.
+void threadBegin(void* handle);
+void threadEnd();
 // Blocks until the thread of `handle` has finished its body.
 void join(void* handle);
+
+// Shadow synchronisation, for primitives the scheduler does not own (an
+// unmodified engine's pthread mutexes, condition variables, semaphores and
+// guards, through interpose.cc). The real primitive stays the truth; the
+// scheduler only orders the controlled threads around it. `code` is the
+// caller's return address: it names the place (reports, loop detection).
+// Each callback runs under the scheduler's lock and must not block.
+using TryFn = bool (*)(void* ctx);
+// A scheduling point; with `polite` (sched_yield, a sleep) another runnable
+// thread, if any, is picked before the caller again.
+void pointAt(const char* what, const void* code, const void* object, bool polite = false);
+// A scheduling point, then try(ctx) until it holds; between tries the caller
+// is not runnable until releaseShadow(object) or the virtual deadline. False
+// on timeout.
+bool acquireShadow(const char* what, const void* object, const void* code, TryFn try_acquire, void* ctx,
+                   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
+// Makes the threads waiting in acquireShadow(object) runnable (no point).
+void releaseShadow(const void* object);
+// The OS thread (its pthread_t) that runs the controlled thread `handle`,
+// and back (nullptr: not a thread of the run in progress).
+void bindOsThread(void* handle, unsigned long os_thread);
+void* controlledThreadOf(unsigned long os_thread);
+// A scheduling point, then unlock(ctx) and releaseShadow(mu) (if `mu`), then
+// waits for notify(cv) or the virtual deadline, then (if `mu`) acquires it
+// again with relock(ctx). False on timeout.
+bool waitShadow(const void* cv, const void* mu, std::chrono::steady_clock::time_point deadline, const void* code,
+                TryFn unlock, TryFn relock, void* ctx);
 
 }  // namespace lifeguard::sync::control

@@ -108,6 +108,10 @@ struct ControlledTrace {
   std::vector<int> current;             // the thread that reached each step (-1: it blocked or ended)
   std::vector<std::uint32_t> checks;    // checksum of steps [k*256, (k+1)*256)
   std::uint64_t lifecycle_steps = 0;    // how many steps were lifecycle steps (ControlledOptions)
+  // How often no controlled thread could run while some waited on a
+  // primitive the scheduler does not own (ControlledOptions::interpose), so
+  // they tried again: a thread outside the run may hold or signal it.
+  std::uint64_t outside_waits = 0;
   std::uint64_t steps() const { return decisions.size(); }
 };
 
@@ -142,11 +146,20 @@ struct ControlledOptions {
   // sanitizer's death callback is left to the fuzzer too (it saves the input
   // there), so on_end does not see a run that a sanitizer report ends.
   bool abort_on_failure = false;
+  // The engine's own pthread mutexes, condition variables, read-write
+  // locks, semaphores, once-flags, function-local statics, thread creation
+  // and join, yields and sleeps are scheduling points too (sync/interpose.h):
+  // for an unmodified engine library. Needs a program that links
+  // lifeguard::interpose (interpositionAvailable()).
+  bool interpose = false;
   // Sees the trace when the run ends, however it ends (but see above).
   std::function<void(const ControlledTrace&)> on_end;
 };
 
 bool controlledCompiledIn();
+// Whether this program binds a loaded library's pthread calls to the
+// interposition layer (ControlledOptions::interpose), and why not if not.
+bool interpositionAvailable(std::string* why = nullptr);
 // Ends the process with `code` at once, leaving its other threads where they
 // are: no atexit handlers and no sanitizer end-of-process checks (ThreadSanitizer
 // reports the finished but unjoined threads of a hang as leaks, and then exits

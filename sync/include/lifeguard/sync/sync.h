@@ -212,7 +212,10 @@ class Thread {
 #if LG_CONTROLLED
     if (control::active()) {
       handle_ = control::spawn(std::function<void()>(std::forward<F>(body)));
-      startOsThread([handle = handle_] { control::threadMain(handle); });
+      {
+        control::Outside outside;  // the scheduler knows the thread already
+        startOsThread([handle = handle_] { control::threadMain(handle); });
+      }
       control::point("thread start", {__FILE__, __LINE__});
       return;
     }
@@ -237,6 +240,7 @@ class Thread {
   void join() {
 #if LG_CONTROLLED
     if (handle_ != nullptr && control::active()) control::join(handle_);
+    control::Outside outside;  // the body ended: the OS thread's end is not a step
 #endif
     if (cached_ != nullptr) {
       detail::waitCached(*std::exchange(cached_, nullptr));

@@ -1,0 +1,54 @@
+// The interposition layer: an unmodified engine library under the controlled
+// scheduler (ControlledOptions::interpose).
+//
+// sync/src/interpose.cc defines, with default visibility, the libc and
+// libstdc++ functions a prebuilt engine synchronises with:
+//   pthread_mutex_lock/trylock/timedlock/unlock,
+//   pthread_cond_wait/timedwait/clockwait/signal/broadcast,
+//   pthread_rwlock_rdlock/wrlock/tryrdlock/trywrlock/timedrdlock/timedwrlock/unlock,
+//   sem_wait/trywait/timedwait/post, pthread_create/join/detach, pthread_once,
+//   __cxa_guard_acquire/release/abort, sched_yield, nanosleep,
+//   clock_nanosleep, usleep.
+// A program that links lifeguard::interpose with its symbols exported (CMake
+// ENABLE_EXPORTS) comes first in symbol lookup, so every library it loads,
+// libstdc++ included, binds to these instead of libc's.
+//
+// Outside a controlled thread of an interposing run each function forwards
+// to the real one behind one thread-local test. The real one is the
+// sanitizer's interceptor when the program has one (ASan intercepts thread
+// creation and join, TSan every lock), so the sanitizers still see the
+// engine's threads and locks; otherwise libc's (dlsym RTLD_NEXT).
+//
+// On a controlled thread each call is a scheduling point, and the real
+// primitive stays the truth ("shadow" synchronisation): a lock is taken with
+// the real trylock, and while it fails the thread is not runnable until the
+// lock's next unlock; a condition wait releases the real mutex, waits for a
+// controlled signal or its deadline in virtual time, and takes the mutex
+// again the same way; a semaphore is waited on with sem_trywait between
+// sem_posts; a once-flag or a function-local static that another controlled
+// thread is initialising blocks until it is done; thread creation spawns a
+// controlled thread and join waits for it; sched_yield and sleeps are polite
+// points (another thread runs first) and take no time.
+//
+// What it cannot see, and what then happens:
+//   - plain atomics and spin loops without a call above: no point, so a
+//     thread that spins for another one never yields (the run's watchdog
+//     reports a hang);
+//   - raw futex system calls (C++20 atomic::wait): not intercepted;
+//   - threads the engine started before the run: not controlled; a lock one
+//     of them holds, or a wake-up it sends, shows as "nobody can run": the
+//     shadow waiters try again (ControlledTrace::outside_waits counts it,
+//     bounded), and a real block outside the layer is the watchdog's hang.
+//
+// Thread-safety: the functions are called from any thread, as libc's.
+#pragma once
+
+#include <string>
+
+namespace lifeguard::sync::interpose {
+
+// Whether a library loaded by this program binds pthread_mutex_lock (and the
+// rest) to this layer; if not, why (the program does not export it).
+bool bound(std::string* why);
+
+}  // namespace lifeguard::sync::interpose
