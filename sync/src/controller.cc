@@ -740,6 +740,11 @@ namespace lifeguard::testing {
 
 bool controlledCompiledIn() { return true; }
 
+std::chrono::steady_clock::time_point realNow() {
+  sync::control::Outside outside;
+  return std::chrono::steady_clock::now();
+}
+
 bool interpositionAvailable(std::string* why) {
   if (sync::interpose::bound == nullptr) {
     if (why != nullptr) *why = "this program does not link lifeguard::interpose (sync/interpose.h)";

@@ -35,6 +35,7 @@ bool syncPointsCompiledIn() { return false; }
 
 // Release builds have no controlled mode (src/controller.cc is not built).
 bool controlledCompiledIn() { return false; }
+std::chrono::steady_clock::time_point realNow() { return std::chrono::steady_clock::now(); }
 bool interpositionAvailable(std::string* why) {
   if (why != nullptr) *why = "this build has no controlled scheduler (release)";
   return false;

@@ -23,10 +23,11 @@ constexpr std::string_view kTracePrefix = "TRACE ";
 constexpr std::string_view kPhasePrefix = "PHASE ";
 
 // The child's trace on the events pipe, one line: per step
-// "DECISION.RUNNABLE(hex).CURRENT", after "k=LIFECYCLE_STEPS", then "|" and
+// "DECISION.RUNNABLE(hex).CURRENT", after "k=LIFECYCLE_STEPS o=OUTSIDE_WAITS", then "|" and
 // the checks. (The .sched file keeps only decisions and checks: scheduler.h.)
 std::string formatPipeTrace(const testing::ControlledTrace& trace) {
-  std::string line = std::string(kTracePrefix) + "k=" + std::to_string(trace.lifecycle_steps) + " ";
+  std::string line = std::string(kTracePrefix) + "k=" + std::to_string(trace.lifecycle_steps) +
+                     " o=" + std::to_string(trace.outside_waits) + " ";
   char step[48];
   for (std::size_t i = 0; i < trace.decisions.size(); ++i) {
     std::snprintf(step, sizeof(step), "%u.%llx.%d ", trace.decisions[i],
@@ -44,6 +45,10 @@ testing::ControlledTrace parsePipeTrace(const std::string& text) {
   for (std::string word; in >> word && word != "|";) {
     if (word.rfind("k=", 0) == 0) {
       trace.lifecycle_steps = std::strtoull(word.c_str() + 2, nullptr, 10);
+      continue;
+    }
+    if (word.rfind("o=", 0) == 0) {
+      trace.outside_waits = std::strtoull(word.c_str() + 2, nullptr, 10);
       continue;
     }
     unsigned decision = 0;

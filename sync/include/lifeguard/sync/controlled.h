@@ -27,6 +27,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -157,6 +158,10 @@ struct ControlledOptions {
 };
 
 bool controlledCompiledIn();
+// steady_clock::now(), real also on a controlled thread of an interposing run
+// (ControlledOptions::interpose), where the clocks read virtual time: for
+// deadlines a watchdog on another thread compares with its own reading.
+std::chrono::steady_clock::time_point realNow();
 // Whether this program binds a loaded library's pthread calls to the
 // interposition layer (ControlledOptions::interpose), and why not if not.
 bool interpositionAvailable(std::string* why = nullptr);

@@ -6,9 +6,12 @@
 //   pthread_mutex_lock/trylock/timedlock/unlock,
 //   pthread_cond_wait/timedwait/clockwait/signal/broadcast,
 //   pthread_rwlock_rdlock/wrlock/tryrdlock/trywrlock/timedrdlock/timedwrlock/unlock,
-//   sem_wait/trywait/timedwait/post, pthread_create/join/detach, pthread_once,
-//   __cxa_guard_acquire/release/abort, sched_yield, nanosleep,
-//   clock_nanosleep, usleep.
+//   sem_wait/trywait/timedwait/post, pthread_create/join, pthread_once,
+//   __cxa_guard_acquire/release/abort (not under ThreadSanitizer, which
+//   defines them itself), sched_yield, nanosleep, clock_nanosleep, usleep,
+//   clock_gettime, gettimeofday, and std::chrono's steady_clock::now and
+//   system_clock::now. (pthread_detach needs nothing: a detached controlled
+//   thread ends as any other.)
 // A program that links lifeguard::interpose with its symbols exported (CMake
 // ENABLE_EXPORTS) comes first in symbol lookup, so every library it loads,
 // libstdc++ included, binds to these instead of libc's.
@@ -27,8 +30,15 @@
 // again the same way; a semaphore is waited on with sem_trywait between
 // sem_posts; a once-flag or a function-local static that another controlled
 // thread is initialising blocks until it is done; thread creation spawns a
-// controlled thread and join waits for it; sched_yield and sleeps are polite
-// points (another thread runs first) and take no time.
+// controlled thread, whose last step follows its thread-local destructors,
+// and join waits for it; sched_yield is a polite point (another thread runs
+// first); a sleep waits in virtual time. A try (trylock, sem_trywait) never
+// blocks and is no point. Virtual time passes 10 us a step and jumps to the
+// next deadline when nothing can run; engine code on a controlled thread
+// reads it from its clocks (steady_clock and system_clock of libstdc++,
+// clock_gettime, gettimeofday), so its timers decide alike in every run.
+// A spin loop gets fairness: a thread that takes 64 steps in a row at places
+// it passed recently does not run while another can, until one progresses.
 //
 // What it cannot see, and what then happens:
 //   - plain atomics and spin loops without a call above: no point, so a

@@ -1,0 +1,153 @@
+// The interposition layer (sync/interpose.h) on a library it does not know:
+// unmodified_engine.h, a shared library of its own that synchronises through
+// std:: and POSIX only, as a prebuilt engine does.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lifeguard/sync/controlled.h"
+#include "unmodified_engine.h"
+
+namespace lifeguard {
+namespace {
+
+using testing::ControlledOptions;
+using testing::ControlledTrace;
+using Strategy = ControlledOptions::Strategy;
+
+ControlledOptions pct(std::uint64_t seed) {
+  ControlledOptions options;
+  options.strategy = Strategy::kPct;
+  options.seed = seed;
+  options.interpose = true;
+  return options;
+}
+
+ControlledOptions replaying(const ControlledTrace& trace) {
+  ControlledOptions options;
+  options.strategy = Strategy::kReplay;
+  options.decisions = trace.decisions;
+  options.checks = trace.checks;
+  options.interpose = true;
+  return options;
+}
+
+TEST(InterposeTest, ThisProgramBindsTheLibrarysCalls) {
+  std::string why;
+  EXPECT_TRUE(testing::interpositionAvailable(&why)) << why;
+}
+
+TEST(InterposeTest, OutsideARunTheLibraryRunsAsUsual) {
+  unmodified::Pool pool(2);
+  std::atomic<int> ran{0};
+  for (int i = 0; i < 20; ++i) pool.submit([&] { ran.fetch_add(1); });
+  pool.waitIdle();
+  EXPECT_EQ(ran.load(), 20);
+  unmodified::PingPong game;
+  std::thread pong([&] { game.pong(5); });
+  game.ping(5);
+  pong.join();
+  EXPECT_EQ(game.turns(), (std::vector<int>{0, 1, 0, 1, 0, 1, 0, 1, 0, 1}));
+}
+
+// The library's lost update is a race between its own lock scopes: only a
+// scheduler that preempts at the library's locks can find it.
+TEST(InterposeTest, PctFindsTheLibrarysLostUpdateAndItsTraceReplaysExactly) {
+  std::optional<ControlledTrace> lost;
+  int found_at = 0;
+  for (std::uint64_t seed = 1; seed <= 50 && !lost; ++seed) {
+    unmodified::Counter counter;
+    int value = 0;
+    ControlledTrace trace = testing::runControlled(
+        pct(seed), {[&] { counter.add(); }, [&] { counter.add(); }}, [&] { value = counter.value(); });
+    if (value == 1) lost = trace, found_at = static_cast<int>(seed);
+  }
+  ASSERT_TRUE(lost.has_value()) << "PCT never interleaved the library's two lock scopes in 50 seeds";
+  for (int run = 0; run < 20; ++run) {
+    unmodified::Counter counter;
+    int value = 0;
+    ControlledTrace again = testing::runControlled(
+        replaying(*lost), {[&] { counter.add(); }, [&] { counter.add(); }}, [&] { value = counter.value(); });
+    EXPECT_EQ(value, 1) << "replay " << run << " of seed " << found_at;
+    EXPECT_EQ(again.decisions, lost->decisions);
+  }
+}
+
+// Threads the library starts (its pool's workers) are controlled threads:
+// the same seed takes the same decisions, among more threads than the actors.
+TEST(InterposeTest, TheLibrarysOwnThreadsRunUnderControlAndTheSameSeedTakesTheSameDecisions) {
+  auto run = [](std::uint64_t seed, int* sum) {
+    std::optional<unmodified::Pool> pool;
+    std::atomic<int> total{0};
+    ControlledTrace trace = testing::runControlled(
+        pct(seed),
+        {[&] {
+           pool.emplace(2);
+           for (int i = 1; i <= 5; ++i) pool->submit([&, i] { total.fetch_add(i); });
+           pool->waitIdle();
+           pool.reset();
+         }},
+        [] {});
+    *sum = total.load();
+    return trace;
+  };
+  for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+    int first_sum = 0, second_sum = 0;
+    ControlledTrace first = run(seed, &first_sum);
+    ControlledTrace second = run(seed, &second_sum);
+    EXPECT_EQ(first_sum, 15);
+    EXPECT_EQ(first.decisions, second.decisions) << "seed " << seed;
+    std::uint8_t most = 0;
+    for (std::uint8_t thread : first.decisions) most = std::max(most, thread);
+    EXPECT_GE(most, 2) << "the pool's workers (threads 2 and 3) never ran under control";
+  }
+}
+
+TEST(InterposeTest, SemaphoresHandOverInTurn) {
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+    unmodified::PingPong game;
+    testing::runControlled(pct(seed), {[&] { game.ping(3); }, [&] { game.pong(3); }}, [] {});
+    EXPECT_EQ(game.turns(), (std::vector<int>{0, 1, 0, 1, 0, 1})) << "seed " << seed;
+  }
+}
+
+// Timed waits and sleeps take virtual time, which the library's own clock
+// reads: a second's wait and a hundred 1 ms sleeps cost no real second.
+TEST(InterposeTest, TheLibrarysTimedWaitsSleepsAndClockRunInVirtualTime) {
+  bool timed_out = false;
+  std::chrono::steady_clock::duration waited{}, slept{};
+  auto start = std::chrono::steady_clock::now();
+  testing::runControlled(pct(1), {[&] {
+                           timed_out = unmodified::waitForNothing(std::chrono::seconds(1), &waited);
+                           slept = unmodified::sleepMilliseconds(100);
+                         }},
+                         [] {});
+  auto real = std::chrono::steady_clock::now() - start;
+  EXPECT_TRUE(timed_out);
+  EXPECT_GE(waited, std::chrono::seconds(1));
+  EXPECT_GE(slept, std::chrono::milliseconds(100));
+  EXPECT_LT(real, std::chrono::milliseconds(900)) << "a virtual second took a real one";
+}
+
+// A function-local static and a std::call_once that two threads reach at
+// once: the second waits for the first (not runnable), never deadlocks.
+TEST(InterposeTest, StaticsAndOnceFlagsInitialiseOnceUnderEverySchedule) {
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+    int a = 0, b = 0, c = 0, d = 0;
+    testing::runControlled(pct(seed),
+                           {[&] { a = unmodified::staticValue(), c = unmodified::onceValue(); },
+                            [&] { b = unmodified::staticValue(), d = unmodified::onceValue(); }},
+                           [] {});
+    EXPECT_EQ(a, 42);
+    EXPECT_EQ(b, 42);
+    EXPECT_EQ(c, 7);
+    EXPECT_EQ(d, 7);
+  }
+}
+
+}  // namespace
+}  // namespace lifeguard
