@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# An engine a controlled scheduler cannot reach (in another process, or a
-# prebuilt library's own threads and locks) refuses --scheduler pct with
+# An engine a controlled scheduler cannot reach (in another process: the
+# Node.js engines) refuses --scheduler pct with
 # exit 2 and says why, instead of running a campaign whose actors only take
 # turns and which no close ever overlaps (a false all-clear).
 # usage: refuses_control_test.sh LIFEGUARD ENGINE
