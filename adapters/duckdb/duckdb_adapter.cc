@@ -346,7 +346,11 @@ Contract duckdbContract(const std::string& policy) {
                              "after a second instance of its file");
   for (QueryKind query : kStatementKinds) {
     for (HandleState state : kHandleStates) {
-      contract.allow({OpKind::kQuery, query, state}, {A::kUserError, A::kWriteConflict});
+      // InvalidUse: another query on the connection started between this
+      // one's pending result and its execution, and ended it ("Attempting to
+      // execute an unsuccessful or closed pending query result"; one query
+      // active per connection). Found under PCT, never free-running.
+      contract.allow({OpKind::kQuery, query, state}, {A::kUserError, A::kWriteConflict, A::kInvalidUse});
     }
   }
   for (HandleState state : kHandleStates) {

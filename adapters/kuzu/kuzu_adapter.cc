@@ -187,7 +187,7 @@ class KuzuAdapter : public EngineAdapter {
     if (conn == nullptr) return Answer::gone();
     std::string cypher = cypherFor(spec, tag);
     return answering([&] {
-      std::shared_ptr<QueryResult> result(conn->query(cypher).release());
+      auto result = std::make_shared<Chain>(conn->query(cypher));
       Answer answer = chainAnswer(*result, spec);
       if (result_name != "-") results_.put(result_name, std::move(result));
       // Kuzu keeps a transaction open after a parse error (a bind or an
@@ -201,11 +201,11 @@ class KuzuAdapter : public EngineAdapter {
     if (result == nullptr) return Answer::gone();
     return answering([&] {
       std::int64_t read = 0;
-      QueryResult* start = result.get();
-      // The part-th result, or the chain's last if it is shorter (a failed
-      // query's chain ends at its error).
-      for (int p = 0; p < part && start->getNextQueryResult() != nullptr; ++p) start = start->getNextQueryResult();
-      for (QueryResult* r = start; r != nullptr && read < rows; r = r->getNextQueryResult()) {
+      // From the part-th result, or the chain's last if it is shorter (a
+      // failed query's chain ends at its error).
+      std::size_t from = std::min<std::size_t>(static_cast<std::size_t>(part), result->parts.size() - 1);
+      for (std::size_t p = from; p < result->parts.size() && read < rows; ++p) {
+        QueryResult* r = result->parts[p];
         while (read < rows && r->isSuccess() && r->hasNext()) {
           r->getNext();
           ++read;
@@ -255,10 +255,21 @@ class KuzuAdapter : public EngineAdapter {
   EngineState state() override { return {}; }  // Kuzu's public API does not tell
 
  private:
+  // A query's results, one per statement. Kuzu's getNextQueryResult()
+  // moves an iterator each result keeps (query_result.h), so a second call
+  // on a result skips one: the chain is walked once, here.
+  struct Chain {
+    explicit Chain(std::unique_ptr<QueryResult> first) : head(std::move(first)) {
+      for (QueryResult* r = head.get(); r != nullptr; r = r->getNextQueryResult()) parts.push_back(r);
+    }
+    std::unique_ptr<QueryResult> head;
+    std::vector<QueryResult*> parts;  // head's chain, head first; never empty
+  };
+
   // The first failing result of the chain decides; value = statements that succeeded.
-  static Answer chainAnswer(QueryResult& head, const QuerySpec& spec) {
+  static Answer chainAnswer(const Chain& chain, const QuerySpec& spec) {
     std::int64_t succeeded = 0;
-    for (QueryResult* r = &head; r != nullptr; r = r->getNextQueryResult()) {
+    for (QueryResult* r : chain.parts) {
       if (!r->isSuccess()) {
         Answer answer = fromMessage(r->getErrorMessage(), &spec);
         answer.value = succeeded;
@@ -280,7 +291,7 @@ class KuzuAdapter : public EngineAdapter {
   const Contract contract_;
   Slots<Database> databases_;
   Slots<Connection> connections_;
-  Slots<QueryResult> results_;
+  Slots<Chain> results_;
 };
 
 Contract kuzuContract(const std::string& policy) {
