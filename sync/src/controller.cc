@@ -154,12 +154,14 @@ class Controller {
 
   void point(ThreadCtl* self, const char* what, Where where, const void* object) {
     std::unique_lock<std::mutex> lock(mu_);
+    enter(self, lock);
     self->what = what, self->where = where, self->object = object;
     yield(self, lock);
   }
 
   void lock(ThreadCtl* self, const void* mu, Where where) {
     std::unique_lock<std::mutex> lock(mu_);
+    enter(self, lock);
     self->what = "mutex lock", self->where = where, self->object = mu;
     yield(self, lock);
     acquire(self, mu, lock);
@@ -172,6 +174,7 @@ class Controller {
 
   bool wait(ThreadCtl* self, const void* cv, const void* mu, TimePoint deadline, Where where) {
     std::unique_lock<std::mutex> lock(mu_);
+    enter(self, lock);
     // A step before the wait begins: what the thread did since its last
     // point (say, an atomic load of the flag it waits for) and the wait are
     // not one step, so a notify that lands between them, a lost wake-up, can
@@ -194,6 +197,7 @@ class Controller {
 
   void notify(ThreadCtl* self, const void* cv, bool all) {
     std::unique_lock<std::mutex> lock(mu_);
+    enter(self, lock);
     self->what = all ? "notify all" : "notify one", self->object = cv;
     yield(self, lock);
     ThreadCtl* first = nullptr;
@@ -211,6 +215,7 @@ class Controller {
 
   void join(ThreadCtl* self, ThreadCtl* target, Where where) {
     std::unique_lock<std::mutex> lock(mu_);
+    enter(self, lock);
     self->what = "join", self->where = where, self->object = target;
     yield(self, lock);
     while (target->state != State::kFinished) {
@@ -221,6 +226,7 @@ class Controller {
 
   void waitUntil(ThreadCtl* self, const std::function<bool()>& ready, bool run_ahead) {
     std::unique_lock<std::mutex> lock(mu_);
+    enter(self, lock);
     if (urgent_ == self->id) urgent_ = -1;
     self->run_ahead = run_ahead;
     self->what = "await", self->object = nullptr;
@@ -232,6 +238,7 @@ class Controller {
 
   void pointAt(ThreadCtl* self, const char* what, const void* code, const void* object, bool polite) {
     std::unique_lock<std::mutex> lock(mu_);
+    enter(self, lock);
     at(self, what, code, object);
     self->polite = polite;
     yield(self, lock);
@@ -240,6 +247,7 @@ class Controller {
   bool acquireShadow(ThreadCtl* self, const char* what, const void* object, const void* code, TryFn try_acquire,
                      void* ctx, TimePoint deadline) {
     std::unique_lock<std::mutex> lock(mu_);
+    enter(self, lock);
     at(self, what, code, object);
     yield(self, lock);
     return awaitShadow(self, object, try_acquire, ctx, lock, deadline);
@@ -267,12 +275,15 @@ class Controller {
   bool waitShadow(ThreadCtl* self, const void* cv, const void* mu, TimePoint deadline, const void* code, TryFn unlock,
                   TryFn relock, void* ctx) {
     std::unique_lock<std::mutex> lock(mu_);
+    enter(self, lock);
     at(self, "before condition wait", code, cv);
     yield(self, lock);  // as in wait(): a notify may land between the caller's last step and the wait
     self->what = "condition wait";
     if (mu != nullptr) {
       unlock(ctx);
       release(mu);
+    } else if (unlock != nullptr && !unlock(ctx)) {
+      return true;  // its word changed: no wait (a futex's EAGAIN)
     }
     block(self, State::kCondVar, cv);
     self->deadline = deadline;
@@ -294,6 +305,7 @@ class Controller {
 
   void exit(ThreadCtl* self) {
     std::unique_lock<std::mutex> lock(mu_);
+    enter(self, lock);
     self->state = State::kFinished;
     self->what = "end", self->object = nullptr;
     if (urgent_ == self->id) urgent_ = -1;
@@ -311,6 +323,24 @@ class Controller {
   std::chrono::system_clock::time_point systemNow() {
     std::lock_guard<std::mutex> lock(mu_);
     return system_start_ + std::chrono::duration_cast<std::chrono::system_clock::duration>(virtual_elapsed_);
+  }
+
+  // Under interpose, on a thread of its own until the run ends: when the
+  // running thread takes no step for kSliceAfter of real time (it spins on
+  // an atomic, say, waiting for a thread that cannot run meanwhile: DuckDB
+  // 1.4's TaskExecutor::WorkOnTasks), another runnable thread gets an
+  // uncontrolled slice: it runs too, until the strategy next picks. The
+  // trace counts slices; a run with one is not deterministic.
+  static constexpr std::chrono::milliseconds kSliceAfter{100};
+  void monitor() {
+    std::unique_lock<std::mutex> lock(mu_);
+    std::uint64_t seen = ~std::uint64_t{0};
+    while (!done_) {
+      monitor_cv_.wait_for(lock, kSliceAfter);
+      std::uint64_t now = trace_.decisions.size();
+      if (!done_ && now == seen) grantSlice();
+      seen = now;
+    }
   }
 
   // Blocks the (uncontrolled) caller until every controlled thread ended.
@@ -341,6 +371,23 @@ class Controller {
   void unblock(ThreadCtl& t) {
     t.state = State::kRunnable;
     t.on = nullptr;
+  }
+
+  // A thread that an uncontrolled slice displaced (monitor()) waits for its
+  // turn before it acts: it was picked before, and is picked again.
+  void enter(ThreadCtl* self, std::unique_lock<std::mutex>& lock) {
+    if (running_ != self->id) self->turn.wait(lock, [&] { return running_ == self->id; });
+  }
+
+  void grantSlice() {
+    for (auto& t : threads_) {
+      if (t->id == running_ || t->state != State::kRunnable) continue;
+      running_ = t->id;
+      ++trace_.uncontrolled_slices;
+      if (log_steps_ != nullptr) std::fprintf(log_steps_, "slice: thread %d\n", t->id);
+      t->turn.notify_one();
+      return;
+    }
   }
 
   void at(ThreadCtl* self, const char* what, const void* code, const void* object) {
@@ -537,6 +584,7 @@ class Controller {
     done_ = true;
     if (log_steps_ != nullptr) std::fflush(log_steps_);
     done_cv_.notify_all();
+    monitor_cv_.notify_all();
     return -1;
   }
 
@@ -630,6 +678,7 @@ class Controller {
   std::uint64_t outside_polls_in_a_row_ = 0;  // pollShadow() since the last release or notify
   static constexpr std::uint64_t kOutsidePollBound = 100'000;
   bool done_ = false;
+  std::condition_variable monitor_cv_;  // wakes monitor() at the run's end
   std::condition_variable done_cv_;
 };
 
@@ -801,9 +850,12 @@ ControlledTrace runControlled(const ControlledOptions& options, std::vector<std:
       },
       {__FILE__, __LINE__}, nullptr);
   controller.start(root);
+  std::thread monitor;
+  if (options.interpose) monitor = std::thread([&controller] { controller.monitor(); });
   sync::Thread os_thread([root] { sync::control::threadMain(root); });  // a cached thread if reuse is on
   controller.awaitEnd();
   os_thread.join();
+  if (monitor.joinable()) monitor.join();
   detail::controlled_runs.fetch_sub(1);
   sync::control::g_controller = nullptr;
   if (options.on_end) options.on_end(controller.trace());

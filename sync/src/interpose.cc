@@ -9,6 +9,8 @@
 #include <pthread.h>
 #include <sched.h>
 #include <semaphore.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,10 +19,12 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
+#include <cstdarg>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <utility>
 
 #include "lifeguard/sync/control.h"
 
@@ -107,6 +111,7 @@ LG_REAL(int, sched_yield, nullptr, ())
 LG_REAL(int, nanosleep, nullptr, (const timespec*, timespec*))
 LG_REAL(int, clock_nanosleep, nullptr, (clockid_t, int, const timespec*, timespec*))
 LG_REAL(int, usleep, nullptr, (useconds_t))
+LG_REAL(long, syscall, nullptr, (long, long, long, long, long, long, long))
 LG_REAL(int, clock_gettime, nullptr, (clockid_t, timespec*))
 LG_REAL(int, gettimeofday, nullptr, (timeval*, void*))
 
@@ -220,6 +225,29 @@ int sleepUntil(TimePoint deadline, const void* code) {
 
 std::chrono::nanoseconds span(const timespec* duration) {
   return std::chrono::seconds(duration->tv_sec) + std::chrono::nanoseconds(duration->tv_nsec);
+}
+
+bool unchanged(void* word_and_value) {
+  auto* pair = static_cast<std::pair<std::uint32_t*, std::uint32_t>*>(word_and_value);
+  return __atomic_load_n(pair->first, __ATOMIC_SEQ_CST) == pair->second;
+}
+
+// A futex call on a controlled thread (syscall below).
+long futex(std::uint32_t* word, int op, std::uint32_t value, const timespec* timeout, const long* args,
+           const void* code) {
+  const int command = op & FUTEX_CMD_MASK;
+  if (command == FUTEX_WAKE) {
+    ctl::notify(word, /*all=*/true);
+    return REAL(syscall)(SYS_futex, args[0], args[1], args[2], args[3], args[4], args[5]);
+  }
+  if (command != FUTEX_WAIT) return REAL(syscall)(SYS_futex, args[0], args[1], args[2], args[3], args[4], args[5]);
+  // The word is checked after the wait's point, under the scheduler's lock,
+  // so a wake between the check and the wait cannot be lost.
+  std::pair<std::uint32_t*, std::uint32_t> pair{word, value};
+  TimePoint deadline = timeout == nullptr ? kNever : ctl::now() + span(timeout);  // FUTEX_WAIT's is relative
+  if (ctl::waitShadow(word, nullptr, deadline, code, unchanged, nullptr, &pair)) return 0;
+  errno = ETIMEDOUT;
+  return -1;
 }
 
 }  // namespace
@@ -426,6 +454,24 @@ int clock_nanosleep(clockid_t clock, int flags, const timespec* duration, timesp
 int usleep(useconds_t micros) {
   if (LG_OUTSIDE) return REAL(usleep)(micros);
   return sleepUntil(ctl::now() + std::chrono::microseconds(micros), LG_CODE);
+}
+
+// syscall(2), for the futex a library calls directly (libstdc++'s
+// atomic::wait and notify, inlined into the engine, do). Under control a
+// FUTEX_WAIT whose word still holds the value waits, in virtual time, for a
+// FUTEX_WAKE of the word by a controlled thread; a wake is a point and wakes
+// them all (a waiter checks its word again, so an extra wake-up is spurious,
+// which futex(2) allows). Every other call goes through. At most six
+// arguments, as the C library's own syscall() reads.
+long syscall(long number, ...) {
+  va_list list;
+  va_start(list, number);
+  long a[6];
+  for (long& arg : a) arg = va_arg(list, long);
+  va_end(list);
+  if (LG_OUTSIDE || number != SYS_futex) return REAL(syscall)(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+  return futex(reinterpret_cast<std::uint32_t*>(a[0]), static_cast<int>(a[1]), static_cast<std::uint32_t>(a[2]),
+               reinterpret_cast<const timespec*>(a[3]), a, LG_CODE);
 }
 
 }  // extern "C"

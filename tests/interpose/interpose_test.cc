@@ -115,6 +115,20 @@ TEST(InterposeTest, SemaphoresHandOverInTurn) {
   }
 }
 
+// C++20's atomic wait and notify reach the kernel through syscall(SYS_futex)
+// from the library's own code: a wait is modelled (not runnable until the
+// word's wake), so no schedule leaves the waiter blocked outside the layer.
+TEST(InterposeTest, AtomicWaitsThroughFutexAreWaitsOfTheScheduler) {
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+    unmodified::Flag flag;
+    bool woke = false;
+    ControlledTrace trace = testing::runControlled(
+        pct(seed), {[&] { flag.waitSet(), woke = true; }, [&] { flag.set(); }}, [] {});
+    EXPECT_TRUE(woke) << "seed " << seed;
+    EXPECT_EQ(trace.outside_waits, 0u) << "seed " << seed;
+  }
+}
+
 // Timed waits and sleeps take virtual time, which the library's own clock
 // reads: a second's wait and a hundred 1 ms sleeps cost no real second.
 TEST(InterposeTest, TheLibrarysTimedWaitsSleepsAndClockRunInVirtualTime) {

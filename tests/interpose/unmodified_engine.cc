@@ -96,6 +96,13 @@ std::vector<int> PingPong::turns() {
   return turns_;
 }
 
+void Flag::set() {
+  value_.store(1);
+  value_.notify_all();
+}
+
+void Flag::waitSet() { value_.wait(0); }
+
 bool waitForNothing(std::chrono::milliseconds timeout, std::chrono::steady_clock::duration* waited) {
   std::mutex mu;
   std::condition_variable cv;

@@ -9,6 +9,7 @@
 // except where a comment says otherwise.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -70,6 +71,17 @@ class PingPong {
   sem_t ping_, pong_;
   std::mutex mu_;
   std::vector<int> turns_;
+};
+
+// A flag one thread waits for with C++20's atomic wait (a futex system
+// call, inlined from libstdc++) and another sets.
+class Flag {
+ public:
+  void set();
+  void waitSet();
+
+ private:
+  std::atomic<int> value_{0};
 };
 
 // Waits on a condition variable nobody notifies, for `timeout`: true once it

@@ -23,11 +23,11 @@ constexpr std::string_view kTracePrefix = "TRACE ";
 constexpr std::string_view kPhasePrefix = "PHASE ";
 
 // The child's trace on the events pipe, one line: per step
-// "DECISION.RUNNABLE(hex).CURRENT", after "k=LIFECYCLE_STEPS o=OUTSIDE_WAITS", then "|" and
+// "DECISION.RUNNABLE(hex).CURRENT", after "k=LIFECYCLE_STEPS o=OUTSIDE_WAITS u=SLICES", then "|" and
 // the checks. (The .sched file keeps only decisions and checks: scheduler.h.)
 std::string formatPipeTrace(const testing::ControlledTrace& trace) {
   std::string line = std::string(kTracePrefix) + "k=" + std::to_string(trace.lifecycle_steps) +
-                     " o=" + std::to_string(trace.outside_waits) + " ";
+                     " o=" + std::to_string(trace.outside_waits) + " u=" + std::to_string(trace.uncontrolled_slices) + " ";
   char step[48];
   for (std::size_t i = 0; i < trace.decisions.size(); ++i) {
     std::snprintf(step, sizeof(step), "%u.%llx.%d ", trace.decisions[i],
@@ -49,6 +49,10 @@ testing::ControlledTrace parsePipeTrace(const std::string& text) {
     }
     if (word.rfind("o=", 0) == 0) {
       trace.outside_waits = std::strtoull(word.c_str() + 2, nullptr, 10);
+      continue;
+    }
+    if (word.rfind("u=", 0) == 0) {
+      trace.uncontrolled_slices = std::strtoull(word.c_str() + 2, nullptr, 10);
       continue;
     }
     unsigned decision = 0;

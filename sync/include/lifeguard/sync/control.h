@@ -97,7 +97,9 @@ void bindOsThread(void* handle, unsigned long os_thread);
 void* controlledThreadOf(unsigned long os_thread);
 // A scheduling point, then unlock(ctx) and releaseShadow(mu) (if `mu`), then
 // waits for notify(cv) or the virtual deadline, then (if `mu`) acquires it
-// again with relock(ctx). False on timeout.
+// again with relock(ctx). False on timeout. Without `mu`, `unlock` (if any)
+// is asked instead whether to wait at all, after the point: false, and the
+// call returns true at once (a futex whose word changed).
 bool waitShadow(const void* cv, const void* mu, std::chrono::steady_clock::time_point deadline, const void* code,
                 TryFn unlock, TryFn relock, void* ctx);
 
