@@ -376,12 +376,16 @@ class Controller {
   // A thread that an uncontrolled slice displaced (monitor()) waits for its
   // turn before it acts: it was picked before, and is picked again.
   void enter(ThreadCtl* self, std::unique_lock<std::mutex>& lock) {
+    stalled_ &= ~(std::uint64_t{1} << self->id);  // back at a point
     if (running_ != self->id) self->turn.wait(lock, [&] { return running_ == self->id; });
   }
 
+  // The stalled thread is not picked while another can run, until it is
+  // back at a point: it still runs, and picking it would stall the run again.
   void grantSlice() {
     for (auto& t : threads_) {
       if (t->id == running_ || t->state != State::kRunnable) continue;
+      stalled_ |= std::uint64_t{1} << running_;
       running_ = t->id;
       ++trace_.uncontrolled_slices;
       if (log_steps_ != nullptr) std::fprintf(log_steps_, "slice: thread %d\n", t->id);
@@ -487,6 +491,7 @@ class Controller {
       if (self->polite && others != 0) runnable = others, current = -1;
       self->polite = false;
       if ((runnable & ~spinning_) != 0) runnable &= ~spinning_;
+      if ((runnable & ~stalled_) != 0) runnable &= ~stalled_;
       if (current >= 0 && ((runnable >> current) & 1) == 0) current = -1;
       if (lifecycle) ++trace_.lifecycle_steps;
       runnable = urgentOnly(runnable);
@@ -671,6 +676,7 @@ class Controller {
   std::atomic<std::uint64_t> engine_distinct_steps_{0};  // the distinct steps of threads not actors, for stepsOf()
   std::array<std::atomic<std::uint64_t>, testing::kMaxControlledThreads> own_steps_{};  // every step, by thread
   std::uint64_t spinning_ = 0;  // the threads countLoop() found spinning
+  std::uint64_t stalled_ = 0;   // the threads running beside an uncontrolled slice (grantSlice())
   int urgent_ = -1;                 // the thread that runs ahead (controlledWaitUntil's run_ahead), or -1
   std::uint64_t urgent_steps_ = 0;  // the steps it ran ahead so far
   static constexpr std::uint64_t kUrgentStepBound = 100'000;

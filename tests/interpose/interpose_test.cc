@@ -129,6 +129,20 @@ TEST(InterposeTest, AtomicWaitsThroughFutexAreWaitsOfTheScheduler) {
   }
 }
 
+// A spin without a step would hold the run forever (only one controlled
+// thread runs at a time): after 100 ms another thread gets an uncontrolled
+// slice, and the trace says so.
+TEST(InterposeTest, ASpinWithoutAStepGetsTheOtherThreadAnUncontrolledSlice) {
+  unmodified::Spin spin;
+  ControlledOptions options = pct(1);
+  options.strategy = Strategy::kPrefix;
+  options.chooser = [](std::uint64_t runnable, int) {  // the spinner first, whenever it can run
+    return (runnable & 2) != 0 ? 1 : 2;
+  };
+  ControlledTrace trace = testing::runControlled(options, {[&] { spin.waitDone(); }, [&] { spin.done(); }}, [] {});
+  EXPECT_GE(trace.uncontrolled_slices, 1u);
+}
+
 // Timed waits and sleeps take virtual time, which the library's own clock
 // reads: a second's wait and a hundred 1 ms sleeps cost no real second.
 TEST(InterposeTest, TheLibrarysTimedWaitsSleepsAndClockRunInVirtualTime) {

@@ -103,6 +103,16 @@ void Flag::set() {
 
 void Flag::waitSet() { value_.wait(0); }
 
+void Spin::waitDone() {
+  while (!done_.load()) {
+  }
+}
+
+void Spin::done() {
+  std::lock_guard<std::mutex> lock(mu_);  // a scheduling point before the store
+  done_.store(true);
+}
+
 bool waitForNothing(std::chrono::milliseconds timeout, std::chrono::steady_clock::duration* waited) {
   std::mutex mu;
   std::condition_variable cv;

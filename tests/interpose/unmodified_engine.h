@@ -84,6 +84,18 @@ class Flag {
   std::atomic<int> value_{0};
 };
 
+// Spins on an atomic, with no call in the loop, until another thread has
+// set it (as DuckDB 1.4's TaskExecutor::WorkOnTasks waits for its tasks).
+class Spin {
+ public:
+  void waitDone();
+  void done();
+
+ private:
+  std::mutex mu_;
+  std::atomic<bool> done_{false};
+};
+
 // Waits on a condition variable nobody notifies, for `timeout`: true once it
 // timed out. Also returns how long the library's own clock says it waited.
 bool waitForNothing(std::chrono::milliseconds timeout, std::chrono::steady_clock::duration* waited);

@@ -9,9 +9,9 @@
 //   sem_wait/trywait/timedwait/post, pthread_create/join, pthread_once,
 //   __cxa_guard_acquire/release/abort (not under ThreadSanitizer, which
 //   defines them itself), sched_yield, nanosleep, clock_nanosleep, usleep,
-//   clock_gettime, gettimeofday, and std::chrono's steady_clock::now and
-//   system_clock::now. (pthread_detach needs nothing: a detached controlled
-//   thread ends as any other.)
+//   clock_gettime, gettimeofday, syscall (SYS_futex), and std::chrono's
+//   steady_clock::now and system_clock::now. (pthread_detach needs nothing:
+//   a detached controlled thread ends as any other.)
 // A program that links lifeguard::interpose with its symbols exported (CMake
 // ENABLE_EXPORTS) comes first in symbol lookup, so every library it loads,
 // libstdc++ included, binds to these instead of libc's.
@@ -41,10 +41,12 @@
 // it passed recently does not run while another can, until one progresses.
 //
 // What it cannot see, and what then happens:
-//   - plain atomics and spin loops without a call above: no point, so a
-//     thread that spins for another one never yields (the run's watchdog
-//     reports a hang);
-//   - raw futex system calls (C++20 atomic::wait): not intercepted;
+//   - plain atomics and spin loops without a call above: no point; when the
+//     running thread takes no step for 100 ms, another runnable thread gets
+//     an uncontrolled slice beside it (ControlledTrace::uncontrolled_slices;
+//     such a run is not deterministic);
+//   - a futex through syscall() (C++20 atomic::wait) is a wait of the
+//     scheduler; one reached another way (an inline system call) is not;
 //   - threads the engine started before the run: not controlled; a lock one
 //     of them holds, or a wake-up it sends, shows as "nobody can run": the
 //     shadow waiters try again (ControlledTrace::outside_waits counts it,
