@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -188,11 +189,19 @@ class Run {
   }
 
   // On the watchdog's thread (watchdog.h).
+  // Under a controlled scheduler an operation is a hang only once the run
+  // stopped stepping for the deadline: a run of many steps (a long query
+  // under control, a context switch a step) is slow, not stuck; a livelock
+  // meets the step bound.
   void checkDeadlines() {
     double now = msSince(start_);
+    if (schedule_.scheduler.controlled()) {
+      std::uint64_t steps = testing::controlledStepsTaken();
+      if (steps != watched_steps_) watched_steps_ = steps, stepped_ms_ = now;
+    }
     for (std::size_t a = 0; a < status_.size(); ++a) {
-      std::int64_t started = status_[a].started_ms.load();
-      if (started >= 0 && now - static_cast<double>(started) > static_cast<double>(options_.op_deadline.count())) {
+      double started = static_cast<double>(status_[a].started_ms.load());
+      if (started >= 0 && now - std::max(started, stepped_ms_) > static_cast<double>(options_.op_deadline.count())) {
         reportHang(static_cast<int>(a), now);
       }
     }
@@ -236,6 +245,8 @@ class Run {
   const bool running_events_;  // the adapter reports when a query starts executing
   EngineState final_state_;
   int teardown_steps_ = 0;
+  std::uint64_t watched_steps_ = 0;  // checkDeadlines(), on the watchdog's thread: the steps it last saw
+  double stepped_ms_ = -1;           // and when they changed
 };
 
 }  // namespace
