@@ -284,7 +284,10 @@ class DuckDbAdapter : public EngineAdapter {
       error = message != nullptr ? message : "prepare failed";
     } else if (kept == nullptr || !stream) {
       if (api_->duckdb_execute_prepared(prepared, &result->result) != DuckDBSuccess) {
-        error = api_->duckdb_result_error(&result->result);
+        // DuckDB 1.4.1 leaves the error NULL for an execution an interrupt
+        // ended (under PCT), which duckdb.h says is set on DuckDBError.
+        const char* message = api_->duckdb_result_error(&result->result);
+        error = message != nullptr ? message : "execute failed without an error message";
       }
       if (kept != nullptr) *kept = result;
     } else {

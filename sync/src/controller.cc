@@ -492,6 +492,10 @@ class Controller {
       std::uint64_t others = runnable & ~(std::uint64_t{1} << self->id);
       if (self->polite && others != 0) runnable = others, current = -1;
       self->polite = false;
+      // Every runnable thread loops (a query thread polling, a worker going
+      // through its chunks): the others than this one go first, so loops
+      // take turns of kSpinSteps steps.
+      if ((runnable & ~spinning_) == 0 && others != 0) spinning_ &= std::uint64_t{1} << self->id;
       if ((runnable & ~spinning_) != 0) runnable &= ~spinning_;
       if ((runnable & ~stalled_) != 0) runnable &= ~stalled_;
       if (current >= 0 && ((runnable >> current) & 1) == 0) current = -1;
