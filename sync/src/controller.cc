@@ -31,7 +31,7 @@ bool bound(std::string* why) __attribute__((weak));  // interpose.cc, if linked
 namespace lifeguard::sync::control {
 
 thread_local bool tl_active = false;
-thread_local bool tl_interposed = false;
+constinit thread_local bool tl_interposed = false;
 
 namespace {
 
@@ -332,7 +332,7 @@ class Controller {
   // 1.4's TaskExecutor::WorkOnTasks), another runnable thread gets an
   // uncontrolled slice: it runs too, until the strategy next picks. The
   // trace counts slices; a run with one is not deterministic.
-  static constexpr std::chrono::milliseconds kSliceAfter{100};
+  static constexpr std::chrono::milliseconds kSliceAfter{300};
   void monitor() {
     std::unique_lock<std::mutex> lock(mu_);
     std::uint64_t seen = ~std::uint64_t{0};
@@ -689,7 +689,7 @@ class Controller {
   static constexpr std::uint64_t kUrgentStepBound = 100'000;
   std::FILE* const log_steps_ = openStepLog();
   std::uint64_t outside_polls_in_a_row_ = 0;  // pollShadow() since the last release or notify
-  static constexpr std::uint64_t kOutsidePollBound = 100'000;
+  static constexpr std::uint64_t kOutsidePollBound = 10'000;
   bool done_ = false;
   std::condition_variable monitor_cv_;  // wakes monitor() at the run's end
   std::condition_variable done_cv_;

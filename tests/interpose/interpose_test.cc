@@ -130,7 +130,7 @@ TEST(InterposeTest, AtomicWaitsThroughFutexAreWaitsOfTheScheduler) {
 }
 
 // A spin without a step would hold the run forever (only one controlled
-// thread runs at a time): after 100 ms another thread gets an uncontrolled
+// thread runs at a time): after 300 ms another thread gets an uncontrolled
 // slice, and the trace says so.
 TEST(InterposeTest, ASpinWithoutAStepGetsTheOtherThreadAnUncontrolledSlice) {
   unmodified::Spin spin;

@@ -25,7 +25,7 @@ inline bool active() { return tl_active; }
 // scheduling points (sync/src/interpose.cc): a controlled thread of a run
 // with ControlledOptions::interpose, while it is not inside the scheduler or
 // an Outside scope.
-extern thread_local bool tl_interposed;
+extern constinit thread_local bool tl_interposed;  // constinit: no TLS wrapper call on the fast path
 // For its scope the calling thread's pthread calls go straight to the real
 // functions: the scheduler's own locks, and OS threads that sync::Thread
 // starts for a thread the scheduler already knows.

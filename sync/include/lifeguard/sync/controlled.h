@@ -113,7 +113,7 @@ struct ControlledTrace {
   // primitive the scheduler does not own (ControlledOptions::interpose), so
   // they tried again: a thread outside the run may hold or signal it.
   std::uint64_t outside_waits = 0;
-  // How often a thread that took no step for 100 ms of real time (a spin on
+  // How often a thread that took no step for 300 ms of real time (a spin on
   // an atomic) had another thread run beside it (ControlledOptions::
   // interpose): a run with one is not deterministic.
   std::uint64_t uncontrolled_slices = 0;

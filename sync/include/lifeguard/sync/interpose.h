@@ -42,7 +42,7 @@
 //
 // What it cannot see, and what then happens:
 //   - plain atomics and spin loops without a call above: no point; when the
-//     running thread takes no step for 100 ms, another runnable thread gets
+//     running thread takes no step for 300 ms, another runnable thread gets
 //     an uncontrolled slice beside it (ControlledTrace::uncontrolled_slices;
 //     such a run is not deterministic);
 //   - a futex through syscall() (C++20 atomic::wait) is a wait of the
