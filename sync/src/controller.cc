@@ -81,6 +81,10 @@ struct ThreadCtl {
   }
 };
 
+// Every step of every run in this process (controlledStepsTaken): global, so
+// a watchdog reads it without the run's controller, which may be gone.
+std::atomic<std::uint64_t> g_steps_taken{0};
+
 const char* baseName(const char* file) {
   const char* slash = std::strrchr(file, '/');
   return slash == nullptr ? file : slash + 1;
@@ -137,7 +141,6 @@ class Controller {
   }
   // Lock-free: ready() predicates read them under the controller's lock.
   std::uint64_t distinctSteps() const { return distinct_steps_.load(std::memory_order_relaxed); }
-  std::uint64_t stepsTaken() const { return steps_taken_.load(std::memory_order_relaxed); }
   std::uint64_t stepsOf(int thread) const {
     return engine_distinct_steps_.load(std::memory_order_relaxed) + own_steps_[thread].load(std::memory_order_relaxed);
   }
@@ -472,7 +475,7 @@ class Controller {
     if (distinct) distinct_steps_.fetch_add(1, std::memory_order_relaxed);
     if (distinct && !self->actor) engine_distinct_steps_.fetch_add(1, std::memory_order_relaxed);
     own_steps_[self->id].fetch_add(1, std::memory_order_relaxed);
-    steps_taken_.fetch_add(1, std::memory_order_relaxed);
+    g_steps_taken.fetch_add(1, std::memory_order_relaxed);
     if (options_.interpose) countLoop(self, distinct);
     while (true) {
       std::uint64_t runnable = runnableMask();
@@ -679,7 +682,6 @@ class Controller {
   testing::ControlledTrace trace_;
   std::uint64_t check_ = 0;
   std::atomic<std::uint64_t> distinct_steps_{0};  // for distinctSteps()
-  std::atomic<std::uint64_t> steps_taken_{0};     // for stepsTaken()
   std::atomic<std::uint64_t> engine_distinct_steps_{0};  // the distinct steps of threads not actors, for stepsOf()
   std::array<std::atomic<std::uint64_t>, testing::kMaxControlledThreads> own_steps_{};  // every step, by thread
   std::uint64_t spinning_ = 0;  // the threads countLoop() found spinning
@@ -832,10 +834,7 @@ void controlledWaitUntil(const std::function<bool()>& ready, bool then_run_ahead
   sync::control::g_controller->waitUntil(sync::control::tl_self, ready, then_run_ahead);
 }
 
-std::uint64_t controlledStepsTaken() {
-  auto* controller = sync::control::g_controller;
-  return controller != nullptr ? controller->stepsTaken() : 0;
-}
+std::uint64_t controlledStepsTaken() { return sync::control::g_steps_taken.load(std::memory_order_relaxed); }
 
 std::uint64_t controlledDistinctSteps() {
   auto* controller = sync::control::g_controller;

@@ -94,12 +94,9 @@ LG_REAL(int, sem_post, nullptr, (sem_t*))
 LG_REAL(int, pthread_create, nullptr, (pthread_t*, const pthread_attr_t*, void* (*)(void*), void*))
 LG_REAL(int, pthread_join, nullptr, (pthread_t, void**))
 LG_REAL(int, pthread_once, nullptr, (pthread_once_t*, void (*)()))
-#if defined(__has_feature)
-#if __has_feature(thread_sanitizer)
+#if defined(LIFEGUARD_TSAN)  // sync/CMakeLists.txt: this file itself is built without the sanitizer
 #define LG_TSAN 1
-#endif
-#endif
-#ifndef LG_TSAN
+#else
 #define LG_TSAN 0
 #endif
 #if !LG_TSAN

@@ -199,8 +199,8 @@ std::uint64_t controlledStep();
 // point of the others' runs, as far as it can without waiting for them: the
 // others stay where they are unless it blocks. lifeguard's `await A.I at K`.
 void controlledWaitUntil(const std::function<bool()>& ready, bool then_run_ahead = false);
-// The steps the run in progress has taken so far, from any thread (a
-// watchdog's sign of progress); 0 if none. Lock-free.
+// The steps every controlled run in this process has taken so far, from any
+// thread: a watchdog's sign of progress. Lock-free.
 std::uint64_t controlledStepsTaken();
 // The distinct steps of the run in progress so far; 0 if none. A step is
 // distinct unless the thread that reached it passed the same place (as for
