@@ -302,11 +302,6 @@ class Controller {
     return notified;
   }
 
-  std::uint64_t outsideWaits() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return trace_.outside_waits;
-  }
-
   void exit(ThreadCtl* self) {
     std::unique_lock<std::mutex> lock(mu_);
     enter(self, lock);
