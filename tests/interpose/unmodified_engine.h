@@ -99,7 +99,10 @@ class Spin {
 // Waits on a condition variable nobody notifies, for `timeout`: true once it
 // timed out. Also returns how long the library's own clock says it waited.
 bool waitForNothing(std::chrono::milliseconds timeout, std::chrono::steady_clock::duration* waited);
-// Sleeps 1 ms `count` times; returns how long the library's clock says it took.
+// Sleeps 1 ms `count` times; returns how long the library's clock says it
+// took. The sleep is what is tested, not a way to order threads: the test
+// calls it only inside a controlled run, where a sleep waits in virtual time
+// and takes no real time.
 std::chrono::steady_clock::duration sleepMilliseconds(int count);
 // A function-local static whose constructor locks a mutex; and a
 // std::call_once: both initialised once however many threads ask at once.
