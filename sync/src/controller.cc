@@ -349,6 +349,13 @@ class Controller {
   }
 
   const testing::ControlledTrace& trace() const { return trace_; }
+  // The trace with the engine threads outside the run counted so far.
+  const testing::ControlledTrace& finalTrace() {
+    const void* code = nullptr;
+    trace_.outside_threads = outsideThreads(&code);
+    if (code != nullptr) trace_.first_outside = codePlace(code);
+    return trace_;
+  }
 
   bool snapshot(std::string* report, testing::ControlledTrace* trace) {
     std::unique_lock<std::mutex> lock(mu_, std::defer_lock);
@@ -384,6 +391,10 @@ class Controller {
   void grantSlice() {
     for (auto& t : threads_) {
       if (t->id == running_ || t->state != State::kRunnable) continue;
+      if (trace_.first_slice.empty() && running_ >= 0) {
+        trace_.first_slice = "step " + std::to_string(trace_.decisions.size()) + ": thread " +
+                             std::to_string(running_) + ", " + position(*threads_[running_]);
+      }
       stalled_ |= std::uint64_t{1} << running_;
       running_ = t->id;
       ++trace_.uncontrolled_slices;
@@ -650,13 +661,16 @@ class Controller {
   [[noreturn]] void diverge(std::unique_lock<std::mutex>& lock, std::uint64_t step, const std::string& why) {
     fail(lock, testing::kControlledDivergenceExit,
          "DIVERGENCE: at step " + std::to_string(step) + " the run departs from the recorded trace: " + why +
-             ". The engine's synchronisation or the schedule changed since the trace was recorded, or the run is "
-             "not deterministic" + threadReport());
+             (trace_.first_slice.empty() ? ". The engine's synchronisation or the schedule changed since the trace "
+                                           "was recorded, or the run is not deterministic"
+                                         : ". Control was lost first at " + trace_.first_slice +
+                                               " (an uncontrolled slice: that thread ran beside another)") +
+             threadReport());
   }
 
   // Ends the process: the stuck threads cannot be unwound or joined.
   [[noreturn]] void fail(std::unique_lock<std::mutex>&, int code, const std::string& report) {
-    if (options_.on_end) options_.on_end(trace_);
+    if (options_.on_end) options_.on_end(finalTrace());
     if (log_steps_ != nullptr) std::fflush(log_steps_);
     std::fprintf(stderr, "%s\n", report.c_str());
     std::fflush(stderr);
@@ -697,7 +711,7 @@ thread_local ThreadCtl* tl_self = nullptr;
 
 void onSanitizerDeath() {
   Controller* controller = g_controller;
-  if (controller != nullptr && controller->options().on_end) controller->options().on_end(controller->trace());
+  if (controller != nullptr && controller->options().on_end) controller->options().on_end(controller->finalTrace());
 }
 
 }  // namespace
@@ -778,6 +792,7 @@ void threadEnd() {
   self->body = nullptr;  // its captures are destroyed while still controlled
   tl_interposed = false;
   tl_active = false;
+  tl_harness = true;  // what the thread still calls on its way out is not an engine thread outside the run
   tl_self = nullptr;
   g_controller->exit(self);
 }
@@ -846,6 +861,8 @@ std::uint64_t controlledStepsOf(int thread) {
 ControlledTrace runControlled(const ControlledOptions& options, std::vector<std::function<void()>> actors,
                               std::function<void()> finale) {
   using sync::control::Controller;
+  const bool was_harness = std::exchange(sync::control::tl_harness, true);  // the caller is the harness's
+  if (options.interpose) sync::control::beginOutsideCount();
   Controller controller(options);
   sync::control::g_controller = &controller;
   detail::controlled_runs.fetch_add(1);
@@ -863,15 +880,23 @@ ControlledTrace runControlled(const ControlledOptions& options, std::vector<std:
       {__FILE__, __LINE__}, nullptr);
   controller.start(root);
   std::thread monitor;
-  if (options.interpose) monitor = std::thread([&controller] { controller.monitor(); });
+  if (options.interpose) {
+    monitor = std::thread([&controller] {
+      markHarnessThread();
+      controller.monitor();
+    });
+  }
   sync::Thread os_thread([root] { sync::control::threadMain(root); });  // a cached thread if reuse is on
   controller.awaitEnd();
   os_thread.join();
   if (monitor.joinable()) monitor.join();
   detail::controlled_runs.fetch_sub(1);
   sync::control::g_controller = nullptr;
-  if (options.on_end) options.on_end(controller.trace());
-  return controller.trace();
+  const ControlledTrace& trace = controller.finalTrace();
+  sync::control::endOutsideCount();
+  sync::control::tl_harness = was_harness;
+  if (options.on_end) options.on_end(trace);
+  return trace;
 }
 
 }  // namespace lifeguard::testing

@@ -67,8 +67,9 @@ void* next(void* interceptor, const char* name, const char* version) {
   }
 #define REAL(name) real_##name()
 // The common case, one thread-local test: not a controlled thread of an
-// interposing run.
-#define LG_OUTSIDE __builtin_expect(!ctl::tl_interposed, 1)
+// interposing run (and, if a run is in progress, noted if it is an engine
+// thread outside it: control.h, noteIfOutside).
+#define LG_OUTSIDE (__builtin_expect(!ctl::tl_interposed, 1) && (ctl::noteIfOutside(LG_CODE), true))
 #define LG_CODE __builtin_return_address(0)
 
 LG_REAL(int, pthread_mutex_lock, nullptr, (pthread_mutex_t*))

@@ -46,6 +46,7 @@ bool controlledSnapshot(std::string*, ControlledTrace*) { return false; }
 void controlledWaitUntil(const std::function<bool()>&, bool) { std::abort(); }
 std::uint64_t controlledDistinctSteps() { return 0; }
 std::uint64_t controlledStepsTaken() { return 0; }
+void markHarnessThread() {}
 int controlledThreadId() { return -1; }
 std::uint64_t controlledStepsOf(int) { return 0; }
 ControlledTrace runControlled(const ControlledOptions&, std::vector<std::function<void()>>, std::function<void()>) {

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "lifeguard/sync/controlled.h"
 #include "lifeguard/sync/thread_annotations.h"
 
 namespace lifeguard::sync::detail {
@@ -93,6 +94,7 @@ class Cache {
   // The thread is idle again before join() returns, so a thread started
   // right after a join finds it.
   void loop(std::shared_ptr<CachedRun> run) {
+    testing::markHarnessThread();  // idle between runs; a run's thread is controlled
     Idle self;
     for (;;) {
       run->run();

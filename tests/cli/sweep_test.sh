@@ -23,6 +23,20 @@ check "the first failure is saved with its point ($artifact)" grep -Eq '^  await
 "$lifeguard" replay --runs 2 "$artifact" >replay.out 2>&1
 check "and replays exactly" grep -q 'reproduced 2 of 2' replay.out
 
+# replay --record: a hand-written schedule run once under control and saved
+# with its decision trace, which then replays exactly; never a recording of
+# a verdict the file does not expect, nor one without control.
+"$lifeguard" replay --record recorded.sched --policy complete "$h3" >record.out 2>&1
+check "record writes the schedule with its trace (exit 0)" test $? -eq 0
+check "and says how much of the run was controlled" grep -q 'controlled steps [0-9]*, uncontrolled slices 0' record.out
+check "the file holds the trace" grep -q '^trace [0-9]' recorded.sched
+"$lifeguard" replay --runs 3 recorded.sched >recorded.out 2>&1
+check "which replays exactly, 3 of 3" test "$(grep -c 'pass \[controlled steps' recorded.out)" -eq 3
+"$lifeguard" replay --record wrong.sched --policy complete --expect sanitizer "$h3" >wrong.out 2>&1
+check "a run without the expected verdict is not recorded (exit 1)" test $? -eq 1 -a ! -e wrong.sched
+"$lifeguard" replay --record os.sched --scheduler os "$h3" >record-os.out 2>&1
+check "nor a free-running one (exit 2)" test $? -eq 2 -a ! -e os.sched
+
 "$lifeguard" sweep --policy complete --scheduler os --points 3 "$h3" >os.out 2>&1
 check "free-running, the points are microseconds" grep -q '^sweep: .* us of actor 0' os.out
 

@@ -141,6 +141,36 @@ TEST(InterposeTest, ASpinWithoutAStepGetsTheOtherThreadAnUncontrolledSlice) {
   };
   ControlledTrace trace = testing::runControlled(options, {[&] { spin.waitDone(); }, [&] { spin.done(); }}, [] {});
   EXPECT_GE(trace.uncontrolled_slices, 1u);
+  // Where: the spinner (thread 1), which spins from its start.
+  EXPECT_NE(trace.first_slice.find(": thread 1, runnable, last at start"), std::string::npos) << trace.first_slice;
+}
+
+// A thread the library started before the run works outside it: its calls
+// are real and unordered. The run counts it and names the code it called
+// from; a pool started inside the run is controlled, and counts nothing.
+TEST(InterposeTest, ThreadsTheLibraryStartedBeforeTheRunAreCountedAsOutsideIt) {
+  auto submitFive = [](unmodified::Pool& pool) {
+    std::atomic<int> total{0};
+    for (int i = 1; i <= 5; ++i) pool.submit([&, i] { total.fetch_add(i); });
+    pool.waitIdle();
+    return total.load();
+  };
+  std::optional<unmodified::Pool> before(std::in_place, 2);
+  int sum = 0;
+  ControlledTrace trace = testing::runControlled(pct(1), {[&] { sum = submitFive(*before); }}, [] {});
+  before.reset();
+  EXPECT_EQ(sum, 15);
+  EXPECT_GE(trace.outside_threads, 1u);
+  EXPECT_LE(trace.outside_threads, 2u);
+  EXPECT_NE(trace.first_outside.find("libunmodified_engine.so+0x"), std::string::npos) << trace.first_outside;
+
+  trace = testing::runControlled(pct(1), {[&] {
+                                   unmodified::Pool inside(2);
+                                   sum = submitFive(inside);
+                                 }},
+                                 [] {});
+  EXPECT_EQ(sum, 15);
+  EXPECT_EQ(trace.outside_threads, 0u) << trace.first_outside;
 }
 
 // Timed waits and sleeps take virtual time, which the library's own clock

@@ -212,6 +212,7 @@ Outcome judgeSchedule(const Campaign& campaign, std::uint64_t seed, std::uint64_
   o.overlaps = overlaps.counts();
   o.steps = result.trace.steps(), o.lifecycle = result.trace.lifecycle_steps;
   o.outside_waits = result.trace.outside_waits, o.slices = result.trace.uncontrolled_slices;
+  o.outside_threads = result.trace.outside_threads;
   o.pct_steps = pctLength(schedule.scheduler, result.trace);
   if (result.verdict != Verdict::kPass) {
     o.found_at = std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
@@ -224,7 +225,7 @@ Outcome judgeSchedule(const Campaign& campaign, std::uint64_t seed, std::uint64_
 
 std::string formatOutcome(const Outcome& o) {
   json out = {{"seed", o.seed}, {"strategy", o.strategy}, {"seconds", o.seconds}, {"runs", o.runs}, {"verdict", std::string(toString(o.verdict))},
-              {"outside", o.outside}, {"steps", o.steps}, {"lifecycle", o.lifecycle}, {"outside_waits", o.outside_waits}, {"slices", o.slices}, {"pct_steps", o.pct_steps},
+              {"outside", o.outside}, {"steps", o.steps}, {"lifecycle", o.lifecycle}, {"outside_waits", o.outside_waits}, {"slices", o.slices}, {"outside_threads", o.outside_threads}, {"pct_steps", o.pct_steps},
               {"overlaps", o.overlaps}};
   if (o.verdict != Verdict::kPass) {
     out["confirm_runs"] = o.confirm_runs, out["reproduced"] = o.reproduced, out["lines"] = o.lines;
@@ -245,6 +246,7 @@ std::optional<Outcome> parseOutcome(const std::string& line, std::string* error)
     o.strategy = in.at("strategy"), o.seconds = in.at("seconds");
     o.steps = in.at("steps"), o.lifecycle = in.at("lifecycle"), o.pct_steps = in.at("pct_steps");
     o.outside_waits = in.at("outside_waits"), o.slices = in.at("slices");
+    o.outside_threads = in.value("outside_threads", std::uint64_t{0});
     o.overlaps = in.at("overlaps").get<std::map<std::string, std::uint64_t>>();
     auto verdict = parseVerdict(in.at("verdict").get<std::string>());
     if (!verdict) throw std::runtime_error("unknown verdict");

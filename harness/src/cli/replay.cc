@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "lifeguard/harness/artifact.h"
 #include "lifeguard/harness/runner.h"
+#include "judge/overlaps.h"
 
 namespace lifeguard::harness::cli {
 namespace {
@@ -126,6 +127,7 @@ bool replayOne(const std::string& path, const Schedule& schedule, const std::vec
     reproduced += ok ? 1 : 0;
     std::string what = std::string(toString(result.verdict)) + (result.message.empty() ? "" : ": ") + result.message;
     if (!result.outside_contract.empty()) what += " [outside the contract: " + result.outside_contract + "]";
+    if (schedule.scheduler.controlled()) what += " [" + controlSummary(result.trace) + "]";
     if (!failure) {
       std::printf("%s [%s]: %s (expected %s)\n", path.c_str(), schedule.policy.c_str(), what.c_str(),
                   verdictList(expected).c_str());
@@ -146,6 +148,42 @@ bool replayOne(const std::string& path, const Schedule& schedule, const std::vec
   return reproduced == runs;
 }
 
+// --record OUT: runs `schedule` once under the controlled scheduler `spec`
+// and writes it to `out` with the decision trace that run took, so that
+// `replay OUT` runs that interleaving again exactly. Refused unless the run
+// gave a verdict in `expected` (a recording of the wrong interleaving would
+// be a regression that tests nothing) and never left control.
+int record(const std::string& path, Schedule schedule, const SchedulerSpec& spec, const std::vector<Verdict>& expected,
+           const std::string& out, const RunOptions& options) {
+  std::string error;
+  schedule.scheduler = spec;
+  schedule.trace = {};
+  RunResult result = runIsolated(schedule, options);
+  const bool ok = std::find(expected.begin(), expected.end(), result.verdict) != expected.end();
+  std::printf("%s [%s]: %s%s%s under %s; %s\n", path.c_str(), schedule.policy.c_str(),
+              std::string(toString(result.verdict)).c_str(), result.message.empty() ? "" : ": ", result.message.c_str(),
+              formatSchedulerSpec(spec).c_str(), controlSummary(result.trace).c_str());
+  OverlapTally overlaps;
+  overlaps.count(schedule, result.history);
+  std::printf("  exercised: %s\n", overlaps.summary().empty() ? "no close overlapped a call"
+                                                              : overlaps.summary().c_str());
+  if (!ok) {
+    return std::fprintf(stderr, "lifeguard replay: not recorded: expected %s (try another --seed)\n",
+                        verdictList(expected).c_str()), 1;
+  }
+  if (result.trace.uncontrolled_slices > 0) {
+    return std::fprintf(stderr, "lifeguard replay: not recorded: the run left control %llu times, so its trace "
+                                "would not replay exactly\n",
+                        static_cast<unsigned long long>(result.trace.uncontrolled_slices)), 1;
+  }
+  schedule.trace = decisionTrace(result.trace);
+  error = writeFile(out, formatSchedule(schedule));  // with the file's comments
+  if (!error.empty()) return std::fprintf(stderr, "lifeguard replay: %s\n", error.c_str()), 2;
+  std::printf("wrote %s (%zu decisions)\n  replay: lifeguard replay --runs 20 %s\n", out.c_str(),
+              schedule.trace.decisions.size(), out.c_str());
+  return 0;
+}
+
 }  // namespace
 
 void replayOptions(Options& o) {
@@ -158,6 +196,10 @@ void replayOptions(Options& o) {
   o.text("expect", "the verdicts that pass, VERDICT[|VERDICT] (default: the file's expect line, or the verdict a "
                    "failure artifact failed with)");
   o.count("runs", "replay each N times and say how often it reproduced (default 1)");
+  o.text("record", "OUT: run the one FILE once under a controlled scheduler and write it to OUT with the decision "
+                   "trace it took (refused unless the verdict is an expected one), so that it replays exactly");
+  o.count("seed", "with --record: the controlled scheduler's seed (default the file's own)");
+  o.scheduler("with --record: the file's own if controlled, else random");
   o.deadline();
 }
 
@@ -183,6 +225,15 @@ int replay(const Args& args) {
                                                         : expectedVerdicts(*schedule, schedule->policy);
     if (!error.empty()) return std::fprintf(stderr, "lifeguard replay: %s\n", error.c_str()), 2;
     if (expected.empty()) expected = {Verdict::kPass};
+    if (args.has("record")) {
+      if (args.positional().size() != 1) return std::fprintf(stderr, "lifeguard replay: --record takes one FILE\n"), 2;
+      auto spec = schedulerFrom(args, schedule->scheduler.controlled() ? schedule->scheduler.name : "random", &error);
+      if (spec && !spec->controlled()) error = "--record needs a controlled scheduler (random, pct or dfs)";
+      if (!spec || !error.empty()) return std::fprintf(stderr, "lifeguard replay: %s\n", error.c_str()), 2;
+      spec->seed = args.number("seed", schedule->scheduler.controlled() ? schedule->scheduler.seed : schedule->seed,
+                               &error);
+      return record(path, *schedule, *spec, expected, args.get("record", ""), options);
+    }
     if (!replayOne(path, *schedule, expected, runs, options)) status = 1;
   }
   return status;

@@ -58,6 +58,7 @@ void OverlapTally::count(const Schedule& s, const std::vector<Event>& history) {
       }
       if (closesDatabase(kind) && query) ++counts_["database close during a running query"];
       if (closesDatabase(kind) && w.kind == OpKind::kIterate) ++counts_["database close during result iteration"];
+      if (closesDatabase(kind) && w.kind == OpKind::kConnect) ++counts_["database close during a connect"];
       if (kind == OpKind::kInterrupt && query && w.handle == closer.op->handle && hasPart(w, QueryKind::kCommit)) {
         ++counts_["interrupt racing a commit"];
       }

@@ -24,6 +24,7 @@ std::string formatArtifact(const Schedule& schedule, const RunResult& result, co
   if (const EngineEntry* engine = findEngine(schedule.engine)) copy.comments.push_back(" engine: " + engine->description);
   if (!result.outside_contract.empty()) copy.comments.push_back(" outside the contract: " + result.outside_contract);
   for (const std::string& hint : result.hints) copy.comments.push_back(" why: " + hint);
+  if (schedule.scheduler.controlled()) copy.comments.push_back(" " + controlSummary(result.trace));
   copy.comments.push_back(" replay: lifeguard replay " + path);
   copy.comments.push_back(" timeline: lifeguard show " + path + "   smaller: lifeguard shrink " + path);
   std::string text = formatSchedule(copy);

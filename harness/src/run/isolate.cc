@@ -21,13 +21,16 @@ namespace {
 constexpr std::string_view kVerdictPrefix = "VERDICT ";
 constexpr std::string_view kTracePrefix = "TRACE ";
 constexpr std::string_view kPhasePrefix = "PHASE ";
+constexpr std::string_view kSlicePrefix = "SLICE ";  // after TRACE: ControlledTrace::first_slice
+constexpr std::string_view kOutsidePrefix = "OUTSIDE ";  // after TRACE: ControlledTrace::first_outside
 
 // The child's trace on the events pipe, one line: per step
-// "DECISION.RUNNABLE(hex).CURRENT", after "k=LIFECYCLE_STEPS o=OUTSIDE_WAITS u=SLICES", then "|" and
+// "DECISION.RUNNABLE(hex).CURRENT", after "k=LIFECYCLE_STEPS o=OUTSIDE_WAITS u=SLICES t=OUTSIDE_THREADS", then "|" and
 // the checks. (The .sched file keeps only decisions and checks: scheduler.h.)
 std::string formatPipeTrace(const testing::ControlledTrace& trace) {
   std::string line = std::string(kTracePrefix) + "k=" + std::to_string(trace.lifecycle_steps) +
-                     " o=" + std::to_string(trace.outside_waits) + " u=" + std::to_string(trace.uncontrolled_slices) + " ";
+                     " o=" + std::to_string(trace.outside_waits) + " u=" + std::to_string(trace.uncontrolled_slices) +
+                     " t=" + std::to_string(trace.outside_threads) + " ";
   char step[48];
   for (std::size_t i = 0; i < trace.decisions.size(); ++i) {
     std::snprintf(step, sizeof(step), "%u.%llx.%d ", trace.decisions[i],
@@ -53,6 +56,10 @@ testing::ControlledTrace parsePipeTrace(const std::string& text) {
     }
     if (word.rfind("u=", 0) == 0) {
       trace.uncontrolled_slices = std::strtoull(word.c_str() + 2, nullptr, 10);
+      continue;
+    }
+    if (word.rfind("t=", 0) == 0) {
+      trace.outside_threads = std::strtoull(word.c_str() + 2, nullptr, 10);
       continue;
     }
     unsigned decision = 0;
@@ -85,6 +92,8 @@ extern "C" int __lsan_do_recoverable_leak_check() __attribute__((weak));
   child_options.on_trace = [&](const testing::ControlledTrace& trace) {
     std::lock_guard<std::mutex> lock(write_mu);
     writeAll(events_fd, formatPipeTrace(trace));
+    if (!trace.first_slice.empty()) writeAll(events_fd, std::string(kSlicePrefix) + trace.first_slice + "\n");
+    if (!trace.first_outside.empty()) writeAll(events_fd, std::string(kOutsidePrefix) + trace.first_outside + "\n");
   };
   RunResult result = runInProcess(schedule, child_options, [&](const Event& event) {
     std::lock_guard<std::mutex> lock(write_mu);
@@ -245,6 +254,10 @@ RunResult runIsolated(const Schedule& schedule, const RunOptions& options) {
       got_verdict = true;
     } else if (line.rfind(kTracePrefix, 0) == 0) {
       result.trace = parsePipeTrace(line);
+    } else if (line.rfind(kSlicePrefix, 0) == 0) {
+      result.trace.first_slice = line.substr(kSlicePrefix.size());
+    } else if (line.rfind(kOutsidePrefix, 0) == 0) {
+      result.trace.first_outside = line.substr(kOutsidePrefix.size());
     } else if (line.rfind(kPhasePrefix, 0) == 0) {
       char* end = nullptr;
       double ms = std::strtod(line.c_str() + kPhasePrefix.size(), &end);

@@ -9,6 +9,8 @@
 #include <mutex>
 #include <thread>
 
+#include "lifeguard/sync/controlled.h"
+
 #if defined(__SANITIZE_THREAD__)
 #define LG_WATCHDOG_TSAN 1
 #elif defined(__has_feature)
@@ -42,6 +44,7 @@ struct Watchdog {
   // generation ends. A check runs under mu, so a scope's destructor waits
   // for it.
   void loop(std::uint64_t mine) {
+    testing::markHarnessThread();
     std::unique_lock<std::mutex> lock(mu);
     while (generation == mine) {
       if (checks.empty()) {

@@ -75,6 +75,19 @@ struct RunResult {
 
 // What a .sched file keeps of a controlled run: its decisions and checksums.
 inline DecisionTrace decisionTrace(const testing::ControlledTrace& trace) { return {trace.decisions, trace.checks}; }
+// A controlled run's control, in words: "controlled steps N, uncontrolled
+// slices M" and, if M > 0, where control was first lost; and the engine's
+// threads that ran outside it, if any.
+inline std::string controlSummary(const testing::ControlledTrace& trace) {
+  std::string text = "controlled steps " + std::to_string(trace.steps()) + ", uncontrolled slices " +
+                     std::to_string(trace.uncontrolled_slices);
+  if (!trace.first_slice.empty()) text += " (the first at " + trace.first_slice + ")";
+  if (trace.outside_threads > 0) {
+    text += ", engine threads outside the run " + std::to_string(trace.outside_threads) + " (the first called from " +
+            trace.first_outside + ")";
+  }
+  return text;
+}
 // The run's length as PCT counts it: its lifecycle steps (points=lifecycle)
 // or all its steps. Campaigns spread the change points over the longest.
 inline std::uint64_t pctLength(const SchedulerSpec& spec, const testing::ControlledTrace& trace) {

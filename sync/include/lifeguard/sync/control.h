@@ -7,6 +7,7 @@
 // harness, is lifeguard/sync/controlled.h (runControlled and friends).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 
@@ -39,6 +40,26 @@ class Outside {
  private:
   const bool saved_;
 };
+
+// Engine threads outside the run (sync/src/outside_threads.cc). While a run
+// with ControlledOptions::interpose is in progress, g_interposing is set,
+// and an interposed call from a thread that is neither controlled
+// (tl_active) nor the harness's own (tl_harness, testing::markHarnessThread)
+// is noted once per thread: a thread the engine started before the run, or
+// one such a thread started. Its calls go to the real functions, unordered.
+extern std::atomic<bool> g_interposing;
+extern constinit thread_local bool tl_harness;
+void noteOutsideThread(const void* code);
+inline void noteIfOutside(const void* code) {
+  if (__builtin_expect(g_interposing.load(std::memory_order_relaxed), 0) && !tl_harness && !tl_active) {
+    noteOutsideThread(code);
+  }
+}
+// The controller's side: a run begins and ends counting; how many threads
+// were noted so far, and the code of the first one's call.
+void beginOutsideCount();
+std::uint64_t outsideThreads(const void** first_code);
+void endOutsideCount();
 
 // A scheduling point: the caller may be preempted here. `object` (an
 // atomic's address, say) tells apart steps at one source line on different

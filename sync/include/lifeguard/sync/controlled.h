@@ -117,6 +117,16 @@ struct ControlledTrace {
   // an atomic) had another thread run beside it (ControlledOptions::
   // interpose): a run with one is not deterministic.
   std::uint64_t uncontrolled_slices = 0;
+  // Where control was first lost to a slice: "step N: thread T, running,
+  // last at WHAT (library+offset)", the stalled thread's last point.
+  std::string first_slice;
+  // Threads that made interposed calls during the run while neither
+  // controlled nor the harness's (markHarnessThread): the engine's threads
+  // started before the run. Their calls are real and unordered, so a run
+  // with one may not be deterministic. `first_outside`: the engine code of
+  // the first one's call ("library+offset").
+  std::uint64_t outside_threads = 0;
+  std::string first_outside;
   std::uint64_t steps() const { return decisions.size(); }
 };
 
@@ -162,6 +172,11 @@ struct ControlledOptions {
 };
 
 bool controlledCompiledIn();
+// The calling thread is the harness's own (a watchdog, a reader of pipes):
+// its pthread calls during an interposing run are not an engine thread's
+// outside the run (ControlledTrace::outside_threads). For the rest of the
+// thread's life.
+void markHarnessThread();
 // steady_clock::now(), real also on a controlled thread of an interposing run
 // (ControlledOptions::interpose), where the clocks read virtual time: for
 // deadlines a watchdog on another thread compares with its own reading.
