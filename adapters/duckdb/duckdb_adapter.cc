@@ -35,6 +35,11 @@
 
 #include "duckdb_api.h"
 #include "duckdb_sql.h"
+
+// "plugin-" where this adapter is built as a plug-in too (CMakeLists.txt).
+#ifndef LIFEGUARD_ENGINE_PREFIX
+#define LIFEGUARD_ENGINE_PREFIX ""
+#endif
 #include "lifeguard/harness/engine_adapter.h"
 #include "lifeguard/harness/handle_slots.h"
 #include "lifeguard/harness/scratch_dir.h"
@@ -400,13 +405,14 @@ std::unique_ptr<EngineAdapter> makeDuckDb(const std::string& version, const std:
   }
   const DuckDbApi* api = duckdb::loadDuckDb(library, error);
   if (api == nullptr) return nullptr;
-  std::string name = std::getenv("LIFEGUARD_DUCKDB_LIB") != nullptr ? "duckdb@" + api->version : "duckdb@" + version;
+  std::string name = std::string(LIFEGUARD_ENGINE_PREFIX "duckdb@") +
+                     (std::getenv("LIFEGUARD_DUCKDB_LIB") != nullptr ? api->version : version);
   return std::make_unique<DuckDbAdapter>(api, name, policy == "capi", makeScratchDirectory());
 }
 
 bool registerDuckDb() {
   EngineEntry entry;
-  entry.name = "duckdb";
+  entry.name = LIFEGUARD_ENGINE_PREFIX "duckdb";
   entry.description = "DuckDB through its C API; duckdb@VERSION for any release of @duckdb/node-bindings-linux-x64 "
                       "(default " LIFEGUARD_DUCKDB_VERSION ")";
   entry.policies = {"binding", "capi"};
