@@ -294,5 +294,25 @@ TEST(HandleStateTest, TheSqliteFalseAlarmNowPasses) {
   judgeArtifactAgain("sqlite-contract-seed51.sched", 0, 9);
 }
 
+// A query shares its connection while another query on it is in flight
+// (OpContext::connection_shared: DuckDB's one active query per connection);
+// not after the other returned, nor beside a query on another connection.
+TEST(HandleStateTest, AQuerySharesItsConnectionOnlyWithAnotherInFlightOnIt) {
+  auto shared = [](const std::string& other, bool overlapping) {
+    Schedule s = test::parseInline("actor 0\n  open_db\n  connect c1\n  connect c2\n  query c1 - long 10\nactor 1\n  " +
+                                   other + "\n");
+    HistoryBuilder b;
+    b.call(0, 0, Answer::ok()).call(0, 1, Answer::ok()).call(0, 2, Answer::ok());
+    if (overlapping) b.invoke(0, 3).invoke(1, 0).ret(1, 0, Answer::ok()).ret(0, 3, Answer::ok());
+    else b.call(1, 0, Answer::ok()).call(0, 3, Answer::ok());
+    auto history = b.events();
+    return HistoryIndex(s, history).contextOf(0, 3).connection_shared;
+  };
+  EXPECT_TRUE(shared("query c1 - long 10", true));
+  EXPECT_FALSE(shared("query c1 - long 10", false));
+  EXPECT_FALSE(shared("query c2 - long 10", true));
+  EXPECT_FALSE(shared("interrupt c1", true));
+}
+
 }  // namespace
 }  // namespace lifeguard::harness

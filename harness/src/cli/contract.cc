@@ -86,6 +86,10 @@ int contract(const Args& args) {
                 c.responsivenessMs(), c.style() == CloseStyle::kDrain ? " (or of a close of it or its database)" : "",
                 c.responsivenessSource().c_str());
   }
+  if (!c.whenConnectionShared().empty()) {
+    std::printf("also, a query while another query on its connection is in flight: %s\n  source: %s\n",
+                answers(c.whenConnectionShared()).c_str(), c.whenConnectionSharedSource().c_str());
+  }
   if (prepared && !c.foreignStatement().empty()) {
     std::printf("a prepared statement run on another connection (H11): %s\n  source: %s\n",
                 answers(c.foreignStatement()).c_str(), c.foreignStatementSource().c_str());

@@ -307,6 +307,10 @@ OpContext HistoryIndex::contextOf(int actor, int index) const {
       if (e.kind == OpKind::kSetTimeout && e.number > 0 && t.invoke != 0 && t.invoke < x.ret) {
         context.timeout_set = true;
       }
+      if (e.kind == OpKind::kQuery && op.kind == OpKind::kQuery && (a != actor || i != index) && t.invoke != 0 &&
+          overlaps(t.invoke, t.ret, x.invoke, x.ret)) {
+        context.connection_shared = true;
+      }
     }
   }
   return context;

@@ -54,6 +54,7 @@ std::set<AnswerKind> Contract::allowed(const Op& op, const OpContext& context) c
     out.insert(when_interrupted_.begin(), when_interrupted_.end());
   }
   if (context.timeout_set) out.insert(when_timeout_.begin(), when_timeout_.end());
+  if (context.connection_shared) out.insert(when_shared_.begin(), when_shared_.end());
   if (context.interrupted_while_planning && !interrupt_never_lost_.empty()) out.erase(AnswerKind::kOk);
   return out;
 }

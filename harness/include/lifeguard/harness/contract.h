@@ -55,6 +55,8 @@ struct OpContext {
   // prepare failed with this answer (the execute reports that error).
   bool foreign_statement = false;
   std::optional<AnswerKind> statement_failed;
+  // A query: another query on its connection was in flight while it was.
+  bool connection_shared = false;
 };
 
 // Which operations the contract distinguishes: the op kind, and for queries
@@ -128,6 +130,13 @@ class Contract {
     foreign_statement_ = std::move(answers), foreign_statement_source_ = std::move(source);
   }
   const std::set<AnswerKind>& foreignStatement() const { return foreign_statement_; }
+  // Answers a query may give while another query on its connection is in
+  // flight (OpContext::connection_shared), with the documentation that says so.
+  void allowWhenConnectionShared(std::set<AnswerKind> answers, std::string source) {
+    when_shared_ = std::move(answers), when_shared_source_ = std::move(source);
+  }
+  const std::set<AnswerKind>& whenConnectionShared() const { return when_shared_; }
+  const std::string& whenConnectionSharedSource() const { return when_shared_source_; }
   const std::string& foreignStatementSource() const { return foreign_statement_source_; }
   // An interrupt stays in effect until every running statement of the
   // connection ends, so it may reach a query that starts later
@@ -162,6 +171,8 @@ class Contract {
   std::map<ContractKey, std::set<AnswerKind>> table_;
   std::set<AnswerKind> when_interrupted_, when_timeout_;
   std::set<AnswerKind> foreign_statement_;
+  std::set<AnswerKind> when_shared_;
+  std::string when_shared_source_;
   std::string interrupt_never_lost_;
   std::string foreign_statement_source_;
   std::string interrupt_persists_;  // "" if it does not
