@@ -33,7 +33,8 @@ bool syncPointsCompiledIn() { return true; }
 #else
 bool syncPointsCompiledIn() { return false; }
 
-// Release builds have no controlled mode (src/controller.cc is not built).
+// Release builds have no controlled mode (src/controller.cc, shadow.cc and
+// control_api.cc, which defines these otherwise, are not built).
 bool controlledCompiledIn() { return false; }
 std::chrono::steady_clock::time_point realNow() { return std::chrono::steady_clock::now(); }
 bool interpositionAvailable(std::string* why) {
