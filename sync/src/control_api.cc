@@ -60,13 +60,13 @@ void notify(const void* cv, bool all) {
   Outside outside;
   g_controller->notify(tl_self, cv, all);
 }
-TimePoint now() {
+TimePoint now(bool read) {
   Outside outside;
-  return g_controller->now();
+  return g_controller->now(read);
 }
-std::chrono::system_clock::time_point systemNow() {
+std::chrono::system_clock::time_point systemNow(bool read) {
   Outside outside;
-  return g_controller->systemNow();
+  return g_controller->systemNow(read);
 }
 
 void* spawn(std::function<void()> body) {

@@ -188,13 +188,15 @@ void Controller::exit(ThreadCtl* self) {
   yield(self, lock);
 }
 
-TimePoint Controller::now() {
+TimePoint Controller::now(bool read) {
   std::lock_guard<std::mutex> lock(mu_);
+  if (read) virtual_elapsed_ += kReadTime;
   return start_ + virtual_elapsed_;
 }
 
-std::chrono::system_clock::time_point Controller::systemNow() {
+std::chrono::system_clock::time_point Controller::systemNow(bool read) {
   std::lock_guard<std::mutex> lock(mu_);
+  if (read) virtual_elapsed_ += kReadTime;
   return system_start_ + std::chrono::duration_cast<std::chrono::system_clock::duration>(virtual_elapsed_);
 }
 

@@ -151,9 +151,10 @@ class Controller {
 
   void exit(ThreadCtl* self);
 
-  TimePoint now();
+  // control.h: now(read), systemNow(read).
+  TimePoint now(bool read = false);
 
-  std::chrono::system_clock::time_point systemNow();
+  std::chrono::system_clock::time_point systemNow(bool read = false);
 
   // Under interpose, on a thread of its own until the run ends: when the
   // running thread takes no step for kSliceAfter of real time (it spins on
@@ -221,6 +222,7 @@ class Controller {
   // engine's own timer (a query timeout it reads off its clock) fires after
   // as many steps every time; a timed wait whose deadline passed ends.
   static constexpr std::chrono::microseconds kStepTime{10};
+  static constexpr std::chrono::microseconds kReadTime{10};  // an engine's clock read (control.h: now)
   void expireDue();
 
   // Fairness for spin loops (interpose only): a thread that takes

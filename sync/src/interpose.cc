@@ -135,10 +135,11 @@ timespec toTimespec(std::chrono::nanoseconds since_epoch) {
 }
 
 // Virtual time on `clock`: the run's virtual time, on the time of day's
-// scale for a time-of-day clock.
-std::chrono::nanoseconds virtualTime(clockid_t clock) {
-  return timeOfDay(clock) ? std::chrono::nanoseconds(ctl::systemNow().time_since_epoch())
-                          : std::chrono::nanoseconds(ctl::now().time_since_epoch());
+// scale for a time-of-day clock. `read`: the engine reads its clock (which
+// advances virtual time: control.h, now), not the layer computing a deadline.
+std::chrono::nanoseconds virtualTime(clockid_t clock, bool read = false) {
+  return timeOfDay(clock) ? std::chrono::nanoseconds(ctl::systemNow(read).time_since_epoch())
+                          : std::chrono::nanoseconds(ctl::now(read).time_since_epoch());
 }
 
 // An absolute time on `clock`, as the engine computed it from the clocks it
@@ -518,24 +519,24 @@ typename Clock::time_point realNow(clockid_t clock) {
 }  // namespace lifeguard::sync::interpose
 
 std::chrono::steady_clock::time_point std::chrono::steady_clock::now() noexcept {
-  if (virtualClock()) return ctl::now();
+  if (virtualClock()) return ctl::now(/*read=*/true);
   return realNow<steady_clock>(CLOCK_MONOTONIC);
 }
 
 std::chrono::system_clock::time_point std::chrono::system_clock::now() noexcept {
-  if (virtualClock()) return ctl::systemNow();
+  if (virtualClock()) return ctl::systemNow(/*read=*/true);
   return realNow<system_clock>(CLOCK_REALTIME);
 }
 
 extern "C" int clock_gettime(clockid_t clock, timespec* now) {
   if (!virtualClock() || !virtualizable(clock)) return REAL(clock_gettime)(clock, now);
-  *now = toTimespec(virtualTime(clock));
+  *now = toTimespec(virtualTime(clock, /*read=*/true));
   return 0;
 }
 
 extern "C" int gettimeofday(timeval* now, void* zone) {
   if (!virtualClock()) return REAL(gettimeofday)(now, zone);
-  timespec virtual_now = toTimespec(virtualTime(CLOCK_REALTIME));
+  timespec virtual_now = toTimespec(virtualTime(CLOCK_REALTIME, /*read=*/true));
   *now = timeval{virtual_now.tv_sec, virtual_now.tv_nsec / 1000};
   return 0;
 }

@@ -129,6 +129,16 @@ std::chrono::steady_clock::duration sleepMilliseconds(int count) {
   return std::chrono::steady_clock::now() - start;
 }
 
+long workFor(std::chrono::milliseconds budget) {
+  const auto deadline = std::chrono::steady_clock::now() + budget;
+  volatile long sum = 0;
+  long batches = 0;
+  for (; std::chrono::steady_clock::now() < deadline; ++batches) {
+    for (int i = 0; i < 1000; ++i) sum = sum + i;
+  }
+  return batches;
+}
+
 namespace {
 struct Initialised {
   Initialised() {

@@ -104,6 +104,9 @@ bool waitForNothing(std::chrono::milliseconds timeout, std::chrono::steady_clock
 // calls it only inside a controlled run, where a sleep waits in virtual time
 // and takes no real time.
 std::chrono::steady_clock::duration sleepMilliseconds(int count);
+// Works (no call but the clock's) until its clock says `budget` passed, as a
+// query that polls its timeout between batches does; returns the batches.
+long workFor(std::chrono::milliseconds budget);
 // A function-local static whose constructor locks a mutex; and a
 // std::call_once: both initialised once however many threads ask at once.
 int staticValue();
