@@ -143,11 +143,19 @@ std::chrono::steady_clock::time_point realNow() {
 }
 
 bool interpositionAvailable(std::string* why) {
+  // The answer cannot change in a process: known after the first call (an
+  // adapter asks on every capabilities() call), but for a reason asked for.
+  static std::atomic<int> known{-1};  // constant-initialised: no guard
+  const int answer = known.load(std::memory_order_relaxed);
+  if (answer >= 0 && why == nullptr) return answer == 1;
+  bool available = false;
   if (sync::interpose::bound == nullptr) {
     if (why != nullptr) *why = "this program does not link lifeguard::interpose (sync/interpose.h)";
-    return false;
+  } else {
+    available = sync::interpose::bound(why);
   }
-  return sync::interpose::bound(why);
+  known.store(available ? 1 : 0, std::memory_order_relaxed);
+  return available;
 }
 
 bool isControlledThread() { return sync::control::active(); }
