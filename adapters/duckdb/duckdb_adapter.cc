@@ -124,14 +124,16 @@ class DuckDbAdapter : public EngineAdapter {
   // alive, since a second instance of the file in this process loses the
   // first one's writes (seen: a COPY that answered ok was missing after such
   // a reopen); then it waits until the handle it replaces is gone.
+  bool allowSecondInstances() override { return second_instances_ = true; }
+
   Answer openDatabase() override {
     std::lock_guard<std::mutex> opening(open_mu_);
-    if (int users = live_users_.count(); users > 0) {  // refused: the handle stays as it was
+    if (int users = live_users_.count(); users > 0 && !second_instances_) {  // refused: the handle stays as it was
       return {AnswerKind::kBusy,
               fmt::format("{} connections and results keep the instance of the file open", users), std::nullopt};
     }
     databases_.take("db");
-    live_databases_.waitUntilNone();
+    if (!second_instances_) live_databases_.waitUntilNone();
     duckdb_config config = nullptr;
     api_->duckdb_create_config(&config);
     api_->duckdb_set_config(config, "threads", "2");
@@ -322,6 +324,7 @@ class DuckDbAdapter : public EngineAdapter {
   const std::filesystem::path scratch_;
   const Contract contract_;
   std::mutex open_mu_;          // one open (or reopen) at a time
+  bool second_instances_ = false;  // allowSecondInstances(), before the run
   LiveObjects live_databases_;  // duckdb_database handles; declared before the slots
   LiveObjects live_users_;      // connections and results, which keep an instance alive
   Slots<Db> databases_;

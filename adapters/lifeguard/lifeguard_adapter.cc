@@ -187,11 +187,12 @@ class LifeguardAdapter : public EngineAdapter {
   Answer dropDatabase() override {
     return inTurn([&] { return databases_.take("db") ? Answer::ok() : Answer::gone(); });
   }
+  bool allowSecondInstances() override { return second_instances_ = on_disk_; }
 
  private:
   Answer refuseSecondInstance(const Database* replaced) {
     int open = instances_.open(replaced);
-    if (open == 0) return Answer::ok();
+    if (open == 0 || second_instances_) return Answer::ok();
     return {AnswerKind::kBusy,
             fmt::format("{} earlier instance(s) of the directory still open (dropped, or closing)", open),
             std::nullopt};
@@ -440,6 +441,7 @@ class LifeguardAdapter : public EngineAdapter {
   sync::Mutex open_mu_;  // lifeguard-disk: one open or reopen at a time
   sync::Mutex close_mu_;  // _embedder: one database close, reopen or drop at a time (taken after open_mu_)
   Instances instances_;  // lifeguard-disk: the instances of the directory; outlives them
+  bool second_instances_ = false;  // allowSecondInstances(), before the run
   Slots<Database> databases_;
   Slots<Connection> connections_;
   Slots<QueryResult> results_;

@@ -46,13 +46,10 @@ class ProcessAdapter : public EngineAdapter {
   }
   const Contract& contract() const override { return engine_.contract; }
 
-  Answer openDatabase() override {
-    return call({{"op", "open_db"}, {"path", (scratch_ / "db").string()}, {"tables", tables()}});
-  }
+  bool allowSecondInstances() override { return second_instances_ = true; }
+  Answer openDatabase() override { return call(openRequest("open_db")); }
   Answer closeDatabase() override { return call({{"op", "close_db"}}); }
-  Answer reopenDatabase() override {
-    return call({{"op", "reopen"}, {"path", (scratch_ / "db").string()}, {"tables", tables()}});
-  }
+  Answer reopenDatabase() override { return call(openRequest("reopen")); }
   Answer dropDatabase() override { return call({{"op", "drop"}, {"handle", "db"}}); }
   Answer connect(const std::string& conn) override { return call({{"op", "connect"}, {"conn", conn}}); }
   Answer disconnect(const std::string& conn) override { return call({{"op", "disconnect"}, {"conn", conn}}); }
@@ -102,6 +99,11 @@ class ProcessAdapter : public EngineAdapter {
 
  private:
   Answer call(Json request) { return toAnswer(driver_->call(std::move(request))); }
+  Json openRequest(const char* op) const {
+    Json request = {{"op", op}, {"path", (scratch_ / "db").string()}, {"tables", tables()}};
+    if (second_instances_) request["second_instances"] = true;
+    return request;
+  }
 
   static Answer toAnswer(const Json& reply) {
     std::string kind = stringMember(reply, "answer").value_or("");
@@ -116,6 +118,7 @@ class ProcessAdapter : public EngineAdapter {
   const ProcessEngine engine_;
   std::unique_ptr<DriverProcess> driver_;
   const std::filesystem::path scratch_;
+  bool second_instances_ = false;  // allowSecondInstances(), before the run: PROTOCOL.md, open_db
 };
 
 // The crash-stack library built beside this adapter; "" if it is not there

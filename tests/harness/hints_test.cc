@@ -9,6 +9,7 @@
 #include "support/schedule_text.h"
 
 #include "judge/hints.h"
+#include "judge/oracles.h"
 #include "judge/overlaps.h"
 
 namespace lifeguard::harness {
@@ -63,6 +64,47 @@ TEST(HintsTest, TheExercisedTallyCountsSecondInstances) {
   tally.count(s, HistoryBuilder().call(0, 0, Answer::ok()).call(0, 1, Answer::ok()).invoke(0, 2).invoke(1, 1)
                      .ret(1, 1, Answer::ok()).ret(0, 2, Answer::ok()).events());
   EXPECT_NE(tally.summary().find("second instance of a path 1"), std::string::npos) << tally.summary();
+}
+
+// A campaign --outside-contract lets adapters make second instances
+// ("allow second-instances"); a run that made one is then outside the
+// contract, with the engine's rule and its source, whatever failed. Without
+// the line, the same history is no caller's fault (only a hint).
+TEST(HintsTest, ASecondInstanceIsTheCallersFaultOnlyWhereTheScheduleAllowedIt) {
+  // A call on the earlier instance in flight (here under a drain-style
+  // close, where only that makes a second instance).
+  Schedule s = test::parseInline(kReopenUnderQuery);
+  Contract contract = drainingEngineContract();
+  contract.setSecondInstance("the caller's fault", "a test");
+  auto overlapped = HistoryBuilder().call(0, 0, Answer::ok()).call(0, 1, Answer::ok()).invoke(0, 2).invoke(1, 1)
+                        .ret(1, 1, Answer::ok()).ret(0, 2, Answer::ok()).events();
+  EXPECT_EQ(callerFaultIn(s, contract, failed(Verdict::kData, overlapped)), "");
+  s.second_instances = true;
+  EXPECT_EQ(callerFaultIn(s, contract, failed(Verdict::kData, overlapped)),
+            "actor 1 op #1 'reopen' opened the path again while actor 0 op #2 'query c1 - long 1000' still ran on "
+            "the earlier instance: a second instance of a path is the caller's fault (a test)");
+  auto drained = HistoryBuilder().call(0, 0, Answer::ok()).call(0, 1, Answer::ok()).invoke(0, 2).invoke(1, 1)
+                     .ret(0, 2, Answer::ok()).ret(1, 1, Answer::ok()).events();
+  EXPECT_EQ(callerFaultIn(s, contract, failed(Verdict::kData, drained)), "");
+  // Under a deferred close a live connection keeps the earlier instance: a
+  // reopen while one lives made a second instance (DuckDB: a COPY on it lost
+  // after the reopen); a drain-style close ends its connections first.
+  Schedule live = test::parseInline("actor 0\n  open_db\n  connect c1\nactor 1\n  reopen\n  check\n");
+  live.second_instances = true;
+  auto reopened = HistoryBuilder().call(0, 0, Answer::ok()).call(0, 1, Answer::ok()).call(1, 0, Answer::ok())
+                      .call(1, 1, Answer::ok()).events();
+  Contract deferred = deferredCloseContract();
+  deferred.setSecondInstance("the caller's fault", "a test");
+  EXPECT_EQ(callerFaultIn(live, deferred, failed(Verdict::kData, reopened)),
+            "actor 1 op #0 'reopen' opened the path again while actor 0 op #1 'connect c1' was live: a second "
+            "instance of a path is the caller's fault (a test)");
+  EXPECT_EQ(callerFaultIn(live, contract, failed(Verdict::kData, reopened)), "");
+  // The line survives a file's round trip.
+  ParseError error;
+  auto again = parseSchedule(formatSchedule(s), &error);
+  ASSERT_TRUE(again) << error.message;
+  EXPECT_TRUE(again->second_instances);
+  EXPECT_NE(formatSchedule(s).find("\nallow second-instances\n"), std::string::npos);
 }
 
 TEST(HintsTest, ACloseThatReturnsWhileItsConnectionsQueryRunsIsADeferredClose) {

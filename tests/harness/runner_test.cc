@@ -130,5 +130,29 @@ TEST(RunnerTest, TheDiskAdapterNeverOpensASecondInstanceOfItsDirectory) {
   EXPECT_GE(refused, 1) << "the open never met the dropped instance: the test no longer tests the rule";
 }
 
+// Outside the contract (`allow second-instances`, --outside-contract) the
+// same open is not refused: it opens a second instance of the directory
+// while the dropped one still drains its query, and a failure that follows
+// is the caller's fault, never an engine bug.
+TEST(RunnerTest, OutsideTheContractTheDiskAdapterLetsASecondInstanceHappen) {
+  Schedule s = parse("engine lifeguard-disk\npolicy complete\nallow second-instances\n"
+                     "actor 0\n  open_db\n  connect c1\n  query c1 - insert t1 5\n  query c1 - long 20000000\n  check\n"
+                     "actor 1\n  await 0.3 running\n  drop db\n"
+                     "actor 2\n  await 1.1 invoked\n  open_db\n  connect c2\n  query c2 - insert t2 7\n  close_db\n"
+                     "  open_db\n  check\n");
+  int second = 0;
+  for (int run = 0; run < 5; ++run) {
+    RunResult result = runIsolated(s, {});
+    HistoryIndex index(s, result.history);
+    const Event* open = index.returnEvent(2, 1);
+    ASSERT_NE(open, nullptr) << "run " << run << ": " << result.message;
+    EXPECT_NE(open->answer.kind, AnswerKind::kBusy) << "run " << run;
+    const bool made = !secondInstances(s, index).empty();
+    second += made ? 1 : 0;
+    if (result.verdict != Verdict::kPass && made) EXPECT_NE(result.outside_contract, "") << result.message;
+  }
+  EXPECT_GE(second, 1) << "the open never met the dropped instance: the test no longer tests the rule";
+}
+
 }  // namespace
 }  // namespace lifeguard::harness

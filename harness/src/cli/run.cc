@@ -92,8 +92,9 @@ void runOptions(Options& o) {
   o.flag("check-determinism", "run each schedule twice under a controlled scheduler and compare the traces");
   o.count("confirm", "replay each failure N times before reporting it, and say how often it reproduced (default 3 "
                      "free-running, 1 under a controlled scheduler)");
-  o.flag("outside-contract", "also draw overlaps the engine's contract makes the caller's fault; failures in them "
-                             "are reported apart, and do not fail the campaign");
+  o.flag("outside-contract", "also draw overlaps the engine's contract makes the caller's fault, and let a second "
+                             "instance of the database's path happen (adapters avoid it within the contract); "
+                             "failures in them are reported apart, and do not fail the campaign");
   o.text("report", "write an HTML index of the campaign to DIR, failures grouped, each with its timeline");
   o.choice("strategy", "portfolio (the default without --scheduler): the campaign's time shared evenly among the "
                        "strategies the engine supports (os; pct and pct-all where it is controllable; sweep; swarm), "
@@ -223,6 +224,7 @@ void generateOptions(Options& o) {
   o.text("engine", "the engine it is for (default lifeguard)");
   o.text("policy", "its teardown policy (default: the engine's first)");
   o.choice("strategy", "plain, or swarm (a random subset of the operation kinds)", {"plain", "swarm"});
+  o.flag("outside-contract", "as lifeguard run --outside-contract");
   o.sizes();
   o.count("coverage", "instead, count how many of N schedules (plain, and swarm; each for the FILE's own engine) "
           "contain each FILE's shape", 1);
@@ -234,6 +236,7 @@ int generate(const Args& args) {
   GeneratorOptions options = generatorFrom(args, &error);
   const std::string strategy = args.get("strategy", "plain");
   options.swarm = strategy == "swarm";
+  options.outside_contract = args.has("outside-contract");
   if (strategy != "plain" && strategy != "swarm") error = "generate takes --strategy plain or swarm";
   std::uint64_t seed = args.number("seed", 1, &error);
   if (!error.empty()) return std::fprintf(stderr, "lifeguard generate: %s\n", error.c_str()), 2;

@@ -40,6 +40,7 @@ class Builder {
   Builder(ChoiceSource& source, const GeneratorOptions& options) : source_(source), options_(options) {
     schedule_.engine = options.engine;
     schedule_.policy = options.policy;
+    schedule_.second_instances = options.outside_contract;
     schedule_.actors.resize(static_cast<std::size_t>(options.actors));
     std::fill(std::begin(on_), std::end(on_), true);
     if (options.swarm) drawSwarm();

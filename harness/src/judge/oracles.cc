@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "judge/hints.h"
 #include "judge/model.h"
 
 namespace lifeguard::harness {
@@ -173,9 +174,55 @@ void judge(const Schedule& schedule, const Contract& contract, const EngineState
   checkInvariants(final_state, result);
 }
 
+// Under a deferred close a live connection keeps its database's instance
+// alive: an open that returned ok while a connection made before it was
+// neither disconnected nor dropped made a second instance of the path.
+// "" or what happened.
+std::string openUnderLiveConnection(const Schedule& s, const HistoryIndex& index) {
+  auto ok = [&](int a, int i) {
+    const Event* e = index.returnEvent(a, i);
+    return e != nullptr && e->answer.kind == AnswerKind::kOk;
+  };
+  for (int a = 0; a < static_cast<int>(s.actors.size()); ++a) {
+    for (int i = 0; i < static_cast<int>(s.actors[a].size()); ++i) {
+      const OpKind kind = s.actors[a][i].kind;
+      if ((kind != OpKind::kOpenDb && kind != OpKind::kReopen) || !ok(a, i)) continue;
+      for (int b = 0; b < static_cast<int>(s.actors.size()); ++b) {
+        for (int j = 0; j < static_cast<int>(s.actors[b].size()); ++j) {
+          const Op& connect = s.actors[b][j];
+          if (connect.kind != OpKind::kConnect || !ok(b, j) || index.returned(b, j) >= index.invoked(a, i)) continue;
+          bool ended = false;
+          for (int c = 0; c < static_cast<int>(s.actors.size()) && !ended; ++c) {
+            for (int k = 0; k < static_cast<int>(s.actors[c].size()) && !ended; ++k) {
+              const Op& end = s.actors[c][k];
+              ended = (end.kind == OpKind::kDisconnect || end.kind == OpKind::kDrop) && end.handle == connect.handle &&
+                      index.invoked(c, k) != 0 && index.invoked(c, k) < index.returned(a, i);
+            }
+          }
+          if (!ended) return describe(s, a, i) + " opened the path again while " + describe(s, b, j) + " was live";
+        }
+      }
+    }
+  }
+  return "";
+}
+
 std::string callerFaultIn(const Schedule& s, const Contract& contract, const RunResult& result) {
-  if (contract.callerFaults().empty()) return "";
   HistoryIndex index(s, result.history);
+  // A run that allowed second instances (--outside-contract) and made one:
+  // whatever failed, it failed after the caller broke the engine's rule.
+  if (s.second_instances && !contract.secondInstance().empty()) {
+    const std::string rule = ": a second instance of a path is the caller's fault (" +
+                             contract.secondInstanceSource() + ")";
+    for (const SecondInstance& second : secondInstances(s, index)) {
+      return describe(s, second.opener_actor, second.opener_index) + " opened the path again while " +
+             describe(s, second.user_actor, second.user_index) + " still ran on the earlier instance" + rule;
+    }
+    if (contract.style() == CloseStyle::kDeferred) {
+      if (std::string open = openUnderLiveConnection(s, index); !open.empty()) return open + rule;
+    }
+  }
+  if (contract.callerFaults().empty()) return "";
   // The operations the failure is about: those still in flight when the run
   // ended (a crash, a sanitizer report or a hang happened under them), and
   // the one a contract failure names.

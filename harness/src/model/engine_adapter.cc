@@ -19,13 +19,13 @@ std::string joined(const std::vector<std::string>& names) {
 
 }  // namespace
 
-inline namespace plugin_v3 {
+inline namespace plugin_v4 {
 bool registerEngine(EngineEntry entry) {
   std::string name = entry.name;
   registry().emplace(std::move(name), std::move(entry));
   return true;
 }
-}  // namespace plugin_v3
+}  // namespace plugin_v4
 
 void unregisterEngine(const std::string& name) { registry().erase(name); }
 

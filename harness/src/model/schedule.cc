@@ -296,6 +296,7 @@ std::string formatSchedule(const Schedule& s) {
       << "actors " << s.actors.size() << "\n"
       << "seed " << s.seed << "\n"
       << "scheduler " << formatSchedulerSpec(s.scheduler) << "\n";
+  if (s.second_instances) out << "allow second-instances\n";
   for (const auto& expectation : s.expectations) out << "expect " << expectation << "\n";
   for (std::size_t a = 0; a < s.actors.size(); ++a) {
     out << "\nactor " << a << "\n";
@@ -364,6 +365,7 @@ std::optional<Schedule> parseSchedule(const std::string& text, ParseError* error
       else if (w[0] == "seed" && parseInt(w[1], &value)) s.seed = static_cast<std::uint64_t>(value);
       else if (w[0] == "actors" && parseInt(w[1], &value)) declared_actors = static_cast<int>(value);
       else if (w[0] == "expect" && w.size() == 3) s.expectations.push_back(w[1] + " " + w[2]);
+      else if (w[0] == "allow" && w.size() == 2 && w[1] == "second-instances") s.second_instances = true;
       else return fail("unknown or malformed header line '" + line.substr(first) + "'");
     } else {
       Op op;

@@ -279,6 +279,8 @@ RunResult runInProcess(const Schedule& schedule, const RunOptions& options,
             ": its threads and locks are out of a controlled scheduler's reach (" + why + "); use --scheduler os";
     adapter.reset();
   }
+  // --outside-contract: the adapter lets a second instance of its path happen.
+  if (adapter != nullptr && schedule.second_instances) adapter->allowSecondInstances();
   if (adapter == nullptr) {
     result.verdict = Verdict::kHarness;
     result.message = error;

@@ -95,6 +95,13 @@ class EngineAdapter {
   // The tables every run uses; created by openDatabase() when missing.
   static std::vector<std::string> tables() { return {"t1", "t2"}; }
 
+  // A campaign --outside-contract (Schedule::second_instances): from now on
+  // openDatabase() and reopenDatabase() stop avoiding a second live instance
+  // of the database's path (they neither wait for the earlier one nor answer
+  // Busy), which the contract makes the caller's fault. Called before the
+  // run. Returns false, changing nothing, if the adapter cannot.
+  virtual bool allowSecondInstances() { return false; }
+
   virtual Answer openDatabase() = 0;
   virtual Answer closeDatabase() = 0;
   virtual Answer reopenDatabase() = 0;
@@ -187,7 +194,7 @@ struct EngineEntry {
 // The name carries the plug-in interface version (plugin.h: kPluginVersion),
 // so a plug-in built for another version fails to load before any of its
 // code runs, instead of registering an entry of another layout.
-inline namespace plugin_v3 {
+inline namespace plugin_v4 {
 bool registerEngine(EngineEntry entry);
 }
 // Removes an engine (a plug-in that failed to load); appends `note` to an

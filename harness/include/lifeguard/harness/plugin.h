@@ -22,7 +22,7 @@ namespace lifeguard::harness {
 
 // Bumped whenever EngineAdapter, EngineEntry, Contract or Answer change,
 // together with the inline namespace plugin_vN around registerEngine.
-inline constexpr int kPluginVersion = 3;
+inline constexpr int kPluginVersion = 4;
 
 // Loads the plug-in at `path`: "" on success, else why not (the library
 // cannot be loaded, is not a lifeguard plug-in, was built for another

@@ -100,6 +100,11 @@ struct Schedule {
   std::string policy = "complete";
   std::uint64_t seed = 0;
   SchedulerSpec scheduler;  // how the actors' threads interleave
+  // "allow second-instances" (a campaign --outside-contract): the adapter's
+  // open and reopen stop avoiding a second live instance of the database's
+  // path (EngineAdapter::allowSecondInstances), which every contract of an
+  // engine with a path makes the caller's fault.
+  bool second_instances = false;
   DecisionTrace trace;      // a recorded controlled run: replayed exactly
   std::vector<std::string> comments;  // leading '#' lines, without '#'
   std::vector<std::string> expectations;  // "expect POLICY VERDICT[|VERDICT]" lines
