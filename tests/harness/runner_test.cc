@@ -112,12 +112,17 @@ TEST(RunnerTest, DurableEngineIsCheckedAfterReopen) {
 // Busy instead of opening a second one, which would write the same WAL. Without
 // the rule the open returned ok before the drop did (a second instance) in
 // every run tried; over every run here, none may be a second instance.
+// Actor 2 opens the directory while the instance actor 1 dropped still
+// drains actor 0's long query.
+const char* kOpenWhileADroppedInstanceDrains =
+    "engine lifeguard-disk\npolicy complete\n"
+    "actor 0\n  open_db\n  connect c1\n  query c1 - insert t1 5\n  query c1 - long 20000000\n  check\n"
+    "actor 1\n  await 0.3 running\n  drop db\n"
+    "actor 2\n  await 1.1 invoked\n  open_db\n  connect c2\n  query c2 - insert t2 7\n  close_db\n"
+    "  open_db\n  check\n";
+
 TEST(RunnerTest, TheDiskAdapterNeverOpensASecondInstanceOfItsDirectory) {
-  Schedule s = parse("engine lifeguard-disk\npolicy complete\n"
-                     "actor 0\n  open_db\n  connect c1\n  query c1 - insert t1 5\n  query c1 - long 20000000\n  check\n"
-                     "actor 1\n  await 0.3 running\n  drop db\n"
-                     "actor 2\n  await 1.1 invoked\n  open_db\n  connect c2\n  query c2 - insert t2 7\n  close_db\n"
-                     "  open_db\n  check\n");
+  Schedule s = parse(kOpenWhileADroppedInstanceDrains);
   int refused = 0;
   for (int run = 0; run < 5; ++run) {
     RunResult result = runIsolated(s, {});
@@ -135,11 +140,8 @@ TEST(RunnerTest, TheDiskAdapterNeverOpensASecondInstanceOfItsDirectory) {
 // while the dropped one still drains its query, and a failure that follows
 // is the caller's fault, never an engine bug.
 TEST(RunnerTest, OutsideTheContractTheDiskAdapterLetsASecondInstanceHappen) {
-  Schedule s = parse("engine lifeguard-disk\npolicy complete\nallow second-instances\n"
-                     "actor 0\n  open_db\n  connect c1\n  query c1 - insert t1 5\n  query c1 - long 20000000\n  check\n"
-                     "actor 1\n  await 0.3 running\n  drop db\n"
-                     "actor 2\n  await 1.1 invoked\n  open_db\n  connect c2\n  query c2 - insert t2 7\n  close_db\n"
-                     "  open_db\n  check\n");
+  Schedule s = parse(kOpenWhileADroppedInstanceDrains);
+  s.second_instances = true;
   int second = 0;
   for (int run = 0; run < 5; ++run) {
     RunResult result = runIsolated(s, {});
