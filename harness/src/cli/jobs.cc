@@ -56,9 +56,10 @@ void killJobsAndDie(int signal) {
 }
 
 // A job's life: read "SEED PCT_STEPS STRATEGY" lines, send an outcome line for each.
-[[noreturn]] void jobMain(const Campaign& c, int from_campaign, int to_campaign) {
+[[noreturn]] void jobMain(const Campaign& c, int from_campaign, int to_campaign, const sigset_t& unblocked) {
   ::setpgid(0, 0);
   ::signal(SIGINT, SIG_DFL), ::signal(SIGTERM, SIG_DFL);
+  ::sigprocmask(SIG_SETMASK, &unblocked, nullptr);
   std::FILE* in = ::fdopen(from_campaign, "r");
   std::FILE* out = ::fdopen(to_campaign, "w");
   unsigned long long seed = 0, steps = 0;
@@ -76,6 +77,13 @@ void killJobsAndDie(int signal) {
 // so that a job sees the end of its seeds when the campaign closes them.
 std::vector<Job> startJobs(const Campaign& c) {
   std::fflush(stdout), std::fflush(stderr);
+  // An interrupt while the jobs start waits until each started job is known
+  // to the handler, which kills them all: without that, one that came
+  // between a fork and the handler left the jobs running.
+  sigset_t interrupts, before;
+  ::sigemptyset(&interrupts), ::sigaddset(&interrupts, SIGINT), ::sigaddset(&interrupts, SIGTERM);
+  ::sigprocmask(SIG_BLOCK, &interrupts, &before);
+  ::signal(SIGINT, killJobsAndDie), ::signal(SIGTERM, killJobsAndDie);
   std::vector<Job> jobs(c.jobs);
   for (std::size_t j = 0; j < jobs.size(); ++j) {
     int down[2], up[2];
@@ -87,7 +95,7 @@ std::vector<Job> startJobs(const Campaign& c) {
     if (pid == 0) {
       for (std::size_t k = 0; k < j; ++k) ::close(jobs[k].to), ::close(jobs[k].from);
       ::close(down[1]), ::close(up[0]);
-      jobMain(c, down[0], up[1]);
+      jobMain(c, down[0], up[1], before);
     }
     ::close(down[0]), ::close(up[1]);
     ::setpgid(pid, pid);  // as the job does: whichever comes first
@@ -95,7 +103,7 @@ std::vector<Job> startJobs(const Campaign& c) {
     g_job_groups[j] = pid;
     g_jobs_started = static_cast<sig_atomic_t>(j + 1);
   }
-  ::signal(SIGINT, killJobsAndDie), ::signal(SIGTERM, killJobsAndDie);
+  ::sigprocmask(SIG_SETMASK, &before, nullptr);
   return jobs;
 }
 
