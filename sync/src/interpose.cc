@@ -496,7 +496,7 @@ bool virtualizable(clockid_t clock) {
 
 // libc's clock_gettime, never a sanitizer's interceptor: libstdc++'s own
 // now(), which the two below replace, calls libc's (the vDSO) directly, and
-// an interceptor's checks on every read cost DuckDB's query loop 5 %.
+// the layer should cost an engine's clock reads nothing more.
 int libcClockGettime(clockid_t clock, timespec* now) {
   static std::atomic<int (*)(clockid_t, timespec*)> cached{nullptr};
   auto f = cached.load(std::memory_order_acquire);

@@ -23,8 +23,8 @@ std::atomic<const void*> g_first_code{nullptr};
 constinit thread_local std::uint64_t tl_noted = 0;  // the generation this thread was counted in
 
 // The caller's first frame outside this program: the engine's code, where
-// `code` is an inline function the program also defines and exports
-// (std::mutex::lock), which the engine's call bound to. Else `code`.
+// `code` is in the program (an inline function the engine's call bound to,
+// in a program that exports it). Else `code`.
 const void* engineFrame(const void* code) {
   Dl_info program{}, frame{};
   void* frames[12];

@@ -224,8 +224,18 @@ Outcome judgeSchedule(const Campaign& campaign, std::uint64_t seed, std::uint64_
 }
 
 std::string formatOutcome(const Outcome& o) {
-  json out = {{"seed", o.seed}, {"strategy", o.strategy}, {"seconds", o.seconds}, {"runs", o.runs}, {"verdict", std::string(toString(o.verdict))},
-              {"outside", o.outside}, {"steps", o.steps}, {"lifecycle", o.lifecycle}, {"outside_waits", o.outside_waits}, {"slices", o.slices}, {"outside_threads", o.outside_threads}, {"pct_steps", o.pct_steps},
+  json out = {{"seed", o.seed},
+              {"strategy", o.strategy},
+              {"seconds", o.seconds},
+              {"runs", o.runs},
+              {"verdict", std::string(toString(o.verdict))},
+              {"outside", o.outside},
+              {"steps", o.steps},
+              {"lifecycle", o.lifecycle},
+              {"outside_waits", o.outside_waits},
+              {"slices", o.slices},
+              {"outside_threads", o.outside_threads},
+              {"pct_steps", o.pct_steps},
               {"overlaps", o.overlaps}};
   if (o.verdict != Verdict::kPass) {
     out["confirm_runs"] = o.confirm_runs, out["reproduced"] = o.reproduced, out["lines"] = o.lines;

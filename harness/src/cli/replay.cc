@@ -206,6 +206,9 @@ void replayOptions(Options& o) {
 int replay(const Args& args) {
   std::string error;
   std::uint64_t runs = args.number("runs", 1, &error);
+  if (!args.has("record") && (args.has("seed") || args.has("scheduler"))) {
+    error = "--seed and --scheduler go with --record";
+  }
   RunOptions options;
   options.op_deadline = std::chrono::milliseconds(args.number("deadline-ms", 10'000, &error));
   if (!error.empty()) return std::fprintf(stderr, "lifeguard replay: %s\n", error.c_str()), 2;

@@ -1,5 +1,6 @@
 #include "judge/oracles.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <map>
@@ -174,33 +175,41 @@ void judge(const Schedule& schedule, const Contract& contract, const EngineState
   checkInvariants(final_state, result);
 }
 
+// Every operation of a schedule, as (actor, index).
+std::vector<std::pair<int, int>> allOps(const Schedule& s) {
+  std::vector<std::pair<int, int>> ops;
+  for (int a = 0; a < static_cast<int>(s.actors.size()); ++a) {
+    for (int i = 0; i < static_cast<int>(s.actors[a].size()); ++i) ops.emplace_back(a, i);
+  }
+  return ops;
+}
+
 // Under a deferred close a live connection keeps its database's instance
 // alive: an open that returned ok while a connection made before it was
 // neither disconnected nor dropped made a second instance of the path.
 // "" or what happened.
 std::string openUnderLiveConnection(const Schedule& s, const HistoryIndex& index) {
+  const auto ops = allOps(s);
   auto ok = [&](int a, int i) {
     const Event* e = index.returnEvent(a, i);
     return e != nullptr && e->answer.kind == AnswerKind::kOk;
   };
-  for (int a = 0; a < static_cast<int>(s.actors.size()); ++a) {
-    for (int i = 0; i < static_cast<int>(s.actors[a].size()); ++i) {
-      const OpKind kind = s.actors[a][i].kind;
-      if ((kind != OpKind::kOpenDb && kind != OpKind::kReopen) || !ok(a, i)) continue;
-      for (int b = 0; b < static_cast<int>(s.actors.size()); ++b) {
-        for (int j = 0; j < static_cast<int>(s.actors[b].size()); ++j) {
-          const Op& connect = s.actors[b][j];
-          if (connect.kind != OpKind::kConnect || !ok(b, j) || index.returned(b, j) >= index.invoked(a, i)) continue;
-          bool ended = false;
-          for (int c = 0; c < static_cast<int>(s.actors.size()) && !ended; ++c) {
-            for (int k = 0; k < static_cast<int>(s.actors[c].size()) && !ended; ++k) {
-              const Op& end = s.actors[c][k];
-              ended = (end.kind == OpKind::kDisconnect || end.kind == OpKind::kDrop) && end.handle == connect.handle &&
-                      index.invoked(c, k) != 0 && index.invoked(c, k) < index.returned(a, i);
-            }
-          }
-          if (!ended) return describe(s, a, i) + " opened the path again while " + describe(s, b, j) + " was live";
-        }
+  auto endedBefore = [&](const std::string& conn, std::uint64_t at) {
+    return std::any_of(ops.begin(), ops.end(), [&](const std::pair<int, int>& e) {
+      const Op& end = s.actors[e.first][e.second];
+      const std::uint64_t invoked = index.invoked(e.first, e.second);
+      return (end.kind == OpKind::kDisconnect || end.kind == OpKind::kDrop) && end.handle == conn && invoked != 0 &&
+             invoked < at;
+    });
+  };
+  for (const auto& [a, i] : ops) {
+    const OpKind kind = s.actors[a][i].kind;
+    if ((kind != OpKind::kOpenDb && kind != OpKind::kReopen) || !ok(a, i)) continue;
+    for (const auto& [b, j] : ops) {
+      const Op& connect = s.actors[b][j];
+      if (connect.kind != OpKind::kConnect || !ok(b, j) || index.returned(b, j) >= index.invoked(a, i)) continue;
+      if (!endedBefore(connect.handle, index.returned(a, i))) {
+        return describe(s, a, i) + " opened the path again while " + describe(s, b, j) + " was live";
       }
     }
   }

@@ -24,9 +24,10 @@ constexpr std::string_view kPhasePrefix = "PHASE ";
 constexpr std::string_view kSlicePrefix = "SLICE ";  // after TRACE: ControlledTrace::first_slice
 constexpr std::string_view kOutsidePrefix = "OUTSIDE ";  // after TRACE: ControlledTrace::first_outside
 
-// The child's trace on the events pipe, one line: per step
-// "DECISION.RUNNABLE(hex).CURRENT", after "k=LIFECYCLE_STEPS o=OUTSIDE_WAITS u=SLICES t=OUTSIDE_THREADS", then "|" and
-// the checks. (The .sched file keeps only decisions and checks: scheduler.h.)
+// The child's trace on the events pipe, one line: "k=LIFECYCLE_STEPS
+// o=OUTSIDE_WAITS u=SLICES t=OUTSIDE_THREADS", then per step
+// "DECISION.RUNNABLE(hex).CURRENT", then "|" and the checks. (The .sched file
+// keeps only decisions and checks: scheduler.h.)
 std::string formatPipeTrace(const testing::ControlledTrace& trace) {
   std::string line = std::string(kTracePrefix) + "k=" + std::to_string(trace.lifecycle_steps) +
                      " o=" + std::to_string(trace.outside_waits) + " u=" + std::to_string(trace.uncontrolled_slices) +

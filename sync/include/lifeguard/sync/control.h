@@ -78,9 +78,9 @@ bool wait(const void* cv, const void* mu, std::chrono::steady_clock::time_point 
 void notify(const void* cv, bool all);
 // Virtual time: starts at the run's start and jumps to the next deadline when
 // no thread can run. `read`: an engine reads its clock (interpose.cc), which
-// advances virtual time by 10 us (a step's time), so that a thread that computes between two
-// scheduling points while it polls the clock (a query checking its timeout)
-// sees time pass, as it would outside control.
+// advances virtual time by 10 us (a step's time), so that a thread that
+// computes between two scheduling points while it polls the clock (a query
+// checking its timeout) sees time pass, as it would outside control.
 std::chrono::steady_clock::time_point now(bool read = false);
 // The same virtual time as a system_clock reading (the run's real start plus
 // the virtual time elapsed).
