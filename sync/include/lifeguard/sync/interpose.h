@@ -12,9 +12,10 @@
 //   clock_gettime, gettimeofday, syscall (SYS_futex), and std::chrono's
 //   steady_clock::now and system_clock::now. (pthread_detach needs nothing:
 //   a detached controlled thread ends as any other.)
-// A program that links lifeguard::interpose with its symbols exported (CMake
-// ENABLE_EXPORTS) comes first in symbol lookup, so every library it loads,
-// libstdc++ included, binds to these instead of libc's.
+// A program that links lifeguard::interpose exports these (src/exports.list,
+// a --dynamic-list the target brings along, with lifeguard's own symbols for
+// plug-ins and nothing else) and comes first in symbol lookup, so every
+// library it loads, libstdc++ included, binds to these instead of libc's.
 //
 // Outside a controlled thread of an interposing run each function forwards
 // to the real one behind one thread-local test. The real one is the
