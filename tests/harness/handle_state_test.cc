@@ -294,6 +294,23 @@ TEST(HandleStateTest, TheSqliteFalseAlarmNowPasses) {
   judgeArtifactAgain("sqlite-contract-seed51.sched", 0, 9);
 }
 
+// H10: an interrupt sent and returned while a long query was planned (after
+// it started, before it ran) may not be lost. One that answered Gone (its
+// connection was already dropped) reached nothing: a `./run fuzz` false
+// alarm, seed 3828991368, before this rule.
+TEST(HandleStateTest, OnlyAnInterruptThatReachedItsConnectionIsOneWhilePlanned) {
+  auto planned = [](Answer interrupt) {
+    Schedule s = test::parseInline("actor 0\n  open_db\n  connect c1\n  query c1 - long 10\nactor 1\n  interrupt c1\n");
+    HistoryBuilder b;
+    b.call(0, 0, Answer::ok()).call(0, 1, Answer::ok()).invoke(0, 2).started(0, 2);
+    b.invoke(1, 0).ret(1, 0, std::move(interrupt)).running(0, 2).ret(0, 2, Answer::ok());
+    auto history = b.events();
+    return HistoryIndex(s, history).contextOf(0, 2).interrupted_while_planning;
+  };
+  EXPECT_TRUE(planned(Answer::ok()));
+  EXPECT_FALSE(planned(Answer::gone()));
+}
+
 // A query shares its connection while another query on it is in flight
 // (OpContext::connection_shared: DuckDB's one active query per connection);
 // not after the other returned, nor beside a query on another connection.

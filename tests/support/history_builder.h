@@ -25,6 +25,7 @@ class HistoryBuilder {
   }
   // The query of (actor, index) began executing (Capabilities::running_event).
   HistoryBuilder& running(int actor, int index) { return add(actor, index, EventType::kRunning, {}); }
+  HistoryBuilder& started(int actor, int index) { return add(actor, index, EventType::kStarted, {}); }
   // The events after this come `ms` later (Event::at_ms; free-running).
   HistoryBuilder& after(double ms) {
     now_ms_ += ms;

@@ -294,9 +294,12 @@ OpContext HistoryIndex::contextOf(int actor, int index) const {
       if (e.handle != op.handle) continue;
       if (e.kind == OpKind::kInterrupt && overlaps(t.invoke, t.ret, x.invoke, x.ret)) context.interrupted = true;
       // An interrupt that came and went while a long query was being planned
-      // (after it started, before it began executing): H10.
+      // (after it started, before it began executing): H10. Only one that
+      // reached the connection: an interrupt of a handle already dropped or
+      // closed answers Gone and interrupts nothing.
       if (e.kind == OpKind::kInterrupt && op.kind == OpKind::kQuery && op.query.kind == QueryKind::kLong &&
-          op.query.count > 0 && x.started != 0 && x.running != 0 && t.invoke > x.started && t.ret < x.running) {
+          op.query.count > 0 && x.started != 0 && x.running != 0 && t.invoke > x.started && t.ret < x.running &&
+          answeredOk(a, i)) {
         context.interrupted_while_planning = true;
       }
       if (e.kind == OpKind::kInterrupt && (op.kind == OpKind::kQuery || op.kind == OpKind::kExecute) &&

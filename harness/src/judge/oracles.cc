@@ -190,10 +190,7 @@ std::vector<std::pair<int, int>> allOps(const Schedule& s) {
 // "" or what happened.
 std::string openUnderLiveConnection(const Schedule& s, const HistoryIndex& index) {
   const auto ops = allOps(s);
-  auto ok = [&](int a, int i) {
-    const Event* e = index.returnEvent(a, i);
-    return e != nullptr && e->answer.kind == AnswerKind::kOk;
-  };
+  auto ok = [&](int a, int i) { return index.answeredOk(a, i); };
   auto endedBefore = [&](const std::string& conn, std::uint64_t at) {
     return std::any_of(ops.begin(), ops.end(), [&](const std::pair<int, int>& e) {
       const Op& end = s.actors[e.first][e.second];

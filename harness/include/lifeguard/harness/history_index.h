@@ -28,6 +28,11 @@ class HistoryIndex {
   std::uint64_t invoked(int actor, int index) const;   // 0 if never invoked
   std::uint64_t returned(int actor, int index) const;  // kNever if it did not return
   const Event* returnEvent(int actor, int index) const;
+  // Whether it returned, answering Ok.
+  bool answeredOk(int actor, int index) const {
+    const Event* e = returnEvent(actor, index);
+    return e != nullptr && e->answer.kind == AnswerKind::kOk;
+  }
   // The seq of its first "running" event: its query began executing (0: none seen).
   std::uint64_t running(int actor, int index) const { return times(actor, index).running; }
   // Whether both operations were invoked and their [invoke, return] overlap.
