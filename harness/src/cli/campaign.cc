@@ -26,7 +26,27 @@ std::int64_t firstDifference(const testing::ControlledTrace& a, const testing::C
   return a.steps() == b.steps() ? -1 : static_cast<std::int64_t>(n);
 }
 
-// --check-determinism: the same schedule and seed must give the same run.
+// Where a controlled run lost control, in words ("" if it never did): the
+// causes a divergence has that the engine's own code does not.
+std::string controlLost(const testing::ControlledTrace& trace) {
+  std::string why;
+  auto add = [&](const std::string& what) { why += (why.empty() ? "" : ", ") + what; };
+  if (trace.uncontrolled_slices > 0) {
+    add(std::to_string(trace.uncontrolled_slices) + " uncontrolled slices (the first at " + trace.first_slice + ")");
+  }
+  if (trace.outside_waits > 0) {
+    add(std::to_string(trace.outside_waits) + " waits on a primitive held outside control (a thread's exit, or a "
+                                              "thread outside the run)");
+  }
+  if (trace.outside_threads > 0) {
+    add(std::to_string(trace.outside_threads) + " engine threads outside the run (the first called from " +
+        trace.first_outside + ")");
+  }
+  return why;
+}
+
+// --check-determinism: the same schedule and seed must give the same run;
+// if not, the message says why, as far as the traces tell.
 void checkDeterminism(const Schedule& schedule, const RunOptions& options, RunResult* first) {
   RunResult second = runIsolated(schedule, options);
   std::int64_t step = firstDifference(first->trace, second.trace);
@@ -38,6 +58,15 @@ void checkDeterminism(const Schedule& schedule, const RunOptions& options, RunRe
                                     std::to_string(second.trace.steps()) + " steps)"
                               : "ended with verdicts " + std::string(toString(first->verdict)) + " and " +
                                     std::string(toString(second.verdict)));
+  const std::string lost_first = controlLost(first->trace), lost_second = controlLost(second.trace);
+  if (lost_first.empty() && lost_second.empty()) {
+    first->message += "; neither lost control as far as the traces tell (LIFEGUARD_LOG_STEPS=DIR writes each "
+                      "run's steps, to diff)";
+  } else {
+    first->message += "; why: " + (lost_first.empty() ? "" : "the first run had " + lost_first) +
+                      (lost_first.empty() || lost_second.empty() ? "" : "; ") +
+                      (lost_second.empty() ? "" : "the second run had " + lost_second);
+  }
 }
 
 // --strategy sweep: one close of the schedule fired at c.sweep_points
