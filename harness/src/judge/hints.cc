@@ -35,10 +35,7 @@ class Reader {
   const std::vector<Call>& calls() const { return calls_; }
   std::uint64_t invoked(const Call& c) const { return index_.invoked(c.actor, c.index); }
   std::uint64_t returned(const Call& c) const { return index_.returned(c.actor, c.index); }
-  bool answeredOk(const Call& c) const {
-    const Event* event = index_.returnEvent(c.actor, c.index);
-    return event != nullptr && event->answer.isOk();
-  }
+  bool answeredOk(const Call& c) const { return index_.answeredOk(c.actor, c.index); }
   // Whether `user` was invoked before `closer` returned and ran past it.
   bool outlived(const Call& user, const Call& closer) const {
     return user.actor != closer.actor && invoked(user) < returned(closer) && returned(user) > returned(closer);
@@ -151,6 +148,27 @@ std::vector<SecondInstance> secondInstances(const Schedule& s, const HistoryInde
         continue;
       }
       found.push_back({opener.actor, opener.index, user.actor, user.index});
+      break;
+    }
+  }
+  return found;
+}
+
+std::vector<SecondInstance> secondInstancesOfLiveConnections(const Schedule& s, const HistoryIndex& index) {
+  Reader r(s, index);
+  std::vector<SecondInstance> found;
+  for (const Call& opener : r.calls()) {
+    if (!opensDatabase(opener.op->kind) || !r.answeredOk(opener)) continue;
+    for (const Call& connect : r.calls()) {
+      if (connect.op->kind != OpKind::kConnect || !r.answeredOk(connect) || r.returned(connect) >= r.invoked(opener)) {
+        continue;
+      }
+      const bool ended = std::any_of(r.calls().begin(), r.calls().end(), [&](const Call& end) {
+        return (end.op->kind == OpKind::kDisconnect || end.op->kind == OpKind::kDrop) &&
+               end.op->handle == connect.op->handle && r.invoked(end) < r.returned(opener);
+      });
+      if (ended) continue;
+      found.push_back({opener.actor, opener.index, connect.actor, connect.index});
       break;
     }
   }

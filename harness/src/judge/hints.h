@@ -35,6 +35,10 @@ struct SecondInstance {
 };
 // Every such pair in a run, the first user per opener.
 std::vector<SecondInstance> secondInstances(const Schedule& schedule, const HistoryIndex& index);
+// Under a deferred close a live connection keeps its database's instance
+// alive: each open that returned ok while a connection made before it was
+// neither disconnected nor dropped, with that connect (the first per opener).
+std::vector<SecondInstance> secondInstancesOfLiveConnections(const Schedule& schedule, const HistoryIndex& index);
 
 // The hints for a failed run (none for a pass).
 std::vector<std::string> causeHints(const Schedule& schedule, const RunResult& result);

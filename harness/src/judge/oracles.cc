@@ -1,6 +1,5 @@
 #include "judge/oracles.h"
 
-#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <map>
@@ -175,44 +174,6 @@ void judge(const Schedule& schedule, const Contract& contract, const EngineState
   checkInvariants(final_state, result);
 }
 
-// Every operation of a schedule, as (actor, index).
-std::vector<std::pair<int, int>> allOps(const Schedule& s) {
-  std::vector<std::pair<int, int>> ops;
-  for (int a = 0; a < static_cast<int>(s.actors.size()); ++a) {
-    for (int i = 0; i < static_cast<int>(s.actors[a].size()); ++i) ops.emplace_back(a, i);
-  }
-  return ops;
-}
-
-// Under a deferred close a live connection keeps its database's instance
-// alive: an open that returned ok while a connection made before it was
-// neither disconnected nor dropped made a second instance of the path.
-// "" or what happened.
-std::string openUnderLiveConnection(const Schedule& s, const HistoryIndex& index) {
-  const auto ops = allOps(s);
-  auto ok = [&](int a, int i) { return index.answeredOk(a, i); };
-  auto endedBefore = [&](const std::string& conn, std::uint64_t at) {
-    return std::any_of(ops.begin(), ops.end(), [&](const std::pair<int, int>& e) {
-      const Op& end = s.actors[e.first][e.second];
-      const std::uint64_t invoked = index.invoked(e.first, e.second);
-      return (end.kind == OpKind::kDisconnect || end.kind == OpKind::kDrop) && end.handle == conn && invoked != 0 &&
-             invoked < at;
-    });
-  };
-  for (const auto& [a, i] : ops) {
-    const OpKind kind = s.actors[a][i].kind;
-    if ((kind != OpKind::kOpenDb && kind != OpKind::kReopen) || !ok(a, i)) continue;
-    for (const auto& [b, j] : ops) {
-      const Op& connect = s.actors[b][j];
-      if (connect.kind != OpKind::kConnect || !ok(b, j) || index.returned(b, j) >= index.invoked(a, i)) continue;
-      if (!endedBefore(connect.handle, index.returned(a, i))) {
-        return describe(s, a, i) + " opened the path again while " + describe(s, b, j) + " was live";
-      }
-    }
-  }
-  return "";
-}
-
 std::string callerFaultIn(const Schedule& s, const Contract& contract, const RunResult& result) {
   HistoryIndex index(s, result.history);
   // A run that allowed second instances (--outside-contract) and made one:
@@ -225,7 +186,10 @@ std::string callerFaultIn(const Schedule& s, const Contract& contract, const Run
              describe(s, second.user_actor, second.user_index) + " still ran on the earlier instance" + rule;
     }
     if (contract.style() == CloseStyle::kDeferred) {
-      if (std::string open = openUnderLiveConnection(s, index); !open.empty()) return open + rule;
+      for (const SecondInstance& second : secondInstancesOfLiveConnections(s, index)) {
+        return describe(s, second.opener_actor, second.opener_index) + " opened the path again while " +
+               describe(s, second.user_actor, second.user_index) + " was live" + rule;
+      }
     }
   }
   if (contract.callerFaults().empty()) return "";

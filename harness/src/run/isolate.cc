@@ -46,21 +46,16 @@ std::string formatPipeTrace(const testing::ControlledTrace& trace) {
 testing::ControlledTrace parsePipeTrace(const std::string& text) {
   testing::ControlledTrace trace;
   std::istringstream in(text.substr(kTracePrefix.size()));
+  const std::pair<char, std::uint64_t*> counters[] = {{'k', &trace.lifecycle_steps},
+                                                       {'o', &trace.outside_waits},
+                                                       {'u', &trace.uncontrolled_slices},
+                                                       {'t', &trace.outside_threads}};
   for (std::string word; in >> word && word != "|";) {
-    if (word.rfind("k=", 0) == 0) {
-      trace.lifecycle_steps = std::strtoull(word.c_str() + 2, nullptr, 10);
-      continue;
-    }
-    if (word.rfind("o=", 0) == 0) {
-      trace.outside_waits = std::strtoull(word.c_str() + 2, nullptr, 10);
-      continue;
-    }
-    if (word.rfind("u=", 0) == 0) {
-      trace.uncontrolled_slices = std::strtoull(word.c_str() + 2, nullptr, 10);
-      continue;
-    }
-    if (word.rfind("t=", 0) == 0) {
-      trace.outside_threads = std::strtoull(word.c_str() + 2, nullptr, 10);
+    auto counter = std::find_if(std::begin(counters), std::end(counters), [&](const auto& c) {
+      return word.size() > 2 && word[0] == c.first && word[1] == '=';
+    });
+    if (counter != std::end(counters)) {
+      *counter->second = std::strtoull(word.c_str() + 2, nullptr, 10);
       continue;
     }
     unsigned decision = 0;

@@ -31,7 +31,7 @@ class HistoryIndex {
   // Whether it returned, answering Ok.
   bool answeredOk(int actor, int index) const {
     const Event* e = returnEvent(actor, index);
-    return e != nullptr && e->answer.kind == AnswerKind::kOk;
+    return e != nullptr && e->answer.isOk();
   }
   // The seq of its first "running" event: its query began executing (0: none seen).
   std::uint64_t running(int actor, int index) const { return times(actor, index).running; }
