@@ -79,9 +79,13 @@ void pointAt(const char* what, const void* code, const void* object, bool polite
   g_controller->pointAt(tl_self, what, code, object, polite);
 }
 bool acquireShadow(const char* what, const void* object, const void* code, TryFn try_acquire, void* ctx,
-                   TimePoint deadline) {
+                   TimePoint deadline, HolderFn holder) {
   Outside outside;
-  return g_controller->acquireShadow(tl_self, what, object, code, try_acquire, ctx, deadline);
+  return g_controller->acquireShadow(tl_self, what, object, code, try_acquire, ctx, deadline, holder);
+}
+void noteBusy(const char* what, const void* code, long holder) {
+  Outside outside;
+  g_controller->noteBusy(tl_self, what, code, holder);
 }
 void bindOsThread(void* handle, unsigned long os_thread) {
   Outside outside;
@@ -96,9 +100,9 @@ void releaseShadow(const void* object) {
   g_controller->releaseShadow(object);
 }
 bool waitShadow(const void* cv, const void* mu, TimePoint deadline, const void* code, TryFn unlock, TryFn relock,
-                void* ctx) {
+                void* ctx, HolderFn holder) {
   Outside outside;
-  return g_controller->waitShadow(tl_self, cv, mu, deadline, code, unlock, relock, ctx);
+  return g_controller->waitShadow(tl_self, cv, mu, deadline, code, unlock, relock, ctx, holder);
 }
 
 void threadBegin(void* handle) {

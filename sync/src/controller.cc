@@ -8,6 +8,7 @@
 #include "controller.h"
 
 #include <dlfcn.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -89,6 +90,8 @@ void Controller::start(ThreadCtl* first) {
 
 void Controller::awaitTurn(ThreadCtl* self) {
   std::unique_lock<std::mutex> lock(mu_);
+  self->tid = ::gettid();
+  ::pthread_getcpuclockid(::pthread_self(), &self->cpu_clock);
   self->turn.wait(lock, [&] { return running_ == self->id; });
 }
 

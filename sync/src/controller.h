@@ -34,6 +34,8 @@
 // beside the one it handed `running_` to.
 #pragma once
 
+#include <time.h>
+
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -78,6 +80,8 @@ struct ThreadCtl {
   std::uint32_t looping_steps = 0;  // its steps in a row at places it passed recently (interpose only)
   const void* code = nullptr;  // the engine code of its last pointAt, acquireShadow or waitShadow
   unsigned long os_thread = 0;  // its pthread_t, if the engine created it (bindOsThread)
+  long tid = 0;                 // its OS thread's kernel id, from its first turn (awaitTurn)
+  clockid_t cpu_clock{};        // and its OS thread's CPU-time clock
   std::condition_variable turn;
   // The places of its last kLoopWindow scheduling points (rings): without
   // and with the object.
@@ -138,7 +142,9 @@ class Controller {
   void pointAt(ThreadCtl* self, const char* what, const void* code, const void* object, bool polite);
 
   bool acquireShadow(ThreadCtl* self, const char* what, const void* object, const void* code, TryFn try_acquire,
-                     void* ctx, TimePoint deadline);
+                     void* ctx, TimePoint deadline, HolderFn holder);
+
+  void noteBusy(ThreadCtl* self, const char* what, const void* code, long holder);
 
   void bindOsThread(ThreadCtl* thread, unsigned long os_thread);
 
@@ -147,7 +153,7 @@ class Controller {
   void releaseShadow(const void* object);
 
   bool waitShadow(ThreadCtl* self, const void* cv, const void* mu, TimePoint deadline, const void* code, TryFn unlock,
-                  TryFn relock, void* ctx);
+                  TryFn relock, void* ctx, HolderFn holder);
 
   void exit(ThreadCtl* self);
 
@@ -157,12 +163,17 @@ class Controller {
   std::chrono::system_clock::time_point systemNow(bool read = false);
 
   // Under interpose, on a thread of its own until the run ends: when the
-  // running thread takes no step for kSliceAfter of real time (it spins on
-  // an atomic, say, waiting for a thread that cannot run meanwhile: DuckDB
-  // 1.4's TaskExecutor::WorkOnTasks), another runnable thread gets an
-  // uncontrolled slice: it runs too, until the strategy next picks. The
-  // trace counts slices; a run with one is not deterministic.
+  // running thread takes no step while it uses kSliceAfter of its own CPU
+  // time (it spins on an atomic, say, waiting for a thread that cannot run
+  // meanwhile: DuckDB 1.4's TaskExecutor::WorkOnTasks), or kSliceAfter of
+  // real time in which it used almost no CPU (it blocks outside the layer),
+  // another runnable thread gets an uncontrolled slice: it runs too, until
+  // the strategy next picks. The trace counts slices; a run with one is not
+  // deterministic. CPU time, not real time, for the spin: a thread that
+  // computes between two points on a loaded machine gets a share of a core,
+  // and real time would slice it in one run and not in the next.
   static constexpr std::chrono::milliseconds kSliceAfter{300};
+  static constexpr std::chrono::milliseconds kSliceCheck{50};
   void monitor();
 
   // Blocks the (uncontrolled) caller until every controlled thread ended.
@@ -189,12 +200,21 @@ class Controller {
   // back at a point: it still runs, and picking it would stall the run again.
   void grantSlice();
 
+  // The CPU time the running thread used so far (0 if none runs).
+  std::chrono::nanoseconds runningCpuTime() const;
+
   void at(ThreadCtl* self, const char* what, const void* code, const void* object);
 
   // Tries until `try_acquire` holds, not runnable between tries; false once
-  // the deadline passed.
+  // the deadline passed. A first failed try asks `holder` (if any) who holds
+  // the primitive (holdOutside).
   bool awaitShadow(ThreadCtl* self, const void* object, TryFn try_acquire, void* ctx,
-                   std::unique_lock<std::mutex>& lock, TimePoint deadline = kNever);
+                   std::unique_lock<std::mutex>& lock, TimePoint deadline = kNever, HolderFn holder = nullptr);
+
+  // `self`'s try of WHAT at `code` failed, and `holder` (HolderFn) holds the
+  // primitive: counts it (ControlledTrace::outside_holds) unless the holder
+  // is a controlled thread that has not ended.
+  void holdOutside(const ThreadCtl* self, const char* what, const void* code, long holder);
 
   // Nobody can run, but some wait on a primitive the scheduler does not own:
   // a thread outside the run may hold or signal it. They try again (a

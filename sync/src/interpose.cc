@@ -124,6 +124,16 @@ bool tryRead(void* rw) { return REAL(pthread_rwlock_tryrdlock)(static_cast<pthre
 bool tryWrite(void* rw) { return REAL(pthread_rwlock_trywrlock)(static_cast<pthread_rwlock_t*>(rw)) == 0; }
 bool trySem(void* sem) { return REAL(sem_trywait)(static_cast<sem_t*>(sem)) == 0; }
 
+// Who holds a lock, as glibc records it (control.h, HolderFn): a mutex's
+// owner; a rwlock's writer (its readers are not recorded).
+long mutexOwner(void* mu) {
+  return __atomic_load_n(&static_cast<pthread_mutex_t*>(mu)->__data.__owner, __ATOMIC_RELAXED);
+}
+long rwlockWriter(void* rw) {
+  unsigned writer = __atomic_load_n(&static_cast<pthread_rwlock_t*>(rw)->__data.__cur_writer, __ATOMIC_RELAXED);
+  return writer != 0 ? static_cast<long>(writer) : -1;
+}
+
 // Whether `clock` reads the time of day (else: time since boot).
 bool timeOfDay(clockid_t clock) {
   return clock == CLOCK_REALTIME || clock == CLOCK_REALTIME_COARSE || clock == CLOCK_TAI;
@@ -150,7 +160,7 @@ TimePoint virtualDeadline(clockid_t clock, const timespec* when) {
 }
 
 int condWait(pthread_cond_t* cv, pthread_mutex_t* mu, TimePoint deadline, const void* code) {
-  return ctl::waitShadow(cv, mu, deadline, code, unlockMutex, tryMutex, mu) ? 0 : ETIMEDOUT;
+  return ctl::waitShadow(cv, mu, deadline, code, unlockMutex, tryMutex, mu, mutexOwner) ? 0 : ETIMEDOUT;
 }
 
 // Once-flags and guards of function-local statics that a controlled thread
@@ -258,19 +268,26 @@ extern "C" {
 
 int pthread_mutex_lock(pthread_mutex_t* mu) {
   if (LG_OUTSIDE) return REAL(pthread_mutex_lock)(mu);
-  ctl::acquireShadow("mutex lock", mu, LG_CODE, tryMutex, mu);
+  ctl::acquireShadow("mutex lock", mu, LG_CODE, tryMutex, mu, kNever, mutexOwner);
   return 0;
 }
 
 // A try never blocks, so it is not a scheduling point. Allocators take
 // their locks by trylock first (DuckDB's jemalloc), and which of their locks
 // they take depends on the addresses of the memory they manage, which differ
-// from process to process: as points they would make no run replay.
-int pthread_mutex_trylock(pthread_mutex_t* mu) { return REAL(pthread_mutex_trylock)(mu); }
+// from process to process: as points they would make no run replay. A try
+// that fails on a controlled thread is counted if the holder is not under
+// control: then whether it failed depended on real time.
+int pthread_mutex_trylock(pthread_mutex_t* mu) {
+  int rc = REAL(pthread_mutex_trylock)(mu);
+  if (rc == EBUSY && ctl::tl_interposed) ctl::noteBusy("mutex trylock", LG_CODE, mutexOwner(mu));
+  return rc;
+}
 
 int pthread_mutex_timedlock(pthread_mutex_t* mu, const timespec* when) {
   if (LG_OUTSIDE) return REAL(pthread_mutex_timedlock)(mu, when);
-  return ctl::acquireShadow("mutex lock", mu, LG_CODE, tryMutex, mu, virtualDeadline(CLOCK_REALTIME, when))
+  return ctl::acquireShadow("mutex lock", mu, LG_CODE, tryMutex, mu, virtualDeadline(CLOCK_REALTIME, when),
+                            mutexOwner)
              ? 0 : ETIMEDOUT;
 }
 
@@ -311,29 +328,39 @@ int pthread_cond_broadcast(pthread_cond_t* cv) {
 
 int pthread_rwlock_rdlock(pthread_rwlock_t* rw) {
   if (LG_OUTSIDE) return REAL(pthread_rwlock_rdlock)(rw);
-  ctl::acquireShadow("read lock", rw, LG_CODE, tryRead, rw);
+  ctl::acquireShadow("read lock", rw, LG_CODE, tryRead, rw, kNever, rwlockWriter);
   return 0;
 }
 
 int pthread_rwlock_wrlock(pthread_rwlock_t* rw) {
   if (LG_OUTSIDE) return REAL(pthread_rwlock_wrlock)(rw);
-  ctl::acquireShadow("write lock", rw, LG_CODE, tryWrite, rw);
+  ctl::acquireShadow("write lock", rw, LG_CODE, tryWrite, rw, kNever, rwlockWriter);
   return 0;
 }
 
-int pthread_rwlock_tryrdlock(pthread_rwlock_t* rw) { return REAL(pthread_rwlock_tryrdlock)(rw); }
+int pthread_rwlock_tryrdlock(pthread_rwlock_t* rw) {
+  int rc = REAL(pthread_rwlock_tryrdlock)(rw);
+  if (rc == EBUSY && ctl::tl_interposed) ctl::noteBusy("read trylock", LG_CODE, rwlockWriter(rw));
+  return rc;
+}
 
-int pthread_rwlock_trywrlock(pthread_rwlock_t* rw) { return REAL(pthread_rwlock_trywrlock)(rw); }
+int pthread_rwlock_trywrlock(pthread_rwlock_t* rw) {
+  int rc = REAL(pthread_rwlock_trywrlock)(rw);
+  if (rc == EBUSY && ctl::tl_interposed) ctl::noteBusy("write trylock", LG_CODE, rwlockWriter(rw));
+  return rc;
+}
 
 int pthread_rwlock_timedrdlock(pthread_rwlock_t* rw, const timespec* when) {
   if (LG_OUTSIDE) return REAL(pthread_rwlock_timedrdlock)(rw, when);
-  return ctl::acquireShadow("read lock", rw, LG_CODE, tryRead, rw, virtualDeadline(CLOCK_REALTIME, when))
+  return ctl::acquireShadow("read lock", rw, LG_CODE, tryRead, rw, virtualDeadline(CLOCK_REALTIME, when),
+                            rwlockWriter)
              ? 0 : ETIMEDOUT;
 }
 
 int pthread_rwlock_timedwrlock(pthread_rwlock_t* rw, const timespec* when) {
   if (LG_OUTSIDE) return REAL(pthread_rwlock_timedwrlock)(rw, when);
-  return ctl::acquireShadow("write lock", rw, LG_CODE, tryWrite, rw, virtualDeadline(CLOCK_REALTIME, when))
+  return ctl::acquireShadow("write lock", rw, LG_CODE, tryWrite, rw, virtualDeadline(CLOCK_REALTIME, when),
+                            rwlockWriter)
              ? 0 : ETIMEDOUT;
 }
 

@@ -3,9 +3,9 @@
 # twice, traces compared): the goal is 95 of 100 deterministic. Here 10
 # schedules: at most one may diverge. Each divergence is printed with what
 # its message says of the cause (an uncontrolled slice, a wait on a
-# primitive held outside control, an engine thread outside the run, or that
-# the traces show none: a lock held past a thread's last controlled step is
-# not seen yet, docs/adapters.md). With `clean`,
+# primitive held outside control, an engine thread outside the run, a lock
+# try that met a lock held outside control, or that the traces show none:
+# docs/adapters.md). With `clean`,
 # nothing else may fail either; without, the engine's own failures (Kuzu's)
 # do not fail this test, but its summary must be there.
 # usage: determinism_test.sh LIFEGUARD ENGINE OUT_DIR [clean]

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "lifeguard/sync/controlled.h"
@@ -171,6 +172,55 @@ TEST(InterposeTest, ThreadsTheLibraryStartedBeforeTheRunAreCountedAsOutsideIt) {
                                  [] {});
   EXPECT_EQ(sum, 15);
   EXPECT_EQ(trace.outside_threads, 0u) << trace.first_outside;
+}
+
+// A lock that a thread outside control holds decides a controlled thread's
+// try by real time: the run counts it and says where and by whom. A lock a
+// controlled thread holds is in the run's order, and counts nothing.
+TEST(InterposeTest, ATryThatMeetsALockHeldOutsideControlIsCounted) {
+  unmodified::Latch latch;
+  latch.hold();  // this thread is outside the run
+  bool entered = true;
+  ControlledTrace trace = testing::runControlled(pct(1), {[&] { entered = latch.tryEnter(); }}, [] {});
+  latch.release();
+  EXPECT_FALSE(entered);
+  EXPECT_EQ(trace.outside_holds, 1u);
+  EXPECT_NE(trace.first_hold.find("thread 1's mutex trylock at libunmodified_engine.so+0x"), std::string::npos)
+      << trace.first_hold;
+  EXPECT_NE(trace.first_hold.find(", outside the run"), std::string::npos) << trace.first_hold;
+
+  trace = testing::runControlled(pct(1), {[&] {
+                                   latch.hold();
+                                   entered = latch.tryEnter();
+                                   latch.release();
+                                 }},
+                                 [] {});
+  EXPECT_FALSE(entered);
+  EXPECT_EQ(trace.outside_holds, 0u) << trace.first_hold;
+}
+
+// The same for a blocking lock: thread 1 meets the lock that a thread
+// outside the run holds, and waits for it; thread 2 (run only once thread 1
+// is blocked) lets the holder go. The failed try is counted once.
+TEST(InterposeTest, ALockWaitOnAHolderOutsideControlIsCounted) {
+  unmodified::Latch latch;
+  std::atomic<bool> held{false}, go{false};
+  std::thread holder([&] {
+    latch.hold();
+    held = true;
+    while (!go) std::this_thread::yield();
+    latch.release();
+  });
+  while (!held) std::this_thread::yield();
+  ControlledOptions options = pct(1);
+  options.strategy = Strategy::kPrefix;
+  options.chooser = [](std::uint64_t runnable, int) { return (runnable & 2) != 0 ? 1 : 2; };
+  ControlledTrace trace = testing::runControlled(options, {[&] { latch.enter(); }, [&] { go = true; }}, [] {});
+  holder.join();
+  EXPECT_EQ(trace.outside_holds, 1u) << trace.first_hold;
+  EXPECT_NE(trace.first_hold.find("thread 1's mutex lock at libunmodified_engine.so+0x"), std::string::npos)
+      << trace.first_hold;
+  EXPECT_NE(trace.first_hold.find(", outside the run"), std::string::npos) << trace.first_hold;
 }
 
 // Timed waits and sleeps take virtual time, which the library's own clock

@@ -113,6 +113,21 @@ void Spin::done() {
   done_.store(true);
 }
 
+void Latch::hold() { pthread_mutex_lock(&mu_); }
+
+void Latch::release() { pthread_mutex_unlock(&mu_); }
+
+void Latch::enter() {
+  pthread_mutex_lock(&mu_);
+  pthread_mutex_unlock(&mu_);
+}
+
+bool Latch::tryEnter() {
+  if (pthread_mutex_trylock(&mu_) != 0) return false;
+  pthread_mutex_unlock(&mu_);
+  return true;
+}
+
 bool waitForNothing(std::chrono::milliseconds timeout, std::chrono::steady_clock::duration* waited) {
   std::mutex mu;
   std::condition_variable cv;

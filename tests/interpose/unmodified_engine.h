@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include <pthread.h>
 #include <semaphore.h>
 
 namespace unmodified {
@@ -94,6 +95,23 @@ class Spin {
  private:
   std::mutex mu_;
   std::atomic<bool> done_{false};
+};
+
+// A lock a caller holds across calls, as an engine's thread holds one while
+// it works: hold() and release() on one thread; enter() takes and releases
+// it; tryEnter() takes and releases it only if it is free (a try, as
+// allocators take theirs) and says whether it was. A pthread mutex, not a
+// std::mutex: std::mutex's inline methods may bind to the test program's
+// copies, and the calls would then come from the program, not the library.
+class Latch {
+ public:
+  void hold();
+  void release();
+  void enter();
+  bool tryEnter();
+
+ private:
+  pthread_mutex_t mu_ = PTHREAD_MUTEX_INITIALIZER;
 };
 
 // Waits on a condition variable nobody notifies, for `timeout`: true once it

@@ -42,6 +42,10 @@ std::string controlLost(const testing::ControlledTrace& trace) {
     add(std::to_string(trace.outside_threads) + " engine threads outside the run (the first called from " +
         trace.first_outside + ")");
   }
+  if (trace.outside_holds > 0) {
+    add(std::to_string(trace.outside_holds) + " lock tries that met a lock held outside control (the first at " +
+        trace.first_hold + ")");
+  }
   return why;
 }
 
@@ -241,7 +245,7 @@ Outcome judgeSchedule(const Campaign& campaign, std::uint64_t seed, std::uint64_
   o.overlaps = overlaps.counts();
   o.steps = result.trace.steps(), o.lifecycle = result.trace.lifecycle_steps;
   o.outside_waits = result.trace.outside_waits, o.slices = result.trace.uncontrolled_slices;
-  o.outside_threads = result.trace.outside_threads;
+  o.outside_threads = result.trace.outside_threads, o.outside_holds = result.trace.outside_holds;
   o.pct_steps = pctLength(schedule.scheduler, result.trace);
   if (result.verdict != Verdict::kPass) {
     o.found_at = std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
@@ -264,6 +268,7 @@ std::string formatOutcome(const Outcome& o) {
               {"outside_waits", o.outside_waits},
               {"slices", o.slices},
               {"outside_threads", o.outside_threads},
+              {"outside_holds", o.outside_holds},
               {"pct_steps", o.pct_steps},
               {"overlaps", o.overlaps}};
   if (o.verdict != Verdict::kPass) {
@@ -286,6 +291,7 @@ std::optional<Outcome> parseOutcome(const std::string& line, std::string* error)
     o.steps = in.at("steps"), o.lifecycle = in.at("lifecycle"), o.pct_steps = in.at("pct_steps");
     o.outside_waits = in.at("outside_waits"), o.slices = in.at("slices");
     o.outside_threads = in.value("outside_threads", std::uint64_t{0});
+    o.outside_holds = in.value("outside_holds", std::uint64_t{0});
     o.overlaps = in.at("overlaps").get<std::map<std::string, std::uint64_t>>();
     auto verdict = parseVerdict(in.at("verdict").get<std::string>());
     if (!verdict) throw std::runtime_error("unknown verdict");

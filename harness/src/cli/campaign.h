@@ -88,6 +88,7 @@ struct Outcome {
   std::uint64_t steps = 0, lifecycle = 0;  // of its (last) controlled run
   std::uint64_t outside_waits = 0, slices = 0;  // of that run: ControlledTrace::outside_waits, uncontrolled_slices
   std::uint64_t outside_threads = 0;            // and outside_threads
+  std::uint64_t outside_holds = 0;              // and outside_holds
   std::uint64_t pct_steps = 0;  // the length PCT should spread over, from that run
   std::map<std::string, std::uint64_t> overlaps;  // what it exercised (OverlapTally)
   std::uint64_t confirm_runs = 0, reproduced = 0;

@@ -26,6 +26,7 @@ struct Tally {
   std::uint64_t outside_waits = 0, runs_waiting_outside = 0;  // controlled runs: ControlledTrace::outside_waits
   std::uint64_t slices = 0, runs_sliced = 0;  // and ControlledTrace::uncontrolled_slices
   std::uint64_t runs_with_outside_threads = 0;  // and ControlledTrace::outside_threads > 0
+  std::uint64_t outside_holds = 0, runs_with_outside_holds = 0;  // and ControlledTrace::outside_holds
   std::uint64_t outside = 0;  // failures in runs the contract makes the caller's fault
   std::uint64_t confirm_runs = 0, reproduced = 0;  // --confirm replays, and how many failed the same way
   double first_failure_s = -1;
@@ -155,11 +156,14 @@ void printSteps(const Campaign& c, const Tally& t) {
   // thread outside the run may hold or signal (sync/interpose.h).
   // And where a thread spun without a step and another ran beside it.
   // And where the engine's threads started before the run made calls.
+  // And where a controlled thread's lock try met a lock held outside control.
   std::printf("; waits outside control: %llu, in %llu runs; uncontrolled slices: %llu, in %llu runs; runs with "
-              "engine threads outside the run: %llu",
+              "engine threads outside the run: %llu; locks held outside control: %llu, in %llu runs",
               static_cast<unsigned long long>(t.outside_waits), static_cast<unsigned long long>(t.runs_waiting_outside),
               static_cast<unsigned long long>(t.slices), static_cast<unsigned long long>(t.runs_sliced),
-              static_cast<unsigned long long>(t.runs_with_outside_threads));
+              static_cast<unsigned long long>(t.runs_with_outside_threads),
+              static_cast<unsigned long long>(t.outside_holds),
+              static_cast<unsigned long long>(t.runs_with_outside_holds));
 }
 
 void printSummary(const Campaign& c, const Tally& t, double elapsed) {
@@ -213,6 +217,7 @@ bool take(Campaign& c, const Outcome& o, Tally& t, Clock::time_point start, Camp
   t.outside_waits += o.outside_waits, t.runs_waiting_outside += o.outside_waits > 0 ? 1 : 0;
   t.slices += o.slices, t.runs_sliced += o.slices > 0 ? 1 : 0;
   t.runs_with_outside_threads += o.outside_threads > 0 ? 1 : 0;
+  t.outside_holds += o.outside_holds, t.runs_with_outside_holds += o.outside_holds > 0 ? 1 : 0;
   Strategy* strategy = o.strategy >= 0 ? &c.portfolio.at(static_cast<std::size_t>(o.strategy)) : nullptr;
   SchedulerSpec& spec = strategy ? strategy->scheduler : c.scheduler;
   spec.steps = std::max(spec.steps, o.pct_steps);

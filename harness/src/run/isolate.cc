@@ -23,15 +23,17 @@ constexpr std::string_view kTracePrefix = "TRACE ";
 constexpr std::string_view kPhasePrefix = "PHASE ";
 constexpr std::string_view kSlicePrefix = "SLICE ";  // after TRACE: ControlledTrace::first_slice
 constexpr std::string_view kOutsidePrefix = "OUTSIDE ";  // after TRACE: ControlledTrace::first_outside
+constexpr std::string_view kHoldPrefix = "HOLD ";  // after TRACE: ControlledTrace::first_hold
 
 // The child's trace on the events pipe, one line: "k=LIFECYCLE_STEPS
-// o=OUTSIDE_WAITS u=SLICES t=OUTSIDE_THREADS", then per step
+// o=OUTSIDE_WAITS u=SLICES t=OUTSIDE_THREADS h=OUTSIDE_HOLDS", then per step
 // "DECISION.RUNNABLE(hex).CURRENT", then "|" and the checks. (The .sched file
 // keeps only decisions and checks: scheduler.h.)
 std::string formatPipeTrace(const testing::ControlledTrace& trace) {
   std::string line = std::string(kTracePrefix) + "k=" + std::to_string(trace.lifecycle_steps) +
                      " o=" + std::to_string(trace.outside_waits) + " u=" + std::to_string(trace.uncontrolled_slices) +
-                     " t=" + std::to_string(trace.outside_threads) + " ";
+                     " t=" + std::to_string(trace.outside_threads) + " h=" + std::to_string(trace.outside_holds) +
+                     " ";
   char step[48];
   for (std::size_t i = 0; i < trace.decisions.size(); ++i) {
     std::snprintf(step, sizeof(step), "%u.%llx.%d ", trace.decisions[i],
@@ -49,7 +51,8 @@ testing::ControlledTrace parsePipeTrace(const std::string& text) {
   const std::pair<char, std::uint64_t*> counters[] = {{'k', &trace.lifecycle_steps},
                                                        {'o', &trace.outside_waits},
                                                        {'u', &trace.uncontrolled_slices},
-                                                       {'t', &trace.outside_threads}};
+                                                       {'t', &trace.outside_threads},
+                                                       {'h', &trace.outside_holds}};
   for (std::string word; in >> word && word != "|";) {
     auto counter = std::find_if(std::begin(counters), std::end(counters), [&](const auto& c) {
       return word.size() > 2 && word[0] == c.first && word[1] == '=';
@@ -90,6 +93,7 @@ extern "C" int __lsan_do_recoverable_leak_check() __attribute__((weak));
     writeAll(events_fd, formatPipeTrace(trace));
     if (!trace.first_slice.empty()) writeAll(events_fd, std::string(kSlicePrefix) + trace.first_slice + "\n");
     if (!trace.first_outside.empty()) writeAll(events_fd, std::string(kOutsidePrefix) + trace.first_outside + "\n");
+    if (!trace.first_hold.empty()) writeAll(events_fd, std::string(kHoldPrefix) + trace.first_hold + "\n");
   };
   RunResult result = runInProcess(schedule, child_options, [&](const Event& event) {
     std::lock_guard<std::mutex> lock(write_mu);
@@ -254,6 +258,8 @@ RunResult runIsolated(const Schedule& schedule, const RunOptions& options) {
       result.trace.first_slice = line.substr(kSlicePrefix.size());
     } else if (line.rfind(kOutsidePrefix, 0) == 0) {
       result.trace.first_outside = line.substr(kOutsidePrefix.size());
+    } else if (line.rfind(kHoldPrefix, 0) == 0) {
+      result.trace.first_hold = line.substr(kHoldPrefix.size());
     } else if (line.rfind(kPhasePrefix, 0) == 0) {
       char* end = nullptr;
       double ms = std::strtod(line.c_str() + kPhasePrefix.size(), &end);

@@ -77,7 +77,8 @@ struct RunResult {
 inline DecisionTrace decisionTrace(const testing::ControlledTrace& trace) { return {trace.decisions, trace.checks}; }
 // A controlled run's control, in words: "controlled steps N, uncontrolled
 // slices M" and, if M > 0, where control was first lost; and the engine's
-// threads that ran outside it, if any.
+// threads that ran outside it, and the locks they held that a controlled
+// thread met, if any.
 inline std::string controlSummary(const testing::ControlledTrace& trace) {
   std::string text = "controlled steps " + std::to_string(trace.steps()) + ", uncontrolled slices " +
                      std::to_string(trace.uncontrolled_slices);
@@ -85,6 +86,10 @@ inline std::string controlSummary(const testing::ControlledTrace& trace) {
   if (trace.outside_threads > 0) {
     text += ", engine threads outside the run " + std::to_string(trace.outside_threads) + " (the first called from " +
             trace.first_outside + ")";
+  }
+  if (trace.outside_holds > 0) {
+    text += ", locks held outside control " + std::to_string(trace.outside_holds) + " (the first at " +
+            trace.first_hold + ")";
   }
   return text;
 }

@@ -105,6 +105,13 @@ void join(void* handle);
 // caller's return address: it names the place (reports, loop detection).
 // Each callback runs under the scheduler's lock and must not block.
 using TryFn = bool (*)(void* ctx);
+// Who holds a primitive whose try failed, as the primitive records it: the
+// holder's kernel thread id (> 0); 0 if it records none although the try
+// failed (the holder is between taking it and recording itself, so it runs
+// right now); -1 if the primitive does not say (readers, semaphores). A
+// holder that is not a live controlled thread is counted
+// (ControlledTrace::outside_holds).
+using HolderFn = long (*)(void* ctx);
 // A scheduling point; with `polite` (sched_yield, a sleep) another runnable
 // thread, if any, is picked before the caller again.
 void pointAt(const char* what, const void* code, const void* object, bool polite = false);
@@ -112,7 +119,11 @@ void pointAt(const char* what, const void* code, const void* object, bool polite
 // is not runnable until releaseShadow(object) or the virtual deadline. False
 // on timeout.
 bool acquireShadow(const char* what, const void* object, const void* code, TryFn try_acquire, void* ctx,
-                   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
+                   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max(),
+                   HolderFn holder = nullptr);
+// A try that is not a scheduling point (a trylock) failed on a controlled
+// thread: counts it if `holder` (as HolderFn returns it) is not under control.
+void noteBusy(const char* what, const void* code, long holder);
 // Makes the threads waiting in acquireShadow(object) runnable (no point).
 void releaseShadow(const void* object);
 // The OS thread (its pthread_t) that runs the controlled thread `handle`,
@@ -121,10 +132,11 @@ void bindOsThread(void* handle, unsigned long os_thread);
 void* controlledThreadOf(unsigned long os_thread);
 // A scheduling point, then unlock(ctx) and releaseShadow(mu) (if `mu`), then
 // waits for notify(cv) or the virtual deadline, then (if `mu`) acquires it
-// again with relock(ctx). False on timeout. Without `mu`, `unlock` (if any)
-// is asked instead whether to wait at all, after the point: false, and the
-// call returns true at once (a futex whose word changed).
+// again with relock(ctx) (`holder` as for acquireShadow). False on timeout.
+// Without `mu`, `unlock` (if any) is asked instead whether to wait at all,
+// after the point: false, and the call returns true at once (a futex whose
+// word changed).
 bool waitShadow(const void* cv, const void* mu, std::chrono::steady_clock::time_point deadline, const void* code,
-                TryFn unlock, TryFn relock, void* ctx);
+                TryFn unlock, TryFn relock, void* ctx, HolderFn holder = nullptr);
 
 }  // namespace lifeguard::sync::control

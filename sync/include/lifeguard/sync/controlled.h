@@ -113,9 +113,10 @@ struct ControlledTrace {
   // primitive the scheduler does not own (ControlledOptions::interpose), so
   // they tried again: a thread outside the run may hold or signal it.
   std::uint64_t outside_waits = 0;
-  // How often a thread that took no step for 300 ms of real time (a spin on
-  // an atomic) had another thread run beside it (ControlledOptions::
-  // interpose): a run with one is not deterministic.
+  // How often a thread that took no step while it used 300 ms of CPU time
+  // (a spin on an atomic), or for 300 ms of real time in which it used
+  // almost none (a block outside the layer), had another thread run beside
+  // it (ControlledOptions::interpose): a run with one is not deterministic.
   std::uint64_t uncontrolled_slices = 0;
   // Where control was first lost to a slice: "step N: thread T, running,
   // last at WHAT (library+offset)", the stalled thread's last point.
@@ -127,6 +128,15 @@ struct ControlledTrace {
   // the first one's call ("library+offset").
   std::uint64_t outside_threads = 0;
   std::string first_outside;
+  // How often a controlled thread's try of a lock failed while a thread not
+  // under control held it (ControlledOptions::interpose; the holder is the
+  // owner glibc records in a mutex or a write-locked rwlock): a thread after
+  // its last controlled step (its exit), one outside the run, or one caught
+  // between taking the lock and recording itself. Whether such a try fails
+  // depends on real time, so a run with one may not be deterministic.
+  // `first_hold`: "step N: thread T's WHAT at library+offset, held by ...".
+  std::uint64_t outside_holds = 0;
+  std::string first_hold;
   std::uint64_t steps() const { return decisions.size(); }
 };
 

@@ -43,15 +43,21 @@
 //
 // What it cannot see, and what then happens:
 //   - plain atomics and spin loops without a call above: no point; when the
-//     running thread takes no step for 300 ms, another runnable thread gets
-//     an uncontrolled slice beside it (ControlledTrace::uncontrolled_slices;
-//     such a run is not deterministic);
+//     running thread takes no step while it uses 300 ms of CPU time (or for
+//     300 ms of real time in which it uses almost none), another runnable
+//     thread gets an uncontrolled slice beside it
+//     (ControlledTrace::uncontrolled_slices; such a run is not
+//     deterministic);
 //   - a futex through syscall() (C++20 atomic::wait) is a wait of the
 //     scheduler; one reached another way (an inline system call) is not;
 //   - threads the engine started before the run: not controlled; a lock one
 //     of them holds, or a wake-up it sends, shows as "nobody can run": the
 //     shadow waiters try again (ControlledTrace::outside_waits counts it,
-//     bounded), and a real block outside the layer is the watchdog's hang.
+//     bounded), and a real block outside the layer is the watchdog's hang;
+//   - a lock such a thread (or a controlled thread after its last step)
+//     holds when a controlled thread's try meets it: the try's outcome
+//     depends on real time; the holder glibc records is read, and a holder
+//     not under control is counted (ControlledTrace::outside_holds).
 //
 // Thread-safety: the functions are called from any thread, as libc's.
 #pragma once
