@@ -131,7 +131,8 @@ std::unique_ptr<EngineAdapter> makeNode(const Binding& binding, const std::strin
     std::string fetch = std::string(LIFEGUARD_SOURCE_DIR) + "/run fetch '" + spec + "' >&2";
     std::fprintf(stderr, "lifeguard: %s is not in %s: %s\n", spec.c_str(), modules.c_str(), fetch.c_str());
     if (std::system(fetch.c_str()) != 0) {
-      *error = spec + " could not be fetched (see above)";
+      *error = spec + " could not be fetched (see above); a fork that ./run does not know is fetched first with " +
+               "./run fetch " + spec + " --package NPM_PACKAGE";
       return nullptr;
     }
   }

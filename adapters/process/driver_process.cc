@@ -7,8 +7,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "lifeguard/harness/runner.h"
@@ -25,8 +27,18 @@ std::string describeStatus(int status) {
 }
 
 // This process's environment, with `preload` first in LD_PRELOAD.
-std::vector<std::string> driverEnvironment(const std::string& preload) {
+// A file of this process's, for the driver to create when its stacks are
+// written (crash_stack.cc, LIFEGUARD_STACKS_DONE).
+std::string stacksDoneFile() {
+  static std::atomic<int> next{0};
+  const char* tmp = std::getenv("TMPDIR");
+  return std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/lifeguard-stacks-" +
+         std::to_string(::getpid()) + "-" + std::to_string(next++);
+}
+
+std::vector<std::string> driverEnvironment(const std::string& preload, const std::string& stacks_done) {
   std::vector<std::string> env;
+  if (!stacks_done.empty()) env.push_back("LIFEGUARD_STACKS_DONE=" + stacks_done);
   std::string preloads = preload;
   for (char** entry = environ; *entry != nullptr; ++entry) {
     std::string_view text = *entry;
@@ -77,7 +89,9 @@ std::unique_ptr<DriverProcess> DriverProcess::start(const std::vector<std::strin
     *error = "no driver command";
     return nullptr;
   }
-  std::unique_ptr<DriverProcess> driver(new DriverProcess(argv, driverEnvironment(preload)));
+  std::string stacks_done = preload.empty() ? "" : stacksDoneFile();
+  std::unique_ptr<DriverProcess> driver(
+      new DriverProcess(argv, driverEnvironment(preload, stacks_done), stacks_done));
   driver->reader_ = std::thread([raw = driver.get()] { raw->readerMain(); });
   std::unique_lock<std::mutex> lock(driver->mu_);
   if (!driver->cv_.wait_for(lock, start_timeout, [&] { return driver->phase_ != Phase::kStarting; })) {
@@ -114,6 +128,24 @@ DriverProcess::~DriverProcess() {
   lock.unlock();
   if (reader_.joinable()) reader_.join();
   if (fd_ >= 0) ::close(fd_);
+}
+
+bool DriverProcess::dumpStacks(std::chrono::milliseconds timeout) {
+  pid_t pid = -1;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    pid = phase_ == Phase::kRunning ? pid_ : -1;
+  }
+  if (stacks_done_.empty() || pid <= 0) return false;
+  ::unlink(stacks_done_.c_str());
+  if (::kill(pid, SIGUSR2) != 0) return false;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool done = false;
+  while (!(done = ::access(stacks_done_.c_str(), F_OK) == 0) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // waits for a file; orders nothing
+  }
+  ::unlink(stacks_done_.c_str());
+  return done;
 }
 
 std::optional<std::string> stringMember(const Json& object, const char* key) {

@@ -65,6 +65,13 @@ class DriverProcess {
 
   std::chrono::milliseconds exit_timeout{30'000};
 
+  // Asks a driver started with the crash-stack library (start's `preload`)
+  // for every thread's native stack, which it writes to the shared stderr,
+  // and waits up to `timeout` for the dump to end. False if the driver has
+  // no such library or did not finish. Any thread, while calls wait: it
+  // only signals the driver and watches a file.
+  bool dumpStacks(std::chrono::milliseconds timeout);
+
  private:
   struct Pending {
     bool done = false;
@@ -72,8 +79,8 @@ class DriverProcess {
   };
   enum class Phase { kStarting, kRunning, kEnding, kEnded };
 
-  DriverProcess(std::vector<std::string> argv, std::vector<std::string> env)
-      : argv_(std::move(argv)), env_(std::move(env)) {}
+  DriverProcess(std::vector<std::string> argv, std::vector<std::string> env, std::string stacks_done)
+      : argv_(std::move(argv)), env_(std::move(env)), stacks_done_(std::move(stacks_done)) {}
   void readerMain();
   bool spawn(int* fd);
   void readLines(int fd);
@@ -83,6 +90,7 @@ class DriverProcess {
 
   const std::vector<std::string> argv_;
   const std::vector<std::string> env_;  // the driver's environment, NAME=value
+  const std::string stacks_done_;  // the file the driver creates when its stacks are written ("": none)
   std::thread reader_;
   std::mutex mu_;
   std::condition_variable cv_;

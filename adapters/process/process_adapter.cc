@@ -96,6 +96,9 @@ class ProcessAdapter : public EngineAdapter {
     return answer;
   }
   EngineState state() override { return {}; }  // a binding does not tell
+  void describeHang() override {
+    if (engine_.native_stacks) driver_->dumpStacks(std::chrono::seconds(5));
+  }
 
  private:
   Answer call(Json request) { return toAnswer(driver_->call(std::move(request))); }

@@ -1,12 +1,14 @@
 // The process adapter (adapters/process/) against a fake driver
 // (fake_driver.js, run by node): requests in flight together and answered
 // out of order, what a check brings back, and each way a driver can fail
-// the run: a crash (with its stderr, and its native stack if asked), a line outside the protocol, another
+// the run: a crash (with its stderr, and its native stack if asked), a hang's
+// thread stacks, a line outside the protocol, another
 // protocol version, a driver that cannot start, a bad exit at the end.
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
+#include <regex>
 #include <thread>
 
 #include "lifeguard/harness/runner.h"
@@ -85,6 +87,38 @@ TEST(ProcessAdapterTest, ANativeCrashPrintsItsStackWhenAsked) {
       ::testing::ExitedWithCode(kEngineCrashExit),
       "lifeguard crash_stack: signal 11 \\(Segmentation fault\\)(.|\n)*\\[0x[0-9a-f]+\\]"
       "(.|\n)*end of stack(.|\n)*CRASH: the driver .* was killed by signal 11");
+}
+
+// A hang's report asks the driver where each of its threads is: with the
+// crash-stack library preloaded, every thread's native stack comes, one
+// thread at a time, while a call still waits in the driver.
+TEST(ProcessAdapterTest, AHangShowsEveryThreadOfTheDriver) {
+  ::testing::internal::CaptureStderr();  // before the driver starts: it shares this process's stderr
+  std::string error;
+  auto adapter = fake("ok", &error, /*native_stacks=*/true);
+  ASSERT_NE(adapter, nullptr) << error;
+  std::thread held([&] { adapter->query("c1", "-", longQuery(-1), 10); });  // answered after the next request
+  adapter->describeHang();
+  EXPECT_TRUE(adapter->interrupt("c2").isOk());
+  held.join();
+  adapter.reset();
+  std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("lifeguard thread_stacks: every thread"), std::string::npos) << err;
+  EXPECT_TRUE(std::regex_search(err, std::regex("lifeguard thread_stacks: thread [0-9]+ \\(node\\)\n.*\\[0x[0-9a-f]+\\]")))
+      << err;
+  EXPECT_NE(err.find("lifeguard thread_stacks: end"), std::string::npos) << err;
+  std::size_t threads = 0;
+  for (std::size_t at = 0; (at = err.find("lifeguard thread_stacks: thread ", at)) != std::string::npos; ++at) ++threads;
+  EXPECT_GE(threads, 2u) << err;  // node runs more than its main thread
+}
+
+// Without the library the driver is not asked (it would die of the signal).
+TEST(ProcessAdapterTest, AHangWithoutTheCrashStackLibraryAsksNothing) {
+  std::string error;
+  auto adapter = fake("ok", &error);
+  ASSERT_NE(adapter, nullptr) << error;
+  adapter->describeHang();
+  EXPECT_TRUE(adapter->connect("c1").isOk()) << "the driver did not survive";
 }
 
 TEST(ProcessAdapterTest, ALineOutsideTheProtocolEndsTheRunAsAHarnessError) {

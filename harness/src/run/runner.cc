@@ -208,6 +208,7 @@ class Run {
   }
 
   [[noreturn]] void reportHang(int actor, double now) {
+    adapter_.describeHang();  // before the report: the verdict is its last lines
     std::string report = "HANG: actor " + std::to_string(actor) + " exceeded the " +
                          std::to_string(options_.op_deadline.count()) + " ms deadline. Every actor:\n";
     for (std::size_t a = 0; a < status_.size(); ++a) {

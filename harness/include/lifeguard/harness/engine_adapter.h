@@ -152,6 +152,14 @@ class EngineAdapter {
   using QueryPointCallback = void (*)(void* context, QueryPoint point);
   // The default, for an engine that cannot tell (running_event false), ignores it.
   virtual void setQueryPointCallback(QueryPointCallback callback, void* context) { (void)callback, (void)context; }
+
+  // Called on the watchdog's thread when an operation exceeded its deadline,
+  // just before the run ends with a hang, while actors may be stuck inside
+  // the adapter: it must not wait for them. An adapter that can see the
+  // engine's threads from outside writes where each waits to stderr, where
+  // it joins the hang's report (the process adapter: every native stack of
+  // the driver). The default writes nothing.
+  virtual void describeHang() {}
 };
 
 // Performs one schedule operation on the adapter, as the runner does.
