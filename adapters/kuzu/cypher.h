@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 
+#include "lifeguard/harness/contract.h"
 #include "lifeguard/harness/export.h"
 #include "lifeguard/harness/schedule.h"
 
@@ -23,5 +24,11 @@ std::int64_t kuzuBadExecRows(std::int64_t count);
 
 // `csv` gives a COPY's input file (and writes it, where that is its job).
 std::string kuzuCypher(const QuerySpec& spec, std::int64_t tag, const CsvPath& csv);
+
+// What every Kuzu contract (C++ API, Node.js binding, its forks) says of a
+// write's commit: it waits up to 5 s for the other transactions to end
+// before it checkpoints, then answers with a timeout although it committed
+// (Indeterminate), so a write may take 5 s on top of its work.
+void kuzuCheckpointWait(Contract* contract);
 
 }  // namespace lifeguard::harness

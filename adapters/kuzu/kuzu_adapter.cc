@@ -305,12 +305,7 @@ Contract kuzuContract(const std::string& policy) {
   contract.setSecondInstance("the caller's fault; the adapter's open waits until the instance it replaces is gone",
                              "include/main/database.h, of a read-write database: \"there must not be multiple "
                              "`Database` objects created with the same database path\"");
-  // A write's answer after its commit, when the checkpoint that follows times out.
-  for (QueryKind query : {QueryKind::kInsert, QueryKind::kCopy, QueryKind::kCommit}) {
-    for (HandleState state : kHandleStates) {
-      contract.allow({OpKind::kQuery, query, state}, {AnswerKind::kIndeterminate});
-    }
-  }
+  kuzuCheckpointWait(&contract);  // a write's answer after its commit, when the checkpoint that follows times out
   if (policy == "embedder") {
     const std::string kLifetime = "C++ object lifetime ([basic.life]); src/include/main/connection.h and "
                                   "query_result.h document their destructors only as 'Destructs ...'";

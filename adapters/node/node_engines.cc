@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "cypher.h"
 #include "lifeguard/harness/engine_adapter.h"
 #include "node_export.h"
 #include "process_adapter.h"
@@ -30,10 +31,8 @@ Contract nodeKuzuContract(const std::string&) {
                     "method is optional. The connection will be closed automatically when the object goes out of "
                     "scope.'; Kuzu's database_lifecycle_manager.cpp answers calls on a closed database with an error");
   // As adapters/kuzu/: Kuzu answers a write whose commit succeeded but whose
-  // checkpoint timed out with an error (docs.kuzudb.com/cypher/transaction).
-  for (QueryKind query : {QueryKind::kInsert, QueryKind::kCopy, QueryKind::kCommit}) {
-    for (HandleState state : kHandleStates) contract.allow({OpKind::kQuery, query, state}, {AnswerKind::kIndeterminate});
-  }
+  // checkpoint timed out with an error, after waiting 5 s.
+  kuzuCheckpointWait(&contract);
   // Kuzu's database.h: "there must not be multiple Database objects created
   // with the same database path". The driver refuses an open while an
   // earlier instance of the path may live (kuzu.js).

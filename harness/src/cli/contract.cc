@@ -86,6 +86,11 @@ int contract(const Args& args) {
                 c.responsivenessMs(), c.style() == CloseStyle::kDrain ? " (or of a close of it or its database)" : "",
                 c.responsivenessSource().c_str());
   }
+  if (c.longestWaitMs() > 0) {
+    std::printf("an operation may wait up to %.0f ms on top of its own work: a hang is called only after the "
+                "deadline plus that\n  source: %s\n",
+                c.longestWaitMs(), c.longestWaitSource().c_str());
+  }
   if (!c.whenConnectionShared().empty()) {
     std::printf("also, a query while another query on its connection is in flight: %s\n  source: %s\n",
                 answers(c.whenConnectionShared()).c_str(), c.whenConnectionSharedSource().c_str());

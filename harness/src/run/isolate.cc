@@ -184,7 +184,11 @@ void classify(int status, const std::string& errors, bool got_verdict, RunResult
   } else if ((WIFEXITED(status) && WEXITSTATUS(status) == kHangExitCode) || errors.rfind("HANG: ", 0) == 0 ||
              errors.find("\nHANG: ") != std::string::npos) {
     result->verdict = Verdict::kHang;
-    result->message = errors.substr(0, errors.find('\n'));
+    // Its line, not the first: what the engine's process wrote of its
+    // threads may come first (EngineAdapter::describeHang).
+    std::size_t at = errors.rfind("HANG: ");
+    at = at == std::string::npos ? 0 : at;
+    result->message = errors.substr(at, errors.find('\n', at) - at);
     result->report = errors;
   } else if (WIFEXITED(status) &&
              (WEXITSTATUS(status) == kEngineCrashExit || WEXITSTATUS(status) == kEngineProtocolExit)) {

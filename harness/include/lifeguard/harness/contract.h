@@ -154,6 +154,14 @@ class Contract {
   void setResponsiveness(double ms, std::string source) { responsive_ms_ = ms, responsive_source_ = std::move(source); }
   double responsivenessMs() const { return responsive_ms_; }
   const std::string& responsivenessSource() const { return responsive_source_; }
+  // The longest an operation may wait, by the engine's own design, on top of
+  // its own work (Kuzu: a commit waits up to 5 s for the other transactions
+  // to end before it checkpoints, then answers with a timeout). The runner
+  // calls a hang only after its deadline plus this; `source` is where the
+  // engine says so.
+  void setLongestWait(double ms, std::string source) { longest_wait_ms_ = ms, longest_wait_source_ = std::move(source); }
+  double longestWaitMs() const { return longest_wait_ms_; }
+  const std::string& longestWaitSource() const { return longest_wait_source_; }
 
   bool allows(const Op& op, const OpContext& context, AnswerKind answer) const;
   // The allowed set, for failure messages.
@@ -178,6 +186,8 @@ class Contract {
   std::string interrupt_persists_;  // "" if it does not
   double responsive_ms_ = 0;
   std::string responsive_source_;
+  double longest_wait_ms_ = 0;
+  std::string longest_wait_source_;
 };
 
 // The contract of a drain-style engine (close waits, after interrupting):
