@@ -28,7 +28,8 @@ std::string kuzuCypher(const QuerySpec& spec, std::int64_t tag, const CsvPath& c
 // What every Kuzu contract (C++ API, Node.js binding, its forks) says of a
 // write's commit: it waits up to 5 s for the other transactions to end
 // before it checkpoints, then answers with a timeout although it committed
-// (Indeterminate), so a write may take 5 s on top of its work.
+// (Indeterminate), so a statement may wait on top of its work (10 s: a
+// ladybug COPY was seen to wait twice).
 void kuzuCheckpointWait(Contract* contract);
 
 }  // namespace lifeguard::harness

@@ -176,5 +176,25 @@ TEST(HintsTest, TheEnginesFrameOfACrashStackSkipsTheAllocator) {
   EXPECT_EQ(engineFrame(report), "lbug::storage::MemoryBuffer::MemoryBuffer");
 }
 
+// A hang's thread stacks: each thread by its first engine frame, counted;
+// a thread with none (node's own) is not named.
+TEST(HintsTest, AHangsThreadsAreNamedByWhereEachWaits) {
+  std::string report = "lifeguard thread_stacks: every thread, at the harness's request\n"
+                       "lifeguard thread_stacks: thread 10 (node)\n"
+                       "node(_ZN4node11Environment14CheckImmediateEP10uv_check_s+0x70)[0xc1]\n"
+                       "lifeguard thread_stacks: thread 11 (node)\n"
+                       "/lib/x86_64-linux-gnu/libc.so.6(nanosleep+0x13)[0x7f0]\n"
+                       "lbugjs.node(_ZN4lbug11transaction18TransactionContext6commitEv+0x8)[0x7f1]\n"
+                       "lifeguard thread_stacks: thread 12 (node)\n"
+                       "lbugjs.node(_ZN4lbug6common13TaskScheduler15runWorkerThreadEv+0x8)[0x7f2]\n"
+                       "lifeguard thread_stacks: thread 13 (node)\n"
+                       "lbugjs.node(_ZN4lbug6common13TaskScheduler15runWorkerThreadEv+0x8)[0x7f3]\n"
+                       "lifeguard thread_stacks: end\n"
+                       "HANG: actor 1 exceeded the 10000 ms deadline. Every actor:\n";
+  EXPECT_EQ(threadsAtHang(report),
+            "1 in lbug::transaction::TransactionContext::commit, 2 in lbug::common::TaskScheduler::runWorkerThread");
+  EXPECT_EQ(threadsAtHang("HANG: actor 1 exceeded the 5000 ms deadline.\n"), "");
+}
+
 }  // namespace
 }  // namespace lifeguard::harness

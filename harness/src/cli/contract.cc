@@ -87,8 +87,8 @@ int contract(const Args& args) {
                 c.responsivenessSource().c_str());
   }
   if (c.longestWaitMs() > 0) {
-    std::printf("an operation may wait up to %.0f ms on top of its own work: a hang is called only after the "
-                "deadline plus that\n  source: %s\n",
+    std::printf("a statement may wait up to %.0f ms on top of its own work: a hang is called only after the "
+                "deadline plus that for each statement of the operation\n  source: %s\n",
                 c.longestWaitMs(), c.longestWaitSource().c_str());
   }
   if (!c.whenConnectionShared().empty()) {

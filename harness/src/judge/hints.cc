@@ -194,7 +194,11 @@ std::vector<std::string> causeHints(const Schedule& s, const RunResult& result) 
   const bool ended = result.verdict == Verdict::kSanitizer || result.verdict == Verdict::kCrash ||
                      result.verdict == Verdict::kHang;
   if (!ended) return hints;
-  if (std::string frame = engineFrame(result.report); !frame.empty()) hints.push_back("the engine's top frame: " + frame);
+  if (std::string threads = threadsAtHang(result.report); !threads.empty()) {
+    hints.push_back("where the engine's threads were at the hang: " + threads);
+  } else if (std::string frame = engineFrame(result.report); !frame.empty()) {
+    hints.push_back("the engine's top frame: " + frame);
+  }
   for (std::string& hint : endOfRun(r)) hints.push_back(std::move(hint));
   return hints;
 }
@@ -245,6 +249,25 @@ std::string engineFrame(const std::string& report) {
     if (!harnessFrame(function)) return function;
   }
   return "";
+}
+
+std::string threadsAtHang(const std::string& report) {
+  static const std::string kHead = "lifeguard thread_stacks: thread ";
+  std::vector<std::pair<std::string, int>> places;  // in the order first seen
+  for (std::size_t at = report.find(kHead); at != std::string::npos;) {
+    std::size_t next = report.find(kHead, at + kHead.size());
+    std::size_t end = std::min(next, report.find("lifeguard thread_stacks: end", at));
+    std::string frame = engineFrame(report.substr(at, end == std::string::npos ? std::string::npos : end - at));
+    if (!frame.empty()) {
+      auto place = std::find_if(places.begin(), places.end(), [&](const auto& p) { return p.first == frame; });
+      if (place == places.end()) places.emplace_back(frame, 1);
+      else ++place->second;
+    }
+    at = next;
+  }
+  std::string text;
+  for (const auto& [frame, count] : places) text += (text.empty() ? "" : ", ") + std::to_string(count) + " in " + frame;
+  return text;
 }
 
 }  // namespace lifeguard::harness

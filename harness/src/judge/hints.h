@@ -50,4 +50,11 @@ std::vector<std::string> causeHints(const Schedule& schedule, const RunResult& r
 // there is none.
 std::string engineFrame(const std::string& report);
 
+// A hang's report with every thread's stack (adapters/process/crash_stack.cc:
+// "lifeguard thread_stacks: thread TID (NAME)" blocks): where the engine's
+// threads were, each by its first engine frame, counted ("1 in
+// lbug::transaction::TransactionContext::commit, 2 in
+// lbug::common::TaskScheduler::runWorkerThread"); "" if it has none.
+std::string threadsAtHang(const std::string& report);
+
 }  // namespace lifeguard::harness

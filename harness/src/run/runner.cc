@@ -67,8 +67,7 @@ class Run {
   Run(const Schedule& schedule, const RunOptions& options, EngineAdapter& adapter, History& history)
       : schedule_(schedule), options_(options), adapter_(adapter), history_(history),
         status_(schedule.actors.size() + 1), start_(Clock::now()),
-        running_events_(adapter.capabilities().running_event),
-        deadline_ms_(static_cast<double>(options.op_deadline.count()) + adapter.contract().longestWaitMs()) {}
+        running_events_(adapter.capabilities().running_event) {}
 
   // Runs the actors, the teardown, then destroys the adapter (engine
   // destructors can hang too), all under the watchdog.
@@ -202,21 +201,33 @@ class Run {
     }
     for (std::size_t a = 0; a < status_.size(); ++a) {
       double started = static_cast<double>(status_[a].started_ms.load());
-      if (started >= 0 && now - std::max(started, stepped_ms_) > deadline_ms_) {
+      if (started >= 0 && now - std::max(started, stepped_ms_) > deadlineMs(static_cast<int>(a))) {
         reportHang(static_cast<int>(a), now);
       }
     }
   }
 
+  // An operation's deadline: the run's, plus the engine's longest wait
+  // (Contract::longestWaitMs) for each statement the operation runs.
+  double deadlineMs(int actor) const {
+    double statements = 1;
+    int index = status_[actor].index.load();
+    if (actor != teardownActor() && index < static_cast<int>(schedule_.actors[actor].size())) {
+      const Op& op = schedule_.actors[actor][index];
+      if (op.kind == OpKind::kQuery) statements = static_cast<double>(op.query.statements().size());
+    }
+    return static_cast<double>(options_.op_deadline.count()) + statements * adapter_.contract().longestWaitMs();
+  }
+
   [[noreturn]] void reportHang(int actor, double now) {
     adapter_.describeHang();  // before the report: the verdict is its last lines
-    const double wait = adapter_.contract().longestWaitMs();
+    const double deadline = deadlineMs(actor), own = static_cast<double>(options_.op_deadline.count());
     std::string report = "HANG: actor " + std::to_string(actor) + " exceeded the " +
-                         std::to_string(static_cast<std::int64_t>(deadline_ms_)) + " ms deadline" +
-                         (wait > 0 ? " (" + std::to_string(options_.op_deadline.count()) + " ms, and " +
-                                         std::to_string(static_cast<std::int64_t>(wait)) +
-                                         " ms the engine may wait: lifeguard contract)"
-                                   : "") +
+                         std::to_string(static_cast<std::int64_t>(deadline)) + " ms deadline" +
+                         (deadline > own ? " (" + std::to_string(options_.op_deadline.count()) + " ms, and " +
+                                               std::to_string(static_cast<std::int64_t>(deadline - own)) +
+                                               " ms the engine may wait: lifeguard contract)"
+                                         : "") +
                          ". Every actor:\n";
     for (std::size_t a = 0; a < status_.size(); ++a) {
       int index = status_[a].index.load();
@@ -251,7 +262,6 @@ class Run {
   std::vector<ActorStatus> status_;
   const Clock::time_point start_;
   const bool running_events_;  // the adapter reports when a query starts executing
-  const double deadline_ms_;     // an operation's: the run's, plus the engine's longest wait (Contract)
   EngineState final_state_;
   int teardown_steps_ = 0;
   std::uint64_t watched_steps_ = 0;  // checkDeadlines(), on the watchdog's thread: the steps it last saw

@@ -154,11 +154,11 @@ class Contract {
   void setResponsiveness(double ms, std::string source) { responsive_ms_ = ms, responsive_source_ = std::move(source); }
   double responsivenessMs() const { return responsive_ms_; }
   const std::string& responsivenessSource() const { return responsive_source_; }
-  // The longest an operation may wait, by the engine's own design, on top of
+  // The longest a statement may wait, by the engine's own design, on top of
   // its own work (Kuzu: a commit waits up to 5 s for the other transactions
-  // to end before it checkpoints, then answers with a timeout). The runner
-  // calls a hang only after its deadline plus this; `source` is where the
-  // engine says so.
+  // to end before it checkpoints). The runner calls a hang only after its
+  // deadline plus this for each statement of the operation; `source` is
+  // where the engine says so.
   void setLongestWait(double ms, std::string source) { longest_wait_ms_ = ms, longest_wait_source_ = std::move(source); }
   double longestWaitMs() const { return longest_wait_ms_; }
   const std::string& longestWaitSource() const { return longest_wait_source_; }
