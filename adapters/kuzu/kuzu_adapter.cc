@@ -78,7 +78,8 @@ Answer fromMessage(const std::string& message, const QuerySpec* spec) {
   auto has = [&](const char* text) { return message.find(text) != std::string::npos; };
   AnswerKind kind = AnswerKind::kInternal;
   if (has("Interrupted")) kind = AnswerKind::kInterrupted;
-  else if (has("Timeout waiting for active transactions to leave the system before checkpointing"))
+  else if (has("Timeout waiting for active transactions to leave the system before checkpointing") ||
+           has("Timeout waiting for active write transactions to leave the system before checkpointing"))  // forks
     kind = AnswerKind::kIndeterminate;  // the write committed; its checkpoint did not run
   else if (has("parent database is closed")) kind = AnswerKind::kDatabaseClosed;
   else if (has("write transaction")) kind = AnswerKind::kWriteConflict;

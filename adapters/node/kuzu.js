@@ -162,7 +162,11 @@ module.exports = function load(modules, packageVersion) {
       // getNext() on it is in flight, and changes nothing.
       if (has('Cannot close QueryResult while an async operation is in flight')) return 'Busy';
       if (has('Interrupted')) return 'Interrupted';
-      if (has('Timeout waiting for active transactions to leave the system before checkpointing')) return 'Indeterminate';
+      // Kuzu's wording, and @ladybugdb/core's ("active write transactions"):
+      // the write committed; the checkpoint after it did not run.
+      if (/Timeout waiting for active (write )?transactions to leave the system before checkpointing/.test(message)) {
+        return 'Indeterminate';
+      }
       if (has('parent database is closed')) return 'DatabaseClosed';
       if (has('write transaction')) return 'WriteConflict';
       if ((kind === 'copy' || kind === 'copy_bad') && (has('Copy exception') || has('Conversion exception'))) return 'CopyError';
