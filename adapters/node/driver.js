@@ -76,10 +76,25 @@ function forget(handle) {
   return true;
 }
 
+// What a schedule dropped is destroyed by the garbage collector, and a
+// binding's native finalizers run from a later immediate (node's finalizer
+// queue), where a dropped connection may destroy the last reference to its
+// database. Collect, and let them run, before an open: an instance the
+// schedule forgot is then gone, or still counted (refuseOpen), before
+// another instance of its path opens. Else the old one's destructor (its
+// checkpoint) could run while the new one opens.
+async function settleFinalizers() {
+  for (let turn = 0; turn < 3; ++turn) {
+    global.gc();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
 // open_db and reopen: close the database there is, then open the file. A
 // binding may refuse first (Busy, nothing changed), unless the request
 // allows a second instance of the path (--outside-contract).
 async function openDb(request) {
+  await settleFinalizers();
   const refused = !request.second_instances && binding.refuseOpen && binding.refuseOpen();
   if (refused) return new Answer('Busy', undefined, refused);
   if (db !== null) {
