@@ -67,7 +67,8 @@ class Run {
   Run(const Schedule& schedule, const RunOptions& options, EngineAdapter& adapter, History& history)
       : schedule_(schedule), options_(options), adapter_(adapter), history_(history),
         status_(schedule.actors.size() + 1), start_(Clock::now()),
-        running_events_(adapter.capabilities().running_event) {}
+        running_events_(adapter.capabilities().running_event),
+        longest_wait_ms_(adapter.contract().longestWaitMs()) {}
 
   // Runs the actors, the teardown, then destroys the adapter (engine
   // destructors can hang too), all under the watchdog.
@@ -76,7 +77,10 @@ class Run {
     auto finale = [&] {
       teardown();
       perform(teardownActor(), teardown_steps_, [&](std::vector<TableRows>*) {
-        adapter.reset();  // releases whatever is left, as a process exit would
+        // Releases whatever is left, as a process exit would; unless the
+        // watchdog is describing a hang with the adapter (it then ends the process).
+        int alive = kAdapterAlive;
+        if (adapter_use_.compare_exchange_strong(alive, kAdapterDestroyed)) adapter.reset();
         return Answer::ok();
       });
     };
@@ -216,11 +220,14 @@ class Run {
       const Op& op = schedule_.actors[actor][index];
       if (op.kind == OpKind::kQuery) statements = static_cast<double>(op.query.statements().size());
     }
-    return static_cast<double>(options_.op_deadline.count()) + statements * adapter_.contract().longestWaitMs();
+    return static_cast<double>(options_.op_deadline.count()) + statements * longest_wait_ms_;
   }
 
   [[noreturn]] void reportHang(int actor, double now) {
-    adapter_.describeHang();  // before the report: the verdict is its last lines
+    int alive = kAdapterAlive;  // not once the teardown destroyed it
+    if (adapter_use_.compare_exchange_strong(alive, kAdapterDescribing)) {
+      adapter_.describeHang();  // before the report: the verdict is its last lines
+    }
     const double deadline = deadlineMs(actor), own = static_cast<double>(options_.op_deadline.count());
     std::string report = "HANG: actor " + std::to_string(actor) + " exceeded the " +
                          std::to_string(static_cast<std::int64_t>(deadline)) + " ms deadline" +
@@ -262,6 +269,11 @@ class Run {
   std::vector<ActorStatus> status_;
   const Clock::time_point start_;
   const bool running_events_;  // the adapter reports when a query starts executing
+  const double longest_wait_ms_;  // the contract's longest wait (read here: the watchdog must not touch the adapter)
+  // Who has the adapter at the end: the teardown destroys it, or the
+  // watchdog describes a hang with it; whichever comes first.
+  static constexpr int kAdapterAlive = 0, kAdapterDescribing = 1, kAdapterDestroyed = 2;
+  std::atomic<int> adapter_use_{kAdapterAlive};
   EngineState final_state_;
   int teardown_steps_ = 0;
   std::uint64_t watched_steps_ = 0;  // checkDeadlines(), on the watchdog's thread: the steps it last saw
