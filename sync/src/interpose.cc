@@ -134,6 +134,13 @@ long rwlockWriter(void* rw) {
   return writer != 0 ? static_cast<long>(writer) : -1;
 }
 
+// A try's result, after counting a failure on a controlled thread whose
+// holder is not under control (control.h: noteBusy).
+int noteIfBusy(int rc, const char* what, const void* code, long (*holder)(void*), void* lock) {
+  if (rc == EBUSY && ctl::tl_interposed) ctl::noteBusy(what, code, holder(lock));
+  return rc;
+}
+
 // Whether `clock` reads the time of day (else: time since boot).
 bool timeOfDay(clockid_t clock) {
   return clock == CLOCK_REALTIME || clock == CLOCK_REALTIME_COARSE || clock == CLOCK_TAI;
@@ -279,9 +286,7 @@ int pthread_mutex_lock(pthread_mutex_t* mu) {
 // that fails on a controlled thread is counted if the holder is not under
 // control: then whether it failed depended on real time.
 int pthread_mutex_trylock(pthread_mutex_t* mu) {
-  int rc = REAL(pthread_mutex_trylock)(mu);
-  if (rc == EBUSY && ctl::tl_interposed) ctl::noteBusy("mutex trylock", LG_CODE, mutexOwner(mu));
-  return rc;
+  return noteIfBusy(REAL(pthread_mutex_trylock)(mu), "mutex trylock", LG_CODE, mutexOwner, mu);
 }
 
 int pthread_mutex_timedlock(pthread_mutex_t* mu, const timespec* when) {
@@ -339,15 +344,11 @@ int pthread_rwlock_wrlock(pthread_rwlock_t* rw) {
 }
 
 int pthread_rwlock_tryrdlock(pthread_rwlock_t* rw) {
-  int rc = REAL(pthread_rwlock_tryrdlock)(rw);
-  if (rc == EBUSY && ctl::tl_interposed) ctl::noteBusy("read trylock", LG_CODE, rwlockWriter(rw));
-  return rc;
+  return noteIfBusy(REAL(pthread_rwlock_tryrdlock)(rw), "read trylock", LG_CODE, rwlockWriter, rw);
 }
 
 int pthread_rwlock_trywrlock(pthread_rwlock_t* rw) {
-  int rc = REAL(pthread_rwlock_trywrlock)(rw);
-  if (rc == EBUSY && ctl::tl_interposed) ctl::noteBusy("write trylock", LG_CODE, rwlockWriter(rw));
-  return rc;
+  return noteIfBusy(REAL(pthread_rwlock_trywrlock)(rw), "write trylock", LG_CODE, rwlockWriter, rw);
 }
 
 int pthread_rwlock_timedrdlock(pthread_rwlock_t* rw, const timespec* when) {

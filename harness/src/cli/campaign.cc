@@ -26,29 +26,6 @@ std::int64_t firstDifference(const testing::ControlledTrace& a, const testing::C
   return a.steps() == b.steps() ? -1 : static_cast<std::int64_t>(n);
 }
 
-// Where a controlled run lost control, in words ("" if it never did): the
-// causes a divergence has that the engine's own code does not.
-std::string controlLost(const testing::ControlledTrace& trace) {
-  std::string why;
-  auto add = [&](const std::string& what) { why += (why.empty() ? "" : ", ") + what; };
-  if (trace.uncontrolled_slices > 0) {
-    add(std::to_string(trace.uncontrolled_slices) + " uncontrolled slices (the first at " + trace.first_slice + ")");
-  }
-  if (trace.outside_waits > 0) {
-    add(std::to_string(trace.outside_waits) + " waits on a primitive held outside control (a thread's exit, or a "
-                                              "thread outside the run)");
-  }
-  if (trace.outside_threads > 0) {
-    add(std::to_string(trace.outside_threads) + " engine threads outside the run (the first called from " +
-        trace.first_outside + ")");
-  }
-  if (trace.outside_holds > 0) {
-    add(std::to_string(trace.outside_holds) + " lock tries that met a lock held outside control (the first at " +
-        trace.first_hold + ")");
-  }
-  return why;
-}
-
 // --check-determinism: the same schedule and seed must give the same run;
 // if not, the message says why, as far as the traces tell.
 void checkDeterminism(const Schedule& schedule, const RunOptions& options, RunResult* first) {

@@ -218,7 +218,9 @@ class Run {
     int index = status_[actor].index.load();
     if (actor != teardownActor() && index < static_cast<int>(schedule_.actors[actor].size())) {
       const Op& op = schedule_.actors[actor][index];
-      if (op.kind == OpKind::kQuery) statements = static_cast<double>(op.query.statements().size());
+      if (op.kind == OpKind::kQuery && op.query.kind == QueryKind::kMulti) {
+        statements = static_cast<double>(op.query.parts.size());  // QuerySpec::statements(), without its copy
+      }
     }
     return static_cast<double>(options_.op_deadline.count()) + statements * longest_wait_ms_;
   }

@@ -75,22 +75,36 @@ struct RunResult {
 
 // What a .sched file keeps of a controlled run: its decisions and checksums.
 inline DecisionTrace decisionTrace(const testing::ControlledTrace& trace) { return {trace.decisions, trace.checks}; }
+// How a controlled run lost control other than by slices, in words ("" if
+// it did not): waits on a primitive held outside control, engine threads
+// outside the run, and lock tries that met a lock held outside control.
+inline std::string lossesBesideSlices(const testing::ControlledTrace& trace) {
+  std::string text;
+  auto add = [&](std::uint64_t count, const std::string& what) {
+    if (count > 0) text += (text.empty() ? "" : ", ") + std::to_string(count) + " " + what;
+  };
+  add(trace.outside_waits, "waits on a primitive held outside control (a thread's exit, or a thread outside the run)");
+  add(trace.outside_threads, "engine threads outside the run (the first called from " + trace.first_outside + ")");
+  add(trace.outside_holds, "lock tries that met a lock held outside control (the first at " + trace.first_hold + ")");
+  return text;
+}
+// Where a controlled run lost control, in words ("" if it never did): the
+// causes a divergence has that the engine's own code does not.
+inline std::string controlLost(const testing::ControlledTrace& trace) {
+  std::string slices = trace.uncontrolled_slices == 0 ? ""
+                       : std::to_string(trace.uncontrolled_slices) + " uncontrolled slices (the first at " +
+                             trace.first_slice + ")";
+  std::string besides = lossesBesideSlices(trace);
+  return slices + (!slices.empty() && !besides.empty() ? ", " : "") + besides;
+}
 // A controlled run's control, in words: "controlled steps N, uncontrolled
-// slices M" and, if M > 0, where control was first lost; and the engine's
-// threads that ran outside it, and the locks they held that a controlled
-// thread met, if any.
+// slices M" and, if M > 0, where control was first lost; then the other
+// losses (lossesBesideSlices), if any.
 inline std::string controlSummary(const testing::ControlledTrace& trace) {
   std::string text = "controlled steps " + std::to_string(trace.steps()) + ", uncontrolled slices " +
                      std::to_string(trace.uncontrolled_slices);
   if (!trace.first_slice.empty()) text += " (the first at " + trace.first_slice + ")";
-  if (trace.outside_threads > 0) {
-    text += ", engine threads outside the run " + std::to_string(trace.outside_threads) + " (the first called from " +
-            trace.first_outside + ")";
-  }
-  if (trace.outside_holds > 0) {
-    text += ", locks held outside control " + std::to_string(trace.outside_holds) + " (the first at " +
-            trace.first_hold + ")";
-  }
+  if (std::string besides = lossesBesideSlices(trace); !besides.empty()) text += ", " + besides;
   return text;
 }
 // The run's length as PCT counts it: its lifecycle steps (points=lifecycle)
